@@ -1,0 +1,289 @@
+//! Administrative tasks behind the CLI (and the test helpers): users, registry imports and the
+//! demo seed. Each is idempotent where the CLI promises it.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use serde_json::{Map, Value, json};
+
+use crate::auth;
+use crate::domain::actor::Role;
+use crate::storage::{NewUserRow, RegistryImport, Storage};
+
+pub struct NewUser {
+    pub login: String,
+    pub password: String,
+    pub role: Role,
+    pub department: Option<String>,
+    pub name: String,
+    pub id_number: Option<String>,
+}
+
+/// Creates a user. Staff need a department; a duplicate login is refused.
+pub async fn add_user(storage: &Storage, user: NewUser) -> anyhow::Result<i64> {
+    if user.login.trim().is_empty() || user.login.len() > 64 {
+        bail!("the login must be 1 to 64 characters");
+    }
+    if user.password.chars().count() < auth::MIN_PASSWORD_LEN {
+        bail!("the password must have at least {} characters", auth::MIN_PASSWORD_LEN);
+    }
+    match (user.role, &user.department) {
+        (Role::System, _) => bail!("`system` is the platform itself, not an account"),
+        (Role::Reviewer | Role::Developer, None) => bail!("reviewers and developers belong to a department (--department)"),
+        (Role::Reviewer | Role::Developer, Some(code)) if !storage.department_exists(code).await? => {
+            bail!("unknown department `{code}`")
+        }
+        _ => {}
+    }
+    if let Some(id) = &user.id_number
+        && !is_id_number(id)
+    {
+        bail!("`{id}` is not an 18-character resident ID number");
+    }
+    let hash = auth::hash_password(&user.password)?;
+    let row = NewUserRow {
+        login: user.login.trim(),
+        password_hash: &hash,
+        role: user.role.as_str(),
+        department: user.department.as_deref(),
+        name: &user.name,
+        id_number: user.id_number.as_deref(),
+    };
+    match storage.insert_user(&row).await {
+        Ok(id) => Ok(id),
+        Err(e) if crate::storage::is_unique_violation(&e) => bail!("the login `{}` is taken", user.login),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A resident identity number's shape: 17 digits and a digit or X. The check digit is not
+/// verified here: identity is the household registry's to vouch for, and the demo data uses a
+/// well-known sample number whose check digit does not add up.
+pub fn is_id_number(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.len() == 18 && bytes[..17].iter().all(u8::is_ascii_digit) && (bytes[17].is_ascii_digit() || bytes[17] == b'X')
+}
+
+/// Inserts or replaces one registry record.
+pub async fn put_registry_record(
+    storage: &Storage,
+    dataset: &str,
+    key: &str,
+    subject_id: Option<&str>,
+    data: Value,
+) -> anyhow::Result<()> {
+    if !data.is_object() {
+        bail!("a registry record must be a JSON object");
+    }
+    let record = RegistryImport { key: key.to_string(), subject_id: subject_id.map(str::to_string), data: data.to_string() };
+    storage.put_registry_records(dataset, &[record]).await
+}
+
+/// Records per transaction during an import.
+const IMPORT_BATCH: usize = 1000;
+
+/// Imports a dataset from CSV (a header with `key`, optionally `subject_id`, and data columns;
+/// whole numbers and true/false become JSON numbers and booleans) or JSON lines
+/// (`{"key", "subject_id", "data": {…}}` per line), chosen by the file's extension.
+/// `progress` is told the bytes read so far. Returns the number of records imported.
+pub async fn import_registry(
+    storage: &Storage,
+    dataset: &str,
+    path: &Path,
+    progress: impl Fn(u64),
+) -> anyhow::Result<usize> {
+    if !crate::domain::catalog::is_code(dataset) {
+        bail!("dataset names are kebab-case (`vehicle-registry`)");
+    }
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let counted = CountingReader { inner: file, read: 0 };
+    let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let mut batch = Vec::with_capacity(IMPORT_BATCH);
+    let mut total = 0;
+    if is_csv {
+        let mut reader = csv::Reader::from_reader(counted);
+        let headers = reader.headers()?.clone();
+        let key_at = headers.iter().position(|h| h == "key").context("the CSV header has no `key` column")?;
+        let subject_at = headers.iter().position(|h| h == "subject_id");
+        let mut row = csv::StringRecord::new();
+        let mut line = 0;
+        while reader.read_record(&mut row).with_context(|| format!("CSV record {}", line + 1))? {
+            line += 1;
+            let mut data = Map::new();
+            for (i, (name, cell)) in headers.iter().zip(row.iter()).enumerate() {
+                if i != key_at && Some(i) != subject_at {
+                    data.insert(name.to_string(), csv_value(cell));
+                }
+            }
+            batch.push(RegistryImport {
+                key: row.get(key_at).unwrap_or_default().to_string(),
+                subject_id: subject_at.and_then(|i| row.get(i)).filter(|s| !s.is_empty()).map(str::to_string),
+                data: Value::Object(data).to_string(),
+            });
+            if batch.len() == IMPORT_BATCH {
+                total += flush(storage, dataset, &mut batch).await?;
+                progress(reader.get_ref().read);
+            }
+        }
+        total += flush(storage, dataset, &mut batch).await?;
+        progress(reader.get_ref().read);
+    } else {
+        let mut reader = BufReader::new(counted);
+        let mut line = String::new();
+        let mut number = 0;
+        while reader.read_line(&mut line)? > 0 {
+            number += 1;
+            if !line.trim().is_empty() {
+                let record: Value = serde_json::from_str(&line).with_context(|| format!("line {number}"))?;
+                let key = record["key"].as_str().with_context(|| format!("line {number}: no string `key`"))?;
+                let data = &record["data"];
+                if !data.is_object() {
+                    bail!("line {number}: `data` must be an object");
+                }
+                batch.push(RegistryImport {
+                    key: key.to_string(),
+                    subject_id: record["subject_id"].as_str().map(str::to_string),
+                    data: data.to_string(),
+                });
+            }
+            line.clear();
+            if batch.len() == IMPORT_BATCH {
+                total += flush(storage, dataset, &mut batch).await?;
+                progress(reader.get_ref().read);
+            }
+        }
+        total += flush(storage, dataset, &mut batch).await?;
+        progress(reader.get_ref().read);
+    }
+    Ok(total)
+}
+
+async fn flush(storage: &Storage, dataset: &str, batch: &mut Vec<RegistryImport>) -> anyhow::Result<usize> {
+    if batch.iter().any(|r| r.key.is_empty()) {
+        bail!("a record has an empty key");
+    }
+    storage.put_registry_records(dataset, batch).await?;
+    let n = batch.len();
+    batch.clear();
+    Ok(n)
+}
+
+fn csv_value(cell: &str) -> Value {
+    match cell {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        _ => match cell.parse::<i64>() {
+            // Leading zeros are identifiers, not numbers.
+            Ok(n) if !(cell.len() > 1 && cell.starts_with('0')) => Value::from(n),
+            _ => Value::String(cell.to_string()),
+        },
+    }
+}
+
+struct CountingReader<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+pub const DEMO_PASSWORD: &str = "demo123456";
+pub const DEMO_COURIER_TOKEN: &str = "demo-courier-token";
+pub const DEMO_CITIZEN_ID: &str = "441900199001011234";
+
+/// The demo accounts and registry records of the README. For demonstrations only: every account
+/// shares one published password. Running it twice changes nothing.
+pub async fn seed_demo(storage: &Storage) -> anyhow::Result<()> {
+    storage.put_department("dongguan-vehicle-office", "东莞市公安局交通警察支队车辆管理所").await?;
+    let users = [
+        ("admin", Role::Admin, None, "平台管理员", None),
+        ("zhang.san", Role::Citizen, None, "张三", Some(DEMO_CITIZEN_ID)),
+        ("vehicle.office", Role::Reviewer, Some("dongguan-vehicle-office"), "车管所审核员", None),
+        ("ems.courier", Role::Courier, None, "东莞邮政速递", None),
+    ];
+    for (login, role, department, name, id_number) in users {
+        if storage.user_by_login(login).await?.is_none() {
+            add_user(
+                storage,
+                NewUser {
+                    login: login.into(),
+                    password: DEMO_PASSWORD.into(),
+                    role,
+                    department: department.map(str::to_string),
+                    name: name.into(),
+                    id_number: id_number.map(str::to_string),
+                },
+            )
+            .await?;
+        }
+    }
+    let courier = storage.user_by_login("ems.courier").await?.context("the courier account")?;
+    storage.insert_token(&auth::token_hash(DEMO_COURIER_TOKEN), courier.id, None).await?;
+
+    for (plate, vin, violations) in [("粤S12345", "LSVAU2180N2123456", 0), ("粤S54321", "LFV2A21K8M3654321", 1)] {
+        let owner = Some(DEMO_CITIZEN_ID);
+        put_registry_record(
+            storage,
+            "vehicle-registry",
+            plate,
+            owner,
+            json!({
+                "plate_number": plate, "vin": vin, "owner_name": "张三", "owner_id_number": DEMO_CITIZEN_ID,
+                "vehicle_type": "small-passenger-car", "use_nature": "non-operating",
+                "registered_on": "2023-03-01", "status": "normal"
+            }),
+        )
+        .await?;
+        put_registry_record(
+            storage,
+            "vehicle-insurance",
+            plate,
+            owner,
+            json!({
+                "plate_number": plate, "policy_number": format!("PDZA2026441900{}", &vin[11..]),
+                "insurer": "中国人民财产保险股份有限公司东莞市分公司", "compulsory_valid_until": "2027-02-28"
+            }),
+        )
+        .await?;
+        put_registry_record(
+            storage,
+            "traffic-violations",
+            plate,
+            owner,
+            json!({
+                "plate_number": plate, "unhandled_violations": violations,
+                "unhandled_accidents": 0, "casualty_accidents": 0
+            }),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_numbers_are_seventeen_digits_and_a_check_character() {
+        assert!(is_id_number(DEMO_CITIZEN_ID));
+        assert!(is_id_number("44190019900101123X"));
+        assert!(!is_id_number("44190019900101123"));
+        assert!(!is_id_number("44190019900101123a"));
+    }
+
+    #[test]
+    fn csv_cells_become_typed_values() {
+        assert_eq!(csv_value("3"), json!(3));
+        assert_eq!(csv_value("true"), json!(true));
+        assert_eq!(csv_value("0123"), json!("0123"));
+        assert_eq!(csv_value("粤S12345"), json!("粤S12345"));
+    }
+}

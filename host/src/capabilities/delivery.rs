@@ -1,0 +1,97 @@
+//! `yiwang:service/delivery`: courier pick-ups and mail-outs for the current case. Sees the
+//! item's `delivery` grant and the call; the host assigns tracking numbers, the domain books them.
+
+use rand::Rng;
+use wasmtime::component::HasData;
+
+use super::{Call, Capabilities, Failure, HostResult, check_len, finish};
+use crate::domain::effects::{DeliveryKind, NewDelivery};
+use crate::runtime::bindings::yiwang::service::delivery;
+use crate::runtime::bindings::{HostError, WitAddress};
+
+const INTERFACE: &str = "delivery";
+const MAX_NAME_CHARS: usize = 64;
+const MAX_PHONE_CHARS: usize = 32;
+const MAX_ADDRESS_CHARS: usize = 256;
+const MAX_ITEMS: usize = 20;
+const MAX_ITEM_CHARS: usize = 200;
+
+pub struct Delivery;
+
+impl HasData for Delivery {
+    type Data<'a> = DeliveryCtx<'a>;
+}
+
+pub struct DeliveryCtx<'a> {
+    granted: bool,
+    call: &'a mut Call,
+}
+
+pub fn view(caps: &mut Capabilities) -> DeliveryCtx<'_> {
+    DeliveryCtx { granted: caps.grants.delivery, call: &mut caps.call }
+}
+
+impl DeliveryCtx<'_> {
+    fn request(
+        &mut self,
+        kind: DeliveryKind,
+        function: &'static str,
+        address: WitAddress,
+        contents: Vec<String>,
+    ) -> Result<String, Failure> {
+        self.call.enter(INTERFACE, function)?;
+        if !self.granted {
+            return Err(self.call.deny(INTERFACE, format!("delivery {}", kind.as_str())));
+        }
+        self.call.case_number(INTERFACE)?;
+        check_len("name", address.name.trim(), 1, MAX_NAME_CHARS, true)?;
+        check_len("phone", address.phone.trim(), 1, MAX_PHONE_CHARS, true)?;
+        check_len("address", address.address.trim(), 1, MAX_ADDRESS_CHARS, true)?;
+        if contents.is_empty() || contents.len() > MAX_ITEMS {
+            return Err(HostError::Invalid(format!("contents must list 1 to {MAX_ITEMS} items")).into());
+        }
+        for item in &contents {
+            check_len("contents item", item.trim(), 1, MAX_ITEM_CHARS, true)?;
+        }
+        let tracking_number = tracking_number(&mut rand::rng());
+        self.call.effects.deliveries.push(NewDelivery {
+            tracking_number: tracking_number.clone(),
+            kind,
+            name: address.name,
+            phone: address.phone,
+            address: address.address,
+            contents,
+        });
+        Ok(tracking_number)
+    }
+}
+
+impl delivery::Host for DeliveryCtx<'_> {
+    async fn request_pickup(&mut self, from: WitAddress, contents: Vec<String>) -> HostResult<String> {
+        finish(self.request(DeliveryKind::Pickup, "request-pickup", from, contents))
+    }
+
+    async fn request_shipment(&mut self, to: WitAddress, contents: Vec<String>) -> HostResult<String> {
+        finish(self.request(DeliveryKind::Shipment, "request-shipment", to, contents))
+    }
+}
+
+/// `YW` and twelve digits, the shape couriers print on a waybill.
+fn tracking_number(rng: &mut impl Rng) -> String {
+    format!("YW{:012}", rng.random_range(0..1_000_000_000_000u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tracking_number_is_yw_and_twelve_digits() {
+        for _ in 0..100 {
+            let number = tracking_number(&mut rand::rng());
+            assert_eq!(number.len(), 14, "{number}");
+            assert!(number.starts_with("YW"));
+            assert!(number[2..].bytes().all(|b| b.is_ascii_digit()), "{number}");
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! The host interfaces an item may import (`records`, `registries`, `certificates`, `notify`,
+//! `delivery`, `log`), one module each. Every call is checked against the item's grant, counted
+//! against its host-call limit and logged; what changes something is buffered in [`Effects`] and
+//! applied by the domain only if the whole call succeeds.
+//!
+//! Reads go through [`HostData`], which storage implements: capabilities never see the pool, and
+//! plugins never see anything but these interfaces.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use wasmtime::component::{HasSelf, Linker};
+
+use crate::config::Grants;
+use crate::domain::actor::Actor;
+use crate::domain::contract::CallContext;
+use crate::domain::effects::{Certificate, Denial, Effects, RegistryRecord};
+use crate::runtime::bindings::HostError;
+
+mod certificates;
+mod delivery;
+mod log;
+mod notify;
+mod records;
+mod registries;
+
+/// The reads the capabilities need, implemented by storage (and by an in-memory fake in benches).
+pub trait HostData: Send + Sync + 'static {
+    /// A record of a shared dataset by key.
+    fn registry_lookup<'a>(&'a self, dataset: &'a str, key: &'a str)
+    -> BoxFuture<'a, anyhow::Result<Option<RegistryRecord>>>;
+    /// An item-scoped record.
+    fn record_get<'a>(&'a self, item: &'a str, key: &'a str) -> BoxFuture<'a, anyhow::Result<Option<String>>>;
+    /// Valid (not expired on `today`) certificates of `kind` held by `holder`.
+    fn certificates_find<'a>(
+        &'a self,
+        kind: &'a str,
+        holder: &'a str,
+        today: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<Vec<Certificate>>>;
+    /// The certificate of `kind` already issued for a case, if any (issuing is idempotent per case).
+    fn certificate_of_case<'a>(
+        &'a self,
+        case_number: &'a str,
+        kind: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<Option<Certificate>>>;
+}
+
+/// A guest call made more host calls than its limit allows. Raised as a trap; the runtime turns
+/// it into its own error.
+#[derive(Debug, thiserror::Error)]
+#[error("more than {limit} host calls in one call")]
+pub struct HostCallLimitExceeded {
+    pub limit: u32,
+}
+
+/// The host's own data (storage) failed during a host call. The cause is logged where it happened
+/// and never reaches the item or the client; the call ends with a trap.
+#[derive(Debug, thiserror::Error)]
+#[error("the host failed while serving `{interface}`")]
+pub struct HostFailure {
+    pub interface: &'static str,
+}
+
+/// Which call the capabilities serve: the item, the facts of the call and whom it concerns.
+#[derive(Clone, Debug)]
+pub struct CallScope {
+    /// The item's code: records are scoped to it.
+    pub item: Arc<str>,
+    pub version: Arc<str>,
+    pub ctx: CallContext,
+    /// The applicant of the case (`submit`, `on-action`) or the actor of a query.
+    pub applicant: Option<Actor>,
+    /// Host calls this guest call may make.
+    pub max_host_calls: u32,
+}
+
+/// The per-call state of every host interface, kept in the store. Each interface sees only its
+/// own part of the grant (see the `*Ctx` views in the submodules).
+pub struct Capabilities {
+    grants: Arc<Grants>,
+    call: Call,
+}
+
+impl Capabilities {
+    pub fn new(grants: Arc<Grants>, host: Arc<dyn HostData>, scope: CallScope) -> Self {
+        Self { grants, call: Call { scope, host, effects: Effects::default(), available: true } }
+    }
+
+    /// The capabilities of a `describe()` call: nothing is available, whatever the grant, because
+    /// the catalog entry must not depend on anything but the code.
+    pub fn unavailable(label: &str, host: Arc<dyn HostData>, max_host_calls: u32) -> Self {
+        let scope = CallScope {
+            item: Arc::from(label),
+            version: Arc::from(""),
+            ctx: CallContext { today: String::new(), now: String::new(), case_number: None, preview: false },
+            applicant: None,
+            max_host_calls,
+        };
+        Self {
+            grants: Arc::new(Grants::default()),
+            call: Call { scope, host, effects: Effects::default(), available: false },
+        }
+    }
+
+    pub fn effects(&self) -> &Effects {
+        &self.call.effects
+    }
+
+    pub fn into_effects(self) -> Effects {
+        self.call.effects
+    }
+}
+
+impl crate::runtime::bindings::yiwang::service::types::Host for Capabilities {}
+
+/// How the store's data hands out the capabilities, so the linker wiring does not need to know
+/// the store's type.
+pub trait HasCapabilities: Send + 'static {
+    fn capabilities(&mut self) -> &mut Capabilities;
+}
+
+/// Adds every `yiwang:service` host interface to `linker`. Whether a component may import one is
+/// decided at load (by its grant); each call is checked again against the grant.
+pub fn add_to_linker<T: HasCapabilities>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
+    use crate::runtime::bindings::yiwang::service as wit;
+
+    // `types` has no functions, but components import it for its types.
+    wit::types::add_to_linker::<T, HasSelf<Capabilities>>(linker, T::capabilities)?;
+    wit::records::add_to_linker::<T, records::Records>(linker, |t| records::view(t.capabilities()))?;
+    wit::registries::add_to_linker::<T, registries::Registries>(linker, |t| registries::view(t.capabilities()))?;
+    wit::certificates::add_to_linker::<T, certificates::Certificates>(linker, |t| {
+        certificates::view(t.capabilities())
+    })?;
+    wit::notify::add_to_linker::<T, notify::Notify>(linker, |t| notify::view(t.capabilities()))?;
+    wit::delivery::add_to_linker::<T, delivery::Delivery>(linker, |t| delivery::view(t.capabilities()))?;
+    wit::log::add_to_linker::<T, log::Log>(linker, |t| log::view(t.capabilities()))?;
+    Ok(())
+}
+
+/// What every interface may see of the call: the scope, the `HostData` handle and the effects
+/// buffer. Grants are handed to each interface separately.
+struct Call {
+    scope: CallScope,
+    host: Arc<dyn HostData>,
+    effects: Effects,
+    /// False during `describe()`.
+    available: bool,
+}
+
+/// What a host function returns to bindgen: a trap (`Err`) or the WIT result.
+type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
+
+/// Why a host call did not produce a value: a refusal the guest sees, or a trap that ends the
+/// guest call. Lets the interface code use `?` for both.
+enum Failure {
+    Refused(HostError),
+    Trap(wasmtime::Error),
+}
+
+impl From<HostError> for Failure {
+    fn from(e: HostError) -> Self {
+        Failure::Refused(e)
+    }
+}
+
+impl From<wasmtime::Error> for Failure {
+    fn from(e: wasmtime::Error) -> Self {
+        Failure::Trap(e)
+    }
+}
+
+fn finish<T>(result: Result<T, Failure>) -> HostResult<T> {
+    match result {
+        Ok(value) => Ok(Ok(value)),
+        Err(Failure::Refused(e)) => Ok(Err(e)),
+        Err(Failure::Trap(e)) => Err(e),
+    }
+}
+
+impl Call {
+    /// Counts and traces a host call; traps once the call's budget is spent. During `describe()`
+    /// every interface is unavailable.
+    fn enter(&mut self, interface: &'static str, function: &'static str) -> Result<(), Failure> {
+        self.effects.host_calls = self.effects.host_calls.saturating_add(1);
+        tracing::debug!(item = %self.scope.item, version = %self.scope.version, interface, function, "host call");
+        if self.effects.host_calls > self.scope.max_host_calls {
+            return Err(Failure::Trap(wasmtime::Error::new(HostCallLimitExceeded {
+                limit: self.scope.max_host_calls,
+            })));
+        }
+        if !self.available {
+            return Err(HostError::Unavailable(format!("`{interface}` is not available during describe")).into());
+        }
+        Ok(())
+    }
+
+    /// Records a refusal for the audit log and tells the item.
+    fn deny(&mut self, interface: &'static str, detail: String) -> Failure {
+        tracing::warn!(item = %self.scope.item, version = %self.scope.version, interface, %detail, "host call denied");
+        let message = format!("not granted: {detail}");
+        self.effects.denials.push(Denial { interface, detail });
+        HostError::Denied(message).into()
+    }
+
+    /// The case this call concerns; interfaces that act on a case are unavailable without one.
+    fn case_number(&self, interface: &'static str) -> Result<String, Failure> {
+        self.scope
+            .ctx
+            .case_number
+            .clone()
+            .ok_or_else(|| HostError::Unavailable(format!("`{interface}` is only available for a case")).into())
+    }
+
+    /// Logs why the host's own data failed and ends the guest call with a trap that says only
+    /// that the host failed.
+    fn host_failed(&self, interface: &'static str, error: anyhow::Error) -> Failure {
+        tracing::error!(
+            item = %self.scope.item,
+            version = %self.scope.version,
+            interface,
+            error = format!("{error:#}"),
+            "host data failed during a host call"
+        );
+        Failure::Trap(wasmtime::Error::new(HostFailure { interface }))
+    }
+}
+
+/// Refuses text outside `1..=max` (counted in `unit`s) with `invalid`.
+fn check_len(what: &str, value: &str, min: usize, max: usize, chars: bool) -> Result<(), Failure> {
+    let len = if chars { value.chars().count() } else { value.len() };
+    let unit = if chars { "characters" } else { "bytes" };
+    if len < min {
+        return Err(HostError::Invalid(format!("{what} must not be empty")).into());
+    }
+    if len > max {
+        return Err(HostError::Invalid(format!("{what} is longer than {max} {unit}")).into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_are_checked_in_bytes_or_characters() {
+        assert!(check_len("key", "", 1, 4, false).is_err());
+        assert!(check_len("key", "abcd", 1, 4, false).is_ok());
+        assert!(check_len("key", "abcde", 1, 4, false).is_err());
+        // Four characters, twelve bytes.
+        assert!(check_len("subject", "办理进度", 0, 4, true).is_ok());
+        assert!(check_len("subject", "办理进度", 0, 4, false).is_err());
+    }
+}

@@ -1,0 +1,78 @@
+//! `yiwang:service/records`: key-value records scoped to the calling item. Sees the item's
+//! `records` grant and the call; reads go through `HostData`, writes are buffered in the effects.
+
+use wasmtime::component::HasData;
+
+use super::{Call, Capabilities, Failure, HostResult, check_len, finish};
+use crate::domain::effects::RecordWrite;
+use crate::runtime::bindings::HostError;
+use crate::runtime::bindings::yiwang::service::records;
+
+const INTERFACE: &str = "records";
+const MAX_KEY_BYTES: usize = 256;
+const MAX_VALUE_BYTES: usize = 64 * 1024;
+
+/// Marks the interface for `add_to_linker`.
+pub struct Records;
+
+impl HasData for Records {
+    type Data<'a> = RecordsCtx<'a>;
+}
+
+pub struct RecordsCtx<'a> {
+    granted: bool,
+    call: &'a mut Call,
+}
+
+pub fn view(caps: &mut Capabilities) -> RecordsCtx<'_> {
+    RecordsCtx { granted: caps.grants.records, call: &mut caps.call }
+}
+
+impl RecordsCtx<'_> {
+    fn enter(&mut self, function: &'static str, key: &str) -> Result<(), Failure> {
+        self.call.enter(INTERFACE, function)?;
+        if !self.granted {
+            return Err(self.call.deny(INTERFACE, "records".into()));
+        }
+        check_len("key", key, 1, MAX_KEY_BYTES, false)
+    }
+
+    async fn get(&mut self, key: String) -> Result<Option<String>, Failure> {
+        self.enter("get", &key)?;
+        // This call's own writes come first (the last one wins): they are what the item expects
+        // to read back, even though they reach storage only when the call succeeds.
+        if let Some(write) = self.call.effects.records.iter().rev().find(|w| w.key == key) {
+            return Ok(write.value.clone());
+        }
+        let call = &*self.call;
+        match call.host.record_get(&call.scope.item, &key).await {
+            Ok(value) => Ok(value),
+            Err(e) => Err(call.host_failed(INTERFACE, e)),
+        }
+    }
+
+    fn write(&mut self, function: &'static str, key: String, value: Option<String>) -> Result<(), Failure> {
+        self.enter(function, &key)?;
+        if let Some(value) = &value
+            && value.len() > MAX_VALUE_BYTES
+        {
+            return Err(HostError::Invalid(format!("value is longer than {MAX_VALUE_BYTES} bytes")).into());
+        }
+        self.call.effects.records.push(RecordWrite { key, value });
+        Ok(())
+    }
+}
+
+impl records::Host for RecordsCtx<'_> {
+    async fn get(&mut self, key: String) -> HostResult<Option<String>> {
+        finish(RecordsCtx::get(self, key).await)
+    }
+
+    async fn set(&mut self, key: String, value: String) -> HostResult<()> {
+        finish(self.write("set", key, Some(value)))
+    }
+
+    async fn delete(&mut self, key: String) -> HostResult<()> {
+        finish(self.write("delete", key, None))
+    }
+}

@@ -1,0 +1,226 @@
+//! Configuration: the server's settings (file, then `YIWANG_…` environment variables, then flags)
+//! and `plugins.toml`, the admin's list of items with the grants and limits given to each.
+//!
+//! This module only parses and checks; it knows nothing of wasmtime or SQL.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+
+/// What the server needs to start.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free port (tests).
+    pub listen: String,
+    /// Where the SQLite database, component files and compiled artifacts live.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; `None` means the SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// The admin's `plugins.toml`.
+    pub plugins: PathBuf,
+    /// Compiled-artifact cache; defaults to `data_dir/cache`. Tests share one across apps.
+    pub cache_dir: Option<PathBuf>,
+    /// How long a login token lives.
+    pub token_ttl_hours: i64,
+    /// Public holidays (`YYYY-MM-DD`) when no working-day clock runs, and weekend days that are
+    /// working days (调休), for due dates. Weekends are otherwise rest days.
+    pub holidays: Vec<String>,
+    pub extra_workdays: Vec<String>,
+}
+
+impl Settings {
+    pub fn new(data_dir: impl Into<PathBuf>, plugins: impl Into<PathBuf>) -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: data_dir.into(),
+            database_url: None,
+            plugins: plugins.into(),
+            cache_dir: None,
+            token_ttl_hours: 12,
+            holidays: Vec::new(),
+            extra_workdays: Vec::new(),
+        }
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.cache_dir.clone().unwrap_or_else(|| self.data_dir.join("cache"))
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("yiwang.db").display()),
+        }
+    }
+}
+
+/// `plugins.toml`: `[items.<code>]` tables.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginsFile {
+    #[serde(default)]
+    pub items: BTreeMap<String, ItemEntry>,
+}
+
+/// One item as the admin configured it.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemEntry {
+    /// The component file, relative to `plugins.toml`.
+    pub component: PathBuf,
+    /// The owning department's code; must match what the item's `describe()` says.
+    pub department: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub grants: Grants,
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What an item may touch. Everything is denied unless granted here.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Grants {
+    /// Registry datasets the item may read (`vehicle-registry`).
+    #[serde(default)]
+    pub registries: Vec<String>,
+    /// Certificate kinds the item may issue.
+    #[serde(default)]
+    pub certificates_issue: Vec<String>,
+    /// Certificate kinds the item may look up.
+    #[serde(default)]
+    pub certificates_read: Vec<String>,
+    #[serde(default)]
+    pub notify: bool,
+    #[serde(default)]
+    pub delivery: bool,
+    #[serde(default)]
+    pub records: bool,
+    /// Logging is harmless and on unless switched off.
+    #[serde(default = "yes")]
+    pub log: bool,
+}
+
+/// Per-call limits. A call that hits one fails with a clear error; the host and other items go on.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Linear memory of one instance, MiB.
+    pub memory_mib: u64,
+    /// Guest CPU time of one call, ms (enforced through epoch interruption, ~10 ms granularity).
+    pub cpu_ms: u64,
+    /// Wall-clock time of one call including host calls, ms.
+    pub wall_ms: u64,
+    /// Bytes an item may return from one call (derived data, query output, catalog entry).
+    pub output_bytes: u64,
+    /// Calls into this item at once; more wait their turn until `wall_ms` runs out.
+    pub concurrency: u32,
+    /// Host calls one guest call may make.
+    pub host_calls: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            memory_mib: 64,
+            cpu_ms: 1_000,
+            wall_ms: 5_000,
+            output_bytes: 1 << 20,
+            concurrency: 16,
+            host_calls: 1_000,
+        }
+    }
+}
+
+/// The largest memory limit a deployment may grant; the pooling allocator reserves this per slot.
+pub const MAX_MEMORY_MIB: u64 = 512;
+
+impl Limits {
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.memory_mib == 0 || self.memory_mib > MAX_MEMORY_MIB {
+            bail!("memory_mib must be between 1 and {MAX_MEMORY_MIB}");
+        }
+        if self.cpu_ms == 0 || self.wall_ms == 0 || self.output_bytes == 0 || self.concurrency == 0 {
+            bail!("cpu_ms, wall_ms, output_bytes and concurrency must be above 0");
+        }
+        Ok(())
+    }
+}
+
+impl PluginsFile {
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        Self::parse(&text).with_context(|| format!("in {}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let file: PluginsFile = toml::from_str(text)?;
+        for (code, entry) in &file.items {
+            entry.limits.check().with_context(|| format!("item {code}: limits"))?;
+        }
+        Ok(file)
+    }
+
+    /// The component path of an entry, resolved against the directory `plugins.toml` is in.
+    pub fn component_path(plugins_toml: &Path, entry: &ItemEntry) -> PathBuf {
+        let base = plugins_toml.parent().unwrap_or(Path::new("."));
+        base.join(&entry.component)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_minimal_entry_gets_deny_by_default_grants_and_default_limits() {
+        let file = PluginsFile::parse(
+            r#"
+            [items.hello]
+            component = "hello.wasm"
+            department = "demo"
+            "#,
+        )
+        .unwrap();
+        let entry = &file.items["hello"];
+        assert!(entry.enabled);
+        assert!(entry.grants.registries.is_empty());
+        assert!(!entry.grants.notify && !entry.grants.delivery && !entry.grants.records);
+        assert_eq!(entry.limits, Limits::default());
+    }
+
+    #[test]
+    fn an_unknown_grant_is_refused() {
+        let err = PluginsFile::parse(
+            r#"
+            [items.hello]
+            component = "hello.wasm"
+            department = "demo"
+            grants = { network = true }
+            "#,
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("network"), "{err:#}");
+    }
+
+    #[test]
+    fn a_zero_memory_limit_is_refused() {
+        let err = PluginsFile::parse(
+            r#"
+            [items.hello]
+            component = "hello.wasm"
+            department = "demo"
+            limits = { memory_mib = 0 }
+            "#,
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("memory_mib"), "{err:#}");
+    }
+}

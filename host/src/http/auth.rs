@@ -1,0 +1,73 @@
+//! Logging in and out.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::Router;
+use chrono::{SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{AppState, Error, Json, Result};
+use crate::auth::{self, CurrentUser};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/auth/login", post(login)).route("/api/v1/auth/logout", post(logout))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct LoginRequest {
+    login: String,
+    password: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LoginResponse {
+    token: String,
+    expires_at: String,
+    user: UserView,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UserView {
+    id: i64,
+    login: String,
+    name: String,
+    role: String,
+    department: Option<String>,
+}
+
+/// Exchange a login and password for a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, description = "invalid_credentials")))]
+async fn login(State(state): State<AppState>, Json(request): Json<LoginRequest>) -> Result<Json<LoginResponse>> {
+    let user = state.storage.user_by_login(request.login.trim()).await?;
+    // Argon2 runs on the blocking pool: it is meant to be slow.
+    let password = request.password;
+    let user = tokio::task::spawn_blocking(move || match user {
+        Some(user) if auth::verify_password(&password, &user.password_hash) => Some(user),
+        Some(_) => None,
+        None => {
+            auth::verify_nothing(&password);
+            None
+        }
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
+    let user = user.ok_or(Error::InvalidCredentials)?;
+    let token = auth::new_token();
+    let expires = Utc::now() + chrono::Duration::hours(state.token_ttl_hours);
+    let expires_at = expires.to_rfc3339_opts(SecondsFormat::Millis, true);
+    state.storage.insert_token(&auth::token_hash(&token), user.id, Some(&expires_at)).await?;
+    Ok(Json(LoginResponse {
+        token,
+        expires_at,
+        user: UserView { id: user.id, login: user.login, name: user.name, role: user.role, department: user.department },
+    }))
+}
+
+/// Revoke the token this request carries.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204), (status = 401)))]
+async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<StatusCode> {
+    state.storage.revoke_token(&user.token_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

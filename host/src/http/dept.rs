@@ -1,0 +1,56 @@
+//! Department staff's inbox.
+
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::Router;
+use serde::{Deserialize, Serialize};
+
+use super::{AppState, Json, Result};
+use crate::auth::Staff;
+use crate::domain::actor::Role;
+
+const INBOX_LIMIT: i64 = 500;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/dept/cases", get(cases))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct CaseFilter {
+    /// Only cases in this state.
+    state: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeptCase {
+    number: String,
+    item: String,
+    state: String,
+    submitted_at: String,
+    due_date: String,
+    applicant_name: String,
+}
+
+/// The cases of the caller's department's items (every department for admins), earliest due first.
+#[utoipa::path(get, path = "/api/v1/dept/cases", tag = "staff", params(CaseFilter),
+    responses((status = 200, body = [DeptCase]), (status = 401), (status = 403)))]
+async fn cases(State(state): State<AppState>, Staff(staff): Staff, Query(filter): Query<CaseFilter>) -> Result<Json<Vec<DeptCase>>> {
+    let department = match staff.role {
+        Role::Admin => None,
+        // A staff account without a department sees nothing rather than everything.
+        _ => Some(staff.department.clone().unwrap_or_default()),
+    };
+    let rows = state.storage.cases_of_department(department.as_deref(), filter.state.as_deref(), INBOX_LIMIT).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| DeptCase {
+                number: r.number,
+                item: r.item_code,
+                state: r.state,
+                submitted_at: r.submitted_at,
+                due_date: r.due_date,
+                applicant_name: r.applicant_name,
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,99 @@
+//! The one error type of the HTTP layer. Every refusal is JSON
+//! `{"error": {"code", "message"[, "fields"]}}` with its status; internal causes go to the log,
+//! never to the client.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::domain::contract::FieldError;
+use crate::domain::error::DomainError;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("请先登录")]
+    Unauthenticated,
+    #[error("用户名或密码错误")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("请求的内容不存在")]
+    NotFound,
+    #[error("{1}")]
+    BadRequest(&'static str, String),
+    #[error("请求体过大")]
+    PayloadTooLarge,
+    #[error("请求体须为 JSON（Content-Type: application/json）")]
+    UnsupportedMediaType,
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        Error::Internal(error.into())
+    }
+}
+
+impl Error {
+    fn parts(&self) -> (StatusCode, &'static str, Option<&[FieldError]>) {
+        use DomainError as D;
+        match self {
+            Error::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", None),
+            Error::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials", None),
+            Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
+            Error::NotFound | Error::Domain(D::NotFound) => (StatusCode::NOT_FOUND, "not_found", None),
+            Error::BadRequest(code, _) => (StatusCode::UNPROCESSABLE_ENTITY, code, None),
+            Error::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None),
+            Error::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", None),
+            Error::Domain(error) => match error {
+                D::NotFound => unreachable!("matched above"),
+                D::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
+                D::ForbiddenAction(_) => (StatusCode::FORBIDDEN, "forbidden_action", None),
+                D::WrongState(_) => (StatusCode::CONFLICT, "wrong_state", None),
+                D::UndeclaredAction(_) => (StatusCode::CONFLICT, "undeclared_action", None),
+                D::Refused(_) => (StatusCode::CONFLICT, "refused", None),
+                D::Conflict => (StatusCode::CONFLICT, "conflict", None),
+                D::ItemDisabled => (StatusCode::SERVICE_UNAVAILABLE, "item_disabled", None),
+                D::CommentRequired => (StatusCode::UNPROCESSABLE_ENTITY, "comment_required", None),
+                D::InvalidForm(fields) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_form", Some(fields)),
+                D::Ineligible(fields) => (StatusCode::UNPROCESSABLE_ENTITY, "ineligible", Some(fields)),
+                D::InvalidInput(fields) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", Some(fields)),
+                D::InvalidRequest(code, _) => (StatusCode::UNPROCESSABLE_ENTITY, code, None),
+                D::ItemCall(call) if call.code() == "busy" => (StatusCode::SERVICE_UNAVAILABLE, "item_busy", None),
+                D::ItemCall(call) => (StatusCode::BAD_GATEWAY, call.code(), None),
+                D::ItemFailed(_) => (StatusCode::BAD_GATEWAY, "item_failed", None),
+                D::ItemMisbehaved(_) => (StatusCode::BAD_GATEWAY, "item_misbehaved", None),
+                D::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
+            },
+            Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let (status, code, fields) = self.parts();
+        let message = match &self {
+            Error::Internal(cause) | Error::Domain(DomainError::Internal(cause)) => {
+                tracing::error!(error = %format!("{cause:#}"), "internal error");
+                "服务器内部错误，请稍后再试".to_string()
+            }
+            Error::Domain(DomainError::ItemCall(call)) => {
+                tracing::warn!(error = %call, "item call failed");
+                format!("办理系统暂时无法处理此请求（{}）", call.code())
+            }
+            other => other.to_string(),
+        };
+        let mut error = json!({ "code": code, "message": message });
+        if let Some(fields) = fields {
+            error["fields"] = json!(fields);
+        }
+        (status, Json(json!({ "error": error }))).into_response()
+    }
+}

@@ -1,0 +1,200 @@
+//! The `yiwang` binary: a thin command line over the library (serve, users, registry imports,
+//! the demo seed).
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use yiwang_host::admin::{self, NewUser};
+use yiwang_host::config::Settings;
+use yiwang_host::domain::actor::Role;
+use yiwang_host::startup::Application;
+use yiwang_host::storage::Storage;
+use yiwang_host::telemetry;
+
+#[derive(Parser)]
+#[command(name = "yiwang", version, about = "一网: online government services, each item a sandboxed WebAssembly component")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Load shared datasets (vehicle registry, social insurance …).
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
+    /// Demo data.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+/// Where the data is; every command that touches data takes it.
+#[derive(Args)]
+struct DataArgs {
+    /// The data directory (SQLite database, components, compiled artifacts).
+    #[arg(long, env = "YIWANG_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// A database URL instead of the SQLite file in the data directory.
+    #[arg(long, env = "YIWANG_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+impl DataArgs {
+    fn url(&self) -> String {
+        let mut settings = Settings::new(&self.data_dir, "plugins.toml");
+        settings.database_url = self.database_url.clone();
+        settings.database_url()
+    }
+
+    async fn storage(&self) -> anyhow::Result<Storage> {
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("creating {}", self.data_dir.display()))?;
+        Storage::connect(&self.url()).await
+    }
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[arg(long, env = "YIWANG_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    #[command(flatten)]
+    data: DataArgs,
+    /// The admin's list of items with their grants and limits.
+    #[arg(long, env = "YIWANG_PLUGINS", default_value = "plugins.toml")]
+    plugins: PathBuf,
+    /// Hours a login token lives.
+    #[arg(long, env = "YIWANG_TOKEN_TTL_HOURS", default_value_t = 12)]
+    token_ttl_hours: i64,
+    /// Public holidays (YYYY-MM-DD, comma-separated) that stop the working-day clock.
+    #[arg(long, env = "YIWANG_HOLIDAYS", value_delimiter = ',')]
+    holidays: Vec<String>,
+    /// Weekend days that are working days (调休), YYYY-MM-DD, comma-separated.
+    #[arg(long, env = "YIWANG_EXTRA_WORKDAYS", value_delimiter = ',')]
+    extra_workdays: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        login: String,
+        /// citizen, reviewer, developer, admin or courier.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        id_number: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegistryCommand {
+    /// Import a dataset from CSV or JSON lines (by the file's extension).
+    Import {
+        dataset: String,
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Create the demo accounts and registry records (idempotent). For demonstrations only.
+    Seed {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    match Role::parse(s) {
+        Some(Role::System) | None => Err(format!("unknown role `{s}` (citizen, reviewer, developer, admin, courier)")),
+        Some(role) => Ok(role),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::init();
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args).await,
+        Command::User { command: UserCommand::Add { login, role, department, name, id_number, data } } => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password).context("reading the password from stdin")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            let storage = data.storage().await?;
+            let name = name.unwrap_or_else(|| login.clone());
+            let id = admin::add_user(&storage, NewUser { login: login.clone(), password, role, department, name, id_number })
+                .await?;
+            println!("added {} `{login}` (id {id})", role.as_str());
+            Ok(())
+        }
+        Command::Registry { command: RegistryCommand::Import { dataset, file, data } } => {
+            let storage = data.storage().await?;
+            let size = std::fs::metadata(&file).with_context(|| format!("reading {}", file.display()))?.len();
+            let bar = indicatif::ProgressBar::new(size).with_style(
+                indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")?
+                    .progress_chars("=> "),
+            );
+            bar.set_message(format!("importing {dataset}"));
+            let count = admin::import_registry(&storage, &dataset, &file, |read| bar.set_position(read)).await?;
+            bar.finish_and_clear();
+            println!("imported {count} records into {dataset}");
+            Ok(())
+        }
+        Command::Demo { command: DemoCommand::Seed { data } } => {
+            let storage = data.storage().await?;
+            admin::seed_demo(&storage).await?;
+            println!("demo accounts and registry records are in place (password {})", admin::DEMO_PASSWORD);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut settings = Settings::new(&args.data.data_dir, &args.plugins);
+    settings.listen = args.listen;
+    settings.database_url = args.data.database_url;
+    settings.token_ttl_hours = args.token_ttl_hours;
+    settings.holidays = args.holidays;
+    settings.extra_workdays = args.extra_workdays;
+    let app = Application::build(settings).await?;
+    println!("yiwang listening on http://127.0.0.1:{}", app.port());
+    app.run_until_stopped(stop_signal()).await
+}
+
+/// Ctrl-C, or SIGTERM from a service manager: stop taking requests, finish those in flight.
+async fn stop_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}

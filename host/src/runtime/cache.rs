@@ -1,0 +1,141 @@
+//! Compiled artifacts on disk, keyed by the component's sha256 and the engine's compatibility
+//! hash, so a component is compiled once per engine configuration and loaded by mmap afterwards.
+//! Knows nothing of items: bytes in, `Component` out.
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+/// Feeds `Hash` output into sha256, so the key is stable across processes and Rust versions
+/// (std's `DefaultHasher` promises neither).
+struct Sha256Hasher(Sha256);
+
+impl Hasher for Sha256Hasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        unreachable!("only the digest is used")
+    }
+}
+
+/// A short hex digest of everything that makes an artifact loadable by `engine`.
+pub(crate) fn engine_key(engine: &Engine) -> String {
+    let mut hasher = Sha256Hasher(Sha256::new());
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    hex::encode(&hasher.0.finalize()[..8])
+}
+
+pub(crate) struct ArtifactCache {
+    dir: PathBuf,
+    engine_key: String,
+}
+
+/// Where a component came from, for logs and tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    Compiled,
+    Cached,
+}
+
+impl ArtifactCache {
+    pub(crate) fn new(dir: PathBuf, engine: &Engine) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating the artifact cache {}", dir.display()))?;
+        Ok(Self { dir, engine_key: engine_key(engine) })
+    }
+
+    pub(crate) fn path(&self, sha256: &str) -> PathBuf {
+        self.dir.join(format!("{sha256}-{}.cwasm", self.engine_key))
+    }
+
+    /// The compiled component for `wasm`: from the cache when it is there and loads, otherwise
+    /// compiled and stored. Blocking (compiling takes seconds): call it off the async executor.
+    ///
+    /// `Err(Compile)` means the bytes are not a valid component; other errors are the cache's.
+    pub(crate) fn load_or_compile(
+        &self,
+        engine: &Engine,
+        wasm: &[u8],
+        sha256: &str,
+    ) -> Result<(Component, Source), CacheError> {
+        let path = self.path(sha256);
+        if path.exists() {
+            match deserialize(engine, &path) {
+                Ok(component) => return Ok((component, Source::Cached)),
+                // A truncated or foreign file is not fatal: compile again and replace it.
+                Err(e) => tracing::warn!(path = %path.display(), error = format!("{e:#}"), "discarding a bad cached artifact"),
+            }
+        }
+        let artifact = engine.precompile_component(wasm).map_err(|e| CacheError::Compile(format!("{e:#}")))?;
+        write_atomically(&path, &artifact).map_err(CacheError::Io)?;
+        let component = deserialize(engine, &path).map_err(CacheError::Io)?;
+        Ok((component, Source::Compiled))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CacheError {
+    #[error("{0}")]
+    Compile(String),
+    #[error(transparent)]
+    Io(anyhow::Error),
+}
+
+fn deserialize(engine: &Engine, path: &Path) -> anyhow::Result<Component> {
+    // SAFETY: the file was written by `precompile_component` of an engine with the same
+    // compatibility hash (it is in the name), in a directory only this host writes, and is
+    // replaced by rename, never modified in place, so the mapping stays what wasmtime wrote.
+    let component = unsafe { Component::deserialize_file(engine, path) };
+    component.map_err(anyhow::Error::from).with_context(|| format!("loading {}", path.display()))
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it into place, so a reader (or
+/// a crash) never sees half an artifact.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+
+    let dir = path.parent().context("artifact path has no directory")?;
+    let name = path.file_name().context("artifact path has no file name")?.to_string_lossy();
+    let tmp = dir.join(format!(".{name}.{}-{:08x}.tmp", std::process::id(), rand::random::<u32>()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_artifact_is_named_by_content_and_engine() {
+        let engine = Engine::default();
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ArtifactCache::new(dir.path().to_owned(), &engine).unwrap();
+        let name = cache.path("ab12").file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(name, format!("ab12-{}.cwasm", engine_key(&engine)));
+        assert_eq!(engine_key(&engine).len(), 16);
+        assert_eq!(engine_key(&engine), engine_key(&engine.clone()));
+    }
+
+    #[test]
+    fn writing_replaces_the_file_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.cwasm");
+        write_atomically(&path, b"first").unwrap();
+        write_atomically(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left behind");
+    }
+}

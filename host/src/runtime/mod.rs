@@ -1,0 +1,188 @@
+//! Everything wasmtime: one engine per process, compiled artifacts cached on disk, an
+//! `InstancePre` per loaded item version, a fresh store per call with the item's limits, and the
+//! linker that wires the capabilities in. Only this module and `capabilities/` know wasmtime.
+//!
+//! PUBLIC API (implemented in the submodules):
+//!
+//! ```ignore
+//! pub struct Runtime;                         // Clone (Arc inside)
+//! impl Runtime {
+//!     pub fn new(cache_dir: PathBuf, host: Arc<dyn HostData>) -> anyhow::Result<Runtime>;
+//!     /// Compile (or load the cached artifact), refuse ungranted/unknown imports, pre-instantiate,
+//!     /// call describe(), convert and check the catalog entry (ItemInfo::check).
+//!     pub async fn load(&self, wasm: &[u8], grants: Grants, limits: Limits) -> Result<Arc<LoadedVersion>, LoadError>;
+//!     pub async fn submit(&self, v: &LoadedVersion, ctx: CallContext, applicant: &Actor, form: &str)
+//!         -> CallOutcome<Result<Accepted, Vec<FieldError>>>;
+//!     pub async fn on_action(&self, v: &LoadedVersion, ctx: CallContext, actor: &Actor, case: &CaseView,
+//!         action: &str, comment: Option<&str>, input: &str) -> CallOutcome<Result<Transition, ItemError>>;
+//!     pub async fn query(&self, v: &LoadedVersion, ctx: CallContext, actor: &Actor, input: &str)
+//!         -> CallOutcome<Result<String, ItemError>>;
+//! }
+//! pub struct LoadedVersion { pub info: ItemInfo, pub sha256: String, pub grants: Grants, pub limits: Limits, .. }
+//! pub struct CallOutcome<T> { pub result: Result<T, CallError>, pub effects: Effects }
+//! ```
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::Context;
+use wasmtime::Engine;
+use wasmtime::component::Linker;
+
+use crate::capabilities::{self, Capabilities, CallScope, HostData};
+use crate::domain::actor::Actor;
+use crate::domain::contract::{Accepted, CallContext, CaseView, FieldError, ItemError, Transition};
+
+pub mod bindings;
+mod cache;
+mod call;
+mod engine;
+mod imports;
+mod load;
+mod store;
+
+pub use call::{CallError, CallOutcome, Function};
+pub use load::{LoadError, LoadedVersion};
+
+use bindings::{WitActor, WitCallContext, WitCaseInfo};
+use call::{GuestCall, invoke};
+use store::StoreState;
+
+/// The plugin host: loads item versions and calls them. Cheap to clone; dropping the last clone
+/// stops its epoch ticker.
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<RuntimeInner>,
+}
+
+struct RuntimeInner {
+    engine: Engine,
+    linker: Linker<StoreState>,
+    cache: cache::ArtifactCache,
+    host: Arc<dyn HostData>,
+    /// Components compiled (not taken from the cache) by this runtime.
+    compilations: AtomicU64,
+    _ticker: engine::Ticker,
+}
+
+impl Runtime {
+    pub fn new(cache_dir: PathBuf, host: Arc<dyn HostData>) -> anyhow::Result<Runtime> {
+        let engine = engine::new_engine()?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(anyhow::Error::from)
+            .context("linking WASI")?;
+        capabilities::add_to_linker(&mut linker)
+            .map_err(anyhow::Error::from)
+            .context("linking the host interfaces")?;
+        let cache = cache::ArtifactCache::new(cache_dir, &engine)?;
+        let ticker = engine::Ticker::start(&engine)?;
+        Ok(Runtime {
+            inner: Arc::new(RuntimeInner { engine, linker, cache, host, compilations: AtomicU64::new(0), _ticker: ticker }),
+        })
+    }
+
+    /// How many components this runtime compiled rather than loaded from the artifact cache.
+    pub fn compilations(&self) -> u64 {
+        self.inner.compilations.load(Ordering::Relaxed)
+    }
+
+    /// `submit(ctx, applicant, form)`: validate and enrich a new application.
+    pub async fn submit(
+        &self,
+        v: &LoadedVersion,
+        ctx: CallContext,
+        applicant: &Actor,
+        form: &str,
+    ) -> CallOutcome<Result<Accepted, Vec<FieldError>>> {
+        let caps = self.capabilities(v, &ctx, Some(applicant));
+        let (ctx, applicant, form) = (WitCallContext::from(&ctx), WitActor::from(applicant), form.to_owned());
+        let call: GuestCall<_> = Box::new(move |exports, store| {
+            Box::pin(async move {
+                let result = exports.call_submit(store, &ctx, &applicant, &form).await?;
+                Ok(result.map(Into::into).map_err(|errors| errors.into_iter().map(Into::into).collect()))
+            })
+        });
+        invoke(&self.inner.engine, v.target(), Function::Submit, caps, call).await
+    }
+
+    /// `on-action(ctx, actor, case, action, comment, input)`: a step in a case's workflow. The
+    /// case's applicant is whom certificates, notifications and deliveries are for.
+    #[allow(clippy::too_many_arguments)] // the WIT function's parameters, one for one
+    pub async fn on_action(
+        &self,
+        v: &LoadedVersion,
+        ctx: CallContext,
+        actor: &Actor,
+        case: &CaseView,
+        action: &str,
+        comment: Option<&str>,
+        input: &str,
+    ) -> CallOutcome<Result<Transition, ItemError>> {
+        let caps = self.capabilities(v, &ctx, Some(&case.applicant));
+        let (ctx, actor, case) = (WitCallContext::from(&ctx), WitActor::from(actor), WitCaseInfo::from(case));
+        let (action, comment, input) = (action.to_owned(), comment.map(str::to_owned), input.to_owned());
+        let call: GuestCall<_> = Box::new(move |exports, store| {
+            Box::pin(async move {
+                let result =
+                    exports.call_on_action(store, &ctx, &actor, &case, &action, comment.as_deref(), &input).await?;
+                Ok(result.map(Into::into).map_err(Into::into))
+            })
+        });
+        invoke(&self.inner.engine, v.target(), Function::OnAction, caps, call).await
+    }
+
+    /// `query(ctx, actor, input)`: an information service. There is no case, so the actor is
+    /// whom the query concerns.
+    pub async fn query(
+        &self,
+        v: &LoadedVersion,
+        ctx: CallContext,
+        actor: &Actor,
+        input: &str,
+    ) -> CallOutcome<Result<String, ItemError>> {
+        let caps = self.capabilities(v, &ctx, Some(actor));
+        let (ctx, actor, input) = (WitCallContext::from(&ctx), WitActor::from(actor), input.to_owned());
+        let call: GuestCall<_> = Box::new(move |exports, store| {
+            Box::pin(async move {
+                let result = exports.call_query(store, &ctx, &actor, &input).await?;
+                Ok(result.map_err(Into::into))
+            })
+        });
+        invoke(&self.inner.engine, v.target(), Function::Query, caps, call).await
+    }
+
+    fn capabilities(&self, v: &LoadedVersion, ctx: &CallContext, applicant: Option<&Actor>) -> Capabilities {
+        let scope = CallScope {
+            item: Arc::from(v.info.code.as_str()),
+            version: Arc::from(v.info.version.as_str()),
+            ctx: ctx.clone(),
+            applicant: applicant.cloned(),
+            max_host_calls: v.limits.host_calls,
+        };
+        Capabilities::new(v.shared_grants(), self.inner.host.clone(), scope)
+    }
+}
+
+#[cfg(test)]
+mod scratch;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The HTTP handlers share the runtime across tasks and await its calls on a multi-threaded
+    // executor: all of it must be `Send`, which only the compiler can check.
+    #[allow(dead_code)]
+    fn calls_can_cross_threads(rt: &Runtime, v: &LoadedVersion, actor: &Actor, ctx: CallContext, case: &CaseView) {
+        fn send_sync<T: Send + Sync>(_: &T) {}
+        fn send<T: Send>(_: T) {}
+        send_sync(rt);
+        send_sync(v);
+        send(rt.load(b"", Default::default(), Default::default()));
+        send(rt.submit(v, ctx.clone(), actor, "{}"));
+        send(rt.on_action(v, ctx.clone(), actor, case, "approve", None, "{}"));
+        send(rt.query(v, ctx, actor, "{}"));
+    }
+}

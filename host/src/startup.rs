@@ -1,0 +1,84 @@
+//! Building and running the server: `Application::build(settings)` opens storage, loads the
+//! items of `plugins.toml` and binds the listener (port 0 in tests); `run_until_stopped` serves
+//! until the shutdown future resolves, then closes storage.
+
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+
+use anyhow::Context;
+use axum::Router;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+use crate::domain::calendar::Calendar;
+use crate::domain::cases::Cases;
+use crate::domain::items::Items;
+use crate::http::{self, AppState};
+use crate::runtime::Runtime;
+use crate::storage::Storage;
+
+pub struct Application {
+    listener: TcpListener,
+    port: u16,
+    router: Router,
+    storage: Storage,
+}
+
+/// The process-wide metrics recorder; several applications in one process (tests) share it.
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            // Another recorder may already be installed (an embedding program); ours then only renders.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating the data directory {}", settings.data_dir.display()))?;
+        let storage = Storage::connect(&settings.database_url()).await?;
+        let runtime = Runtime::new(settings.cache_dir(), Arc::new(storage.clone()))?;
+        let items = Arc::new(Items::new(runtime.clone(), storage.clone(), &settings.data_dir)?);
+        let failures = items.load_plugins_file(&settings.plugins).await?;
+        for failure in &failures {
+            storage.append_audit("system", "item.load_failed", failure.split(':').next().unwrap_or_default(), failure).await?;
+        }
+        let calendar = Calendar::new(&settings.holidays, &settings.extra_workdays)?;
+        let cases = Arc::new(Cases::new(storage.clone(), runtime, items.clone(), calendar));
+        let state = AppState {
+            storage: storage.clone(),
+            items,
+            cases,
+            token_ttl_hours: settings.token_ttl_hours,
+            metrics: metrics_handle(),
+        };
+        let router = http::api_router(state);
+        let listener = TcpListener::bind(&settings.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        Ok(Application { listener, port, router, storage })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn storage(&self) -> Storage {
+        self.storage.clone()
+    }
+
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        tracing::info!(port = self.port, "serving");
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        self.storage.close().await;
+        Ok(())
+    }
+}

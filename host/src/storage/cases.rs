@@ -1,0 +1,533 @@
+//! Cases, their events, and everything an item's call produces with them (deliveries,
+//! certificates, notifications, item records), written in one transaction: a case never exists
+//! without its events, and nothing an item did exists without its case.
+
+use anyhow::Context;
+use sqlx::{Any, Transaction};
+
+use super::registries::{DataUser, insert_data_use};
+use super::{Storage, now_text};
+use crate::domain::effects::{Certificate, Effects};
+
+pub struct NewCase<'a> {
+    pub number: &'a str,
+    pub item_code: &'a str,
+    pub item_sha256: &'a str,
+    pub item_version: &'a str,
+    pub department: &'a str,
+    pub applicant_id: i64,
+    pub state: &'a str,
+    pub form: &'a str,
+    pub derived: &'a str,
+    pub channel: &'a str,
+    pub submitted_at: &'a str,
+    pub due_date: &'a str,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub actor_id: String,
+    pub actor_role: String,
+    pub comment: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A checked state change of an existing case.
+pub struct CaseTransition<'a> {
+    pub case_id: i64,
+    /// The state and revision the decision was made on; if either moved meanwhile, nothing is written.
+    pub expected_state: &'a str,
+    pub expected_revision: i64,
+    pub to_state: &'a str,
+    pub derived: Option<&'a str>,
+    pub completed: bool,
+    pub event: NewEvent,
+    /// A courier event moves its delivery along with the case.
+    pub delivery_status: Option<(&'a str, &'a str)>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CaseRow {
+    pub id: i64,
+    pub number: String,
+    pub item_code: String,
+    pub item_sha256: String,
+    pub item_version: String,
+    pub department: String,
+    pub applicant_id: i64,
+    pub state: String,
+    pub form: String,
+    pub derived: String,
+    pub channel: String,
+    pub submitted_at: String,
+    pub updated_at: String,
+    pub due_date: String,
+    pub completed_at: Option<String>,
+    pub revision: i64,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct EventRow {
+    pub seq: i64,
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub actor_role: String,
+    pub comment: Option<String>,
+    pub note: Option<String>,
+    pub at: String,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub tracking_number: String,
+    pub case_id: i64,
+    pub kind: String,
+    pub status: String,
+    /// JSON array of strings.
+    pub contents: String,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CaseSummary {
+    pub number: String,
+    pub item_code: String,
+    pub state: String,
+    pub submitted_at: String,
+    pub due_date: String,
+    pub applicant_name: String,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DataUseRow {
+    pub at: String,
+    pub dataset: String,
+    pub record_key: String,
+    pub item_code: String,
+    pub case_number: Option<String>,
+    pub purpose: String,
+    pub actor_role: String,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct NotificationRow {
+    pub subject: String,
+    pub body: String,
+    pub case_number: Option<String>,
+    pub created_at: String,
+    pub status: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct CertificateRow {
+    serial: String,
+    kind: String,
+    holder: String,
+    data: String,
+    issued_on: String,
+    valid_until: Option<String>,
+    case_number: Option<String>,
+}
+
+impl From<CertificateRow> for Certificate {
+    fn from(row: CertificateRow) -> Self {
+        Certificate {
+            serial: row.serial,
+            kind: row.kind,
+            holder: row.holder,
+            data: serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null),
+            issued_on: row.issued_on,
+            valid_until: row.valid_until,
+            case_number: row.case_number,
+        }
+    }
+}
+
+const CASE_COLUMNS: &str = "id, number, item_code, item_sha256, item_version, department, applicant_id, state, form, \
+     derived, channel, submitted_at, updated_at, due_date, completed_at, revision";
+const CERTIFICATE_COLUMNS: &str =
+    "c.serial, c.kind, c.holder, c.data, c.issued_on, c.valid_until, k.number AS case_number";
+const SUMMARY_COLUMNS: &str =
+    "c.number, c.item_code, c.state, c.submitted_at, c.due_date, u.name AS applicant_name";
+
+impl Storage {
+    /// Reserves `count` consecutive application sequence numbers for `day`; returns the first.
+    pub async fn reserve_numbers(&self, day: &str, count: i64) -> anyhow::Result<i64> {
+        let (next,): (i64,) = sqlx::query_as(
+            "INSERT INTO number_blocks (day, next) VALUES ($1, $2)
+             ON CONFLICT (day) DO UPDATE SET next = number_blocks.next + $2 RETURNING next",
+        )
+        .bind(day)
+        .bind(count)
+        .fetch_one(&self.write)
+        .await?;
+        Ok(next - count + 1)
+    }
+
+    /// Stores a new case with its first events and the effects of the item's `submit` (registry
+    /// reads included), atomically. The first event's actor is the one the reads are logged to.
+    pub async fn create_case(
+        &self,
+        case: &NewCase<'_>,
+        events: &[NewEvent],
+        effects: &Effects,
+    ) -> anyhow::Result<i64> {
+        let mut tx = self.write.begin().await?;
+        let completed_at = None::<String>;
+        let (case_id,): (i64,) = sqlx::query_as(
+            "INSERT INTO cases (number, item_code, item_sha256, item_version, department, applicant_id, state, form,
+             derived, channel, submitted_at, updated_at, due_date, completed_at, revision)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, 0) RETURNING id",
+        )
+        .bind(case.number)
+        .bind(case.item_code)
+        .bind(case.item_sha256)
+        .bind(case.item_version)
+        .bind(case.department)
+        .bind(case.applicant_id)
+        .bind(case.state)
+        .bind(case.form)
+        .bind(case.derived)
+        .bind(case.channel)
+        .bind(case.submitted_at)
+        .bind(case.due_date)
+        .bind(completed_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (i, event) in events.iter().enumerate() {
+            insert_event(&mut tx, case_id, i as i64 + 1, event, case.submitted_at).await?;
+        }
+        let first = events.first().context("a new case needs its submission event")?;
+        let target = EffectTarget {
+            case_id,
+            recipient_id: case.applicant_id,
+            seq: events.len() as i64,
+            by: DataUser {
+                item_code: case.item_code,
+                item_version: case.item_version,
+                case_number: Some(case.number),
+                actor_id: &first.actor_id,
+                actor_role: &first.actor_role,
+            },
+        };
+        apply_effects(&mut tx, &target, effects).await?;
+        tx.commit().await?;
+        Ok(case_id)
+    }
+
+    /// Applies a checked transition and the effects of the item's call. Returns false, writing
+    /// nothing, when the case moved on since the decision was taken (a concurrent action).
+    pub async fn transition_case(
+        &self,
+        case: &CaseRow,
+        change: &CaseTransition<'_>,
+        effects: &Effects,
+    ) -> anyhow::Result<bool> {
+        let now = now_text();
+        let mut tx = self.write.begin().await?;
+        let completed_at = change.completed.then(|| now.clone());
+        let updated = sqlx::query(
+            "UPDATE cases SET state = $1, derived = COALESCE($2, derived), updated_at = $3,
+             completed_at = COALESCE($4, completed_at), revision = revision + 1
+             WHERE id = $5 AND state = $6 AND revision = $7",
+        )
+        .bind(change.to_state)
+        .bind(change.derived)
+        .bind(&now)
+        .bind(completed_at)
+        .bind(change.case_id)
+        .bind(change.expected_state)
+        .bind(change.expected_revision)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let (last_seq,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM case_events WHERE case_id = $1")
+            .bind(change.case_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        insert_event(&mut tx, change.case_id, last_seq + 1, &change.event, &now).await?;
+        if let Some((tracking_number, status)) = change.delivery_status {
+            sqlx::query("UPDATE deliveries SET status = $1, updated_at = $2 WHERE tracking_number = $3")
+                .bind(status)
+                .bind(&now)
+                .bind(tracking_number)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let target = EffectTarget {
+            case_id: case.id,
+            recipient_id: case.applicant_id,
+            seq: last_seq + 1,
+            by: DataUser {
+                item_code: &case.item_code,
+                item_version: &case.item_version,
+                case_number: Some(&case.number),
+                actor_id: &change.event.actor_id,
+                actor_role: &change.event.actor_role,
+            },
+        };
+        apply_effects(&mut tx, &target, effects).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn case_by_number(&self, number: &str) -> anyhow::Result<Option<CaseRow>> {
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1");
+        Ok(sqlx::query_as(&sql).bind(number).fetch_optional(&self.read).await?)
+    }
+
+    pub async fn case_by_id(&self, id: i64) -> anyhow::Result<Option<CaseRow>> {
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1");
+        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await?)
+    }
+
+    pub async fn case_events(&self, case_id: i64) -> anyhow::Result<Vec<EventRow>> {
+        Ok(sqlx::query_as(
+            "SELECT seq, action, from_state, to_state, actor_role, comment, note, at
+             FROM case_events WHERE case_id = $1 ORDER BY seq",
+        )
+        .bind(case_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    pub async fn case_deliveries(&self, case_id: i64) -> anyhow::Result<Vec<DeliveryRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, tracking_number, case_id, kind, status, contents FROM deliveries WHERE case_id = $1 ORDER BY id",
+        )
+        .bind(case_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    pub async fn delivery_by_tracking_number(&self, tracking_number: &str) -> anyhow::Result<Option<DeliveryRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, tracking_number, case_id, kind, status, contents FROM deliveries WHERE tracking_number = $1",
+        )
+        .bind(tracking_number)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    pub async fn case_certificates(&self, case_id: i64) -> anyhow::Result<Vec<Certificate>> {
+        let sql = format!(
+            "SELECT {CERTIFICATE_COLUMNS} FROM certificates c LEFT JOIN cases k ON k.id = c.case_id
+             WHERE c.case_id = $1 ORDER BY c.serial"
+        );
+        let rows: Vec<CertificateRow> = sqlx::query_as(&sql).bind(case_id).fetch_all(&self.read).await?;
+        Ok(rows.into_iter().map(Certificate::from).collect())
+    }
+
+    /// Certificates held by `holder`, newest first; with `kind_valid_on`, only that kind and only
+    /// those still valid on that date.
+    pub async fn certificates_of_holder(
+        &self,
+        holder: &str,
+        kind_valid_on: Option<(&str, &str)>,
+    ) -> anyhow::Result<Vec<Certificate>> {
+        let rows: Vec<CertificateRow> = match kind_valid_on {
+            None => {
+                let sql = format!(
+                    "SELECT {CERTIFICATE_COLUMNS} FROM certificates c LEFT JOIN cases k ON k.id = c.case_id
+                     WHERE c.holder = $1 ORDER BY c.issued_on DESC, c.serial"
+                );
+                sqlx::query_as(&sql).bind(holder).fetch_all(&self.read).await?
+            }
+            Some((kind, today)) => {
+                let sql = format!(
+                    "SELECT {CERTIFICATE_COLUMNS} FROM certificates c LEFT JOIN cases k ON k.id = c.case_id
+                     WHERE c.holder = $1 AND c.kind = $2 AND (c.valid_until IS NULL OR c.valid_until >= $3)
+                     ORDER BY c.issued_on DESC, c.serial"
+                );
+                sqlx::query_as(&sql).bind(holder).bind(kind).bind(today).fetch_all(&self.read).await?
+            }
+        };
+        Ok(rows.into_iter().map(Certificate::from).collect())
+    }
+
+    pub async fn certificate_of_case(&self, case_number: &str, kind: &str) -> anyhow::Result<Option<Certificate>> {
+        let sql = format!(
+            "SELECT {CERTIFICATE_COLUMNS} FROM certificates c JOIN cases k ON k.id = c.case_id
+             WHERE k.number = $1 AND c.kind = $2"
+        );
+        let row: Option<CertificateRow> = sqlx::query_as(&sql).bind(case_number).bind(kind).fetch_optional(&self.read).await?;
+        Ok(row.map(Certificate::from))
+    }
+
+    /// A citizen's cases, newest first.
+    pub async fn cases_of_applicant(&self, applicant_id: i64) -> anyhow::Result<Vec<CaseSummary>> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM cases c JOIN users u ON u.id = c.applicant_id
+             WHERE c.applicant_id = $1 ORDER BY c.submitted_at DESC, c.id DESC"
+        );
+        Ok(sqlx::query_as(&sql).bind(applicant_id).fetch_all(&self.read).await?)
+    }
+
+    /// Cases of a department (all departments when `None`), optionally in one state, oldest due first.
+    pub async fn cases_of_department(
+        &self,
+        department: Option<&str>,
+        state: Option<&str>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<CaseSummary>> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM cases c JOIN users u ON u.id = c.applicant_id
+             WHERE ($1 IS NULL OR c.department = $1) AND ($2 IS NULL OR c.state = $2)
+             ORDER BY c.due_date, c.id LIMIT $3"
+        );
+        Ok(sqlx::query_as(&sql).bind(department).bind(state).bind(limit).fetch_all(&self.read).await?)
+    }
+
+    /// The data-use ledger of one person, newest first.
+    pub async fn data_use_of_subject(&self, subject_id: &str, limit: i64) -> anyhow::Result<Vec<DataUseRow>> {
+        Ok(sqlx::query_as(
+            "SELECT at, dataset, record_key, item_code, case_number, purpose, actor_role FROM data_use_log
+             WHERE subject_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(subject_id)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    pub async fn notifications_of(&self, user_id: i64, limit: i64) -> anyhow::Result<Vec<NotificationRow>> {
+        Ok(sqlx::query_as(
+            "SELECT o.subject, o.body, k.number AS case_number, o.created_at, o.status
+             FROM outbox o LEFT JOIN cases k ON k.id = o.case_id
+             WHERE o.recipient_id = $1 ORDER BY o.id DESC LIMIT $2",
+        )
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    pub async fn record_value(&self, item_code: &str, key: &str) -> anyhow::Result<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT value FROM item_records WHERE item_code = $1 AND key = $2")
+            .bind(item_code)
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map(|(v,)| v))
+    }
+}
+
+async fn insert_event(
+    tx: &mut Transaction<'_, Any>,
+    case_id: i64,
+    seq: i64,
+    event: &NewEvent,
+    at: &str,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO case_events (case_id, seq, action, from_state, to_state, actor_id, actor_role, comment, note, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(case_id)
+    .bind(seq)
+    .bind(&event.action)
+    .bind(&event.from_state)
+    .bind(&event.to_state)
+    .bind(&event.actor_id)
+    .bind(&event.actor_role)
+    .bind(&event.comment)
+    .bind(&event.note)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+struct EffectTarget<'a> {
+    case_id: i64,
+    recipient_id: i64,
+    /// The item, case and actor the registry reads are logged against.
+    by: DataUser<'a>,
+    /// The event the effects belong to; with the index it makes each notification's idempotency key.
+    seq: i64,
+}
+
+async fn apply_effects(tx: &mut Transaction<'_, Any>, target: &EffectTarget<'_>, effects: &Effects) -> anyhow::Result<()> {
+    let now = now_text();
+    let item_code = target.by.item_code;
+    for used in &effects.data_uses {
+        insert_data_use(tx, &target.by, used, &now).await?;
+    }
+    for write in &effects.records {
+        match &write.value {
+            Some(value) => {
+                sqlx::query(
+                    "INSERT INTO item_records (item_code, key, value, updated_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (item_code, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                )
+                .bind(item_code)
+                .bind(&write.key)
+                .bind(value)
+                .bind(&now)
+                .execute(&mut **tx)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM item_records WHERE item_code = $1 AND key = $2")
+                    .bind(item_code)
+                    .bind(&write.key)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+    }
+    for certificate in &effects.certificates {
+        sqlx::query(
+            "INSERT INTO certificates (serial, kind, holder, data, issued_on, valid_until, case_id, item_code, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&certificate.serial)
+        .bind(&certificate.kind)
+        .bind(&certificate.holder)
+        .bind(&certificate.data)
+        .bind(&certificate.issued_on)
+        .bind(&certificate.valid_until)
+        .bind(target.case_id)
+        .bind(item_code)
+        .bind(&now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for delivery in &effects.deliveries {
+        sqlx::query(
+            "INSERT INTO deliveries (tracking_number, case_id, kind, status, name, phone, address, contents, created_at, updated_at)
+             VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8, $8)",
+        )
+        .bind(&delivery.tracking_number)
+        .bind(target.case_id)
+        .bind(delivery.kind.as_str())
+        .bind(&delivery.name)
+        .bind(&delivery.phone)
+        .bind(&delivery.address)
+        .bind(serde_json::to_string(&delivery.contents)?)
+        .bind(&now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (i, notification) in effects.notifications.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO outbox (idempotency_key, case_id, recipient_id, subject, body, status, created_at)
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
+        )
+        .bind(format!("{}/{}/{}", target.by.case_number.unwrap_or_default(), target.seq, i + 1))
+        .bind(target.case_id)
+        .bind(target.recipient_id)
+        .bind(&notification.subject)
+        .bind(&notification.body)
+        .bind(&now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}

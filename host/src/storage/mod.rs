@@ -1,0 +1,136 @@
+//! All SQL lives here, for both backends. The rest of the host calls typed methods on
+//! [`Storage`]; nothing outside this module builds a query.
+//!
+//! Queries are written once in the dialect SQLite and PostgreSQL share (`$N` placeholders,
+//! `RETURNING`, `ON CONFLICT`), and run through sqlx's `Any` driver. Timestamps are RFC 3339 UTC
+//! text, dates `YYYY-MM-DD`, JSON is text: the same shapes in both schemas.
+//!
+//! SQLite allows one writer at a time; writes go through a one-connection pool so that they queue
+//! in the process instead of failing with `SQLITE_BUSY`, and `synchronous=FULL` makes every commit
+//! durable before it returns — a 201 is only sent after that.
+
+mod audit;
+mod cases;
+mod host_data;
+mod items;
+mod registries;
+mod users;
+
+pub use audit::AuditRow;
+pub use cases::{
+    CaseRow, CaseSummary, CaseTransition, DataUseRow, DeliveryRow, EventRow, NewCase, NewEvent, NotificationRow,
+};
+pub use items::ItemRow;
+pub use registries::RegistryImport;
+pub use users::{NewUserRow, UserRow};
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Storage {
+    /// Reads.
+    read: AnyPool,
+    /// Writes: one connection for SQLite (writes queue here), the same pool as `read` for PostgreSQL.
+    write: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+impl Storage {
+    /// Connects and runs the migrations.
+    pub async fn connect(url: &str) -> anyhow::Result<Storage> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            anyhow::bail!("the PostgreSQL backend is not available in this build yet; use SQLite")
+        } else {
+            anyhow::bail!("unsupported database URL scheme (expected sqlite: or postgres:)")
+        };
+        let options = AnyConnectOptions::from_str(url).context("parsing the database URL")?;
+        let (read, write) = match backend {
+            Backend::Sqlite => {
+                let pool = |max| {
+                    AnyPoolOptions::new()
+                        .max_connections(max)
+                        .acquire_timeout(Duration::from_secs(30))
+                        .after_connect(|conn, _| {
+                            Box::pin(async move {
+                                for pragma in [
+                                    "PRAGMA journal_mode = WAL",
+                                    "PRAGMA synchronous = FULL",
+                                    "PRAGMA foreign_keys = ON",
+                                    "PRAGMA busy_timeout = 10000",
+                                ] {
+                                    conn.execute(pragma).await?;
+                                }
+                                Ok(())
+                            })
+                        })
+                };
+                let write = pool(1).connect_with(options.clone()).await.context("opening the database")?;
+                SQLITE_MIGRATIONS.run(&write).await.context("running migrations")?;
+                let read = pool(8).connect_with(options).await.context("opening the database")?;
+                (read, write)
+            }
+            Backend::Postgres => unreachable!(),
+        };
+        Ok(Storage { read, write, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    /// Is the database answering?
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+}
+
+/// Now, as stored: RFC 3339 UTC with milliseconds (sorts as text).
+pub fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Is this a unique-constraint violation (a duplicate)?
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) async fn temp_storage() -> (tempfile::TempDir, Storage) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let storage = Storage::connect(&url).await.unwrap();
+        (dir, storage)
+    }
+
+    #[tokio::test]
+    async fn numbered_placeholders_bind_by_number_on_sqlite() {
+        let (_dir, storage) = temp_storage().await;
+        let (a, b): (String, String) = sqlx::query_as("SELECT $2, $1").bind("one").bind("two").fetch_one(&storage.read).await.unwrap();
+        assert_eq!((a.as_str(), b.as_str()), ("two", "one"));
+    }
+}

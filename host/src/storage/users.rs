@@ -1,0 +1,107 @@
+//! Departments, users and bearer tokens.
+
+use super::{Storage, now_text};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub login: String,
+    pub password_hash: String,
+    pub role: String,
+    pub department: Option<String>,
+    pub name: String,
+    pub id_number: Option<String>,
+}
+
+pub struct NewUserRow<'a> {
+    pub login: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub department: Option<&'a str>,
+    pub name: &'a str,
+    pub id_number: Option<&'a str>,
+}
+
+const USER_COLUMNS: &str = "u.id, u.login, u.password_hash, u.role, u.department, u.name, u.id_number";
+
+impl Storage {
+    /// Creates the department or renames it.
+    pub async fn put_department(&self, code: &str, name: &str) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO departments (code, name, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name",
+        )
+        .bind(code)
+        .bind(name)
+        .bind(now_text())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn department_exists(&self, code: &str) -> anyhow::Result<bool> {
+        let found: Option<(String,)> =
+            sqlx::query_as("SELECT code FROM departments WHERE code = $1").bind(code).fetch_optional(&self.read).await?;
+        Ok(found.is_some())
+    }
+
+    /// Inserts a user; a duplicate login is a unique violation (see [`super::is_unique_violation`]).
+    pub async fn insert_user(&self, user: &NewUserRow<'_>) -> Result<i64, sqlx::Error> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO users (login, password_hash, role, department, name, id_number, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(user.login)
+        .bind(user.password_hash)
+        .bind(user.role)
+        .bind(user.department)
+        .bind(user.name)
+        .bind(user.id_number)
+        .bind(now_text())
+        .fetch_one(&self.write)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn user_by_login(&self, login: &str) -> anyhow::Result<Option<UserRow>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.login = $1");
+        Ok(sqlx::query_as(&sql).bind(login).fetch_optional(&self.read).await?)
+    }
+
+    pub async fn user_by_id(&self, id: i64) -> anyhow::Result<Option<UserRow>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await?)
+    }
+
+    pub async fn insert_token(&self, token_hash: &str, user_id: i64, expires_at: Option<&str>) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (token_hash) DO NOTHING",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now_text())
+        .bind(expires_at)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// The user a token belongs to, if it is neither expired nor revoked.
+    pub async fn user_by_token(&self, token_hash: &str) -> anyhow::Result<Option<UserRow>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
+        );
+        Ok(sqlx::query_as(&sql).bind(token_hash).bind(now_text()).fetch_optional(&self.read).await?)
+    }
+
+    pub async fn revoke_token(&self, token_hash: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL")
+            .bind(token_hash)
+            .bind(now_text())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+}

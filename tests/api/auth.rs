@@ -1,0 +1,101 @@
+//! Logging in and out with bearer tokens.
+
+use chrono::{DateTime, Utc};
+use reqwest::StatusCode;
+
+use crate::helpers::{CITIZEN, CITIZEN_NAME, DEPARTMENT, PASSWORD, REVIEWER, error_body, json_body, spawn_app};
+
+#[tokio::test]
+async fn logging_in_with_the_right_password_returns_a_working_token_and_the_user() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    let body = json_body(app.login_response(CITIZEN, PASSWORD).await, StatusCode::OK).await;
+
+    // Assert
+    let token = body["token"].as_str().expect("a token");
+    assert!(token.len() >= 16, "a guessable token: {token}");
+    let expires_at: DateTime<Utc> = body["expires_at"].as_str().expect("expires_at").parse().expect("RFC 3339");
+    let hours_left = (expires_at - Utc::now()).num_minutes() as f64 / 60.0;
+    assert!((11.0..=12.1).contains(&hours_left), "the token lives the configured 12 h, not {hours_left:.1} h");
+    let user = &body["user"];
+    assert_eq!(user["id"], app.user_id(CITIZEN).await, "{body}");
+    assert_eq!(user["login"], CITIZEN);
+    assert_eq!(user["name"], CITIZEN_NAME);
+    assert_eq!(user["role"], "citizen");
+    assert!(user["department"].is_null(), "{body}");
+    // The token is stored: it opens the citizen's own pages.
+    assert_eq!(app.get("/api/v1/me/applications", Some(token)).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_reviewer_logs_in_with_their_role_and_department() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    let body = json_body(app.login_response(REVIEWER, PASSWORD).await, StatusCode::OK).await;
+
+    // Assert
+    assert_eq!(body["user"]["role"], "reviewer", "{body}");
+    assert_eq!(body["user"]["department"], DEPARTMENT, "{body}");
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_401_invalid_credentials() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    let response = app.login_response(CITIZEN, "not-the-password").await;
+
+    // Assert
+    let error = error_body(response, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    assert!(error.get("token").is_none());
+}
+
+#[tokio::test]
+async fn an_unknown_login_is_401_invalid_credentials_like_a_wrong_password() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    let response = app.login_response("no.such.person", PASSWORD).await;
+
+    // Assert
+    error_body(response, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+}
+
+#[tokio::test]
+async fn logging_out_revokes_the_token() {
+    // Arrange
+    let app = spawn_app().await;
+    let token = app.login(CITIZEN, PASSWORD).await;
+
+    // Act
+    let response = app.logout(&token).await;
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let after = app.get("/api/v1/me/applications", Some(&token)).await;
+    error_body(after, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    error_body(app.logout(&token).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    // Only that token: logging in again works.
+    let fresh = app.login(CITIZEN, PASSWORD).await;
+    assert_eq!(app.get("/api/v1/me/applications", Some(&fresh)).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn requests_without_a_valid_token_are_401_unauthenticated() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    let without = app.get("/api/v1/me/applications", None).await;
+    let made_up = app.get("/api/v1/me/applications", Some("made-up-token")).await;
+
+    // Assert
+    error_body(without, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    error_body(made_up, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+}

@@ -1,0 +1,102 @@
+//! Building the errors an item returns: field errors for the applicant, item errors for the host,
+//! and the message for a failed host call (`certificates.issue: denied: …`).
+
+use crate::{FieldError, HostError, ItemError};
+
+impl FieldError {
+    /// A refusal that concerns one form field (`plate_number`, or a JSON pointer).
+    pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// A refusal that concerns the application as a whole (an empty `field`).
+    pub fn whole(code: &str, message: impl Into<String>) -> Self {
+        Self::new("", code, message)
+    }
+}
+
+impl ItemError {
+    /// The input is not acceptable because of one field (HTTP 422).
+    pub fn invalid_field(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, code, message)])
+    }
+
+    /// The request is understood but cannot be done now (HTTP 409).
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self::Refused(message.into())
+    }
+
+    /// Something the item relies on failed (HTTP 502).
+    pub fn failed(message: impl Into<String>) -> Self {
+        Self::Failed(message.into())
+    }
+
+    /// A host call failed: `call` names it (`certificates.issue`), the message keeps the host's
+    /// reason (`certificates.issue: denied: kind inspection-mark not granted`).
+    pub fn host(call: &str, error: HostError) -> Self {
+        Self::Failed(format!("{call}: {}: {}", error.kind(), error.reason()))
+    }
+
+    /// The explanation without the case name, for a log line: the message, or for `invalid` each
+    /// field error as `field: code: message`.
+    pub fn reason(&self) -> String {
+        match self {
+            Self::Invalid(errors) => errors
+                .iter()
+                .map(|error| format!("{}: {}: {}", error.field, error.code, error.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Self::Refused(message) | Self::Failed(message) => message.clone(),
+        }
+    }
+}
+
+impl From<Vec<FieldError>> for ItemError {
+    fn from(errors: Vec<FieldError>) -> Self {
+        Self::Invalid(errors)
+    }
+}
+
+impl HostError {
+    /// The case name as in the WIT: `denied`, `invalid` or `unavailable`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Denied(_) => "denied",
+            Self::Invalid(_) => "invalid",
+            Self::Unavailable(_) => "unavailable",
+        }
+    }
+
+    /// The host's explanation.
+    pub fn reason(&self) -> &str {
+        match self {
+            Self::Denied(reason) | Self::Invalid(reason) | Self::Unavailable(reason) => reason,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_host_call_names_the_call_the_kind_and_the_reason() {
+        let error = ItemError::host(
+            "certificates.issue",
+            HostError::Denied("not granted".into()),
+        );
+        assert_eq!(
+            error,
+            ItemError::Failed("certificates.issue: denied: not granted".into())
+        );
+    }
+
+    #[test]
+    fn a_whole_application_error_has_an_empty_field() {
+        assert_eq!(FieldError::whole("closed", "已停办").field, "");
+    }
+}

@@ -1,0 +1,94 @@
+//! `cargo xtask …`: the project's build, demo, test, benchmark and load-run commands, in plain Rust so
+//! they behave the same on a developer's machine and in CI (`.ci/run` calls `cargo xtask test`).
+//! It knows the workspace layout and the `yiwang` binary's command line, never the host's internals:
+//! the load run talks to the server only through the HTTP API.
+
+mod args;
+mod bench;
+mod compile;
+mod demo;
+mod load;
+mod process;
+mod server;
+mod suite;
+mod workspace;
+
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+
+use crate::args::Args;
+use crate::workspace::Workspace;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  build       ensure the wasm32-wasip2 target, build every guest (profile `guest`)
+              and the host (dev profile)
+  demo        build, seed the demo data and run the server in the foreground (Ctrl-C stops it)
+                --listen ADDR      address to listen on (default 127.0.0.1:8080)
+                --data-dir DIR     data directory (default .yiwang-demo at the workspace root)
+  test        build, then run the host-side test suite and the guests' native unit tests
+                -- ARGS…           passed to the host-side `cargo test`; what follows a second `--`
+                                   (test-harness arguments such as a name filter) reaches the guests too
+  bench       build the guests, then `cargo bench -p yiwang-host --bench plugin_call`
+                -- ARGS…           passed to `cargo bench`
+  load        load run of the submit endpoint (loopback only; stops by itself), prints a table
+                --seconds S        how long to send requests (default 20)
+                --concurrency C    worker threads, one connection each (default 32)
+                --url URL          use a running server (seeded with `yiwang demo seed`) instead of
+                                   building and starting a release server in a temporary directory
+";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
+    let mut raw = std::env::args().skip(1);
+    let Some(command) = raw.next() else {
+        eprint!("{USAGE}");
+        bail!("no command given");
+    };
+    let mut args = Args::parse(raw);
+    match command.as_str() {
+        "build" => {
+            args.finish_without_passthrough()?;
+            compile::everything(&Workspace::load()?)
+        }
+        "demo" => {
+            let listen = args.value("--listen")?;
+            let data_dir = args.value("--data-dir")?;
+            args.finish_without_passthrough()?;
+            demo::run(&Workspace::load()?, listen, data_dir)
+        }
+        "test" => {
+            let passthrough = args.finish()?;
+            suite::run(&Workspace::load()?, &passthrough)
+        }
+        "bench" => {
+            let passthrough = args.finish()?;
+            bench::run(&Workspace::load()?, &passthrough)
+        }
+        "load" => {
+            let options = load::Options::from_args(&mut args)?;
+            args.finish_without_passthrough()?;
+            load::run(&Workspace::load()?, &options)
+        }
+        "help" | "-h" | "--help" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => {
+            eprint!("{USAGE}");
+            bail!("unknown command `{other}`")
+        }
+    }
+}

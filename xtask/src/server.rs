@@ -1,0 +1,131 @@
+//! A throwaway `yiwang serve` for the load run: a scratch data directory, demo data seeded, a free
+//! loopback port, readiness by polling `/healthz` against a deadline. Dropping it kills the server and
+//! removes the directory (kept, and named, when the server failed so its log can be read).
+
+use std::fs::{self, File};
+use std::net::{Ipv4Addr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+
+use crate::process::{self, step};
+use crate::workspace::Workspace;
+
+/// Long enough for a cold start that compiles every item with Cranelift on two cores.
+const READY_DEADLINE: Duration = Duration::from_secs(120);
+const POLL_EVERY: Duration = Duration::from_millis(50);
+
+pub struct LocalServer {
+    child: Child,
+    pub base_url: String,
+    log: PathBuf,
+    // Declared last: dropped after `drop` below has killed the server.
+    scratch: ScratchDir,
+}
+
+impl LocalServer {
+    /// Seeds a fresh data directory with `yiwang demo seed`, starts `yiwang serve` on a free loopback
+    /// port and returns once `/healthz` answers 200.
+    pub fn start(ws: &Workspace, yiwang: &Path) -> Result<Self> {
+        let scratch = ScratchDir::new("yiwang-load")?;
+        let data_dir = scratch.path.join("data");
+
+        let mut seed = Command::new(yiwang);
+        seed.args(["demo", "seed", "--data-dir"]).arg(&data_dir).current_dir(&ws.root);
+        step(format_args!("demo data: {}", process::shown(&seed)));
+        process::run(&mut seed)?;
+
+        let listen = format!("127.0.0.1:{}", free_loopback_port()?);
+        let log = scratch.path.join("server.log");
+        let log_file = File::create(&log).with_context(|| format!("could not create {}", log.display()))?;
+        let mut serve = Command::new(yiwang);
+        serve
+            .args(["serve", "--listen", &listen, "--data-dir"])
+            .arg(&data_dir)
+            .arg("--plugins")
+            .arg(ws.root.join("plugins.toml"))
+            .current_dir(&ws.root)
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file);
+        step(format_args!("server: {} (log: {})", process::shown(&serve), log.display()));
+        let child = serve.spawn().with_context(|| format!("could not start {}", yiwang.display()))?;
+        let mut server = LocalServer { child, base_url: format!("http://{listen}"), log, scratch };
+        if let Err(err) = server.wait_until_ready() {
+            server.keep_for_inspection();
+            return Err(err);
+        }
+        Ok(server)
+    }
+
+    fn wait_until_ready(&mut self) -> Result<()> {
+        let started = Instant::now();
+        let agent = crate::load::agent(Duration::from_secs(2));
+        let healthz = format!("{}/healthz", self.base_url);
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("the server exited before it was ready ({status})");
+            }
+            if let Ok(response) = agent.get(&healthz).call()
+                && response.status() == 200
+            {
+                step(format_args!("server ready after {:.1} s", started.elapsed().as_secs_f64()));
+                return Ok(());
+            }
+            if started.elapsed() > READY_DEADLINE {
+                bail!("the server did not answer GET /healthz with 200 within {} s", READY_DEADLINE.as_secs());
+            }
+            std::thread::sleep(POLL_EVERY);
+        }
+    }
+
+    /// Keeps the scratch directory and shows the end of the server's log, for a run that went wrong.
+    pub fn keep_for_inspection(&mut self) {
+        self.scratch.keep = true;
+        let log = fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        eprintln!("---- last lines of {} ----", self.log.display());
+        for line in &lines[lines.len().saturating_sub(40)..] {
+            eprintln!("{line}");
+        }
+        eprintln!("---- (data and log kept in {}) ----", self.scratch.path.display());
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Asks the OS for a free port by binding port 0, then lets it go for the server to take.
+pub fn free_loopback_port() -> Result<u16> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("could not bind 127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// A directory under the system temp dir, removed on drop unless `keep` is set.
+struct ScratchDir {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl ScratchDir {
+    fn new(prefix: &str) -> Result<Self> {
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().subsec_nanos();
+        let path = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
+        fs::create_dir(&path).with_context(|| format!("could not create {}", path.display()))?;
+        Ok(ScratchDir { path, keep: false })
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
+}
