@@ -32,7 +32,10 @@ struct DemoData {
 
 impl DemoData {
     fn new() -> Self {
-        let record = |data: &str| RegistryRecord { subject_id: Some(OWNER_ID.into()), data: data.into() };
+        let record = |data: &str| RegistryRecord {
+            subject_id: Some(OWNER_ID.into()),
+            data: data.into(),
+        };
         let registries = HashMap::from([
             (
                 ("vehicle-registry", PLATE),
@@ -66,7 +69,11 @@ impl HostData for DemoData {
         Box::pin(async move { Ok(self.registries.get(&(dataset, key)).cloned()) })
     }
 
-    fn record_get<'a>(&'a self, _item: &'a str, _key: &'a str) -> BoxFuture<'a, anyhow::Result<Option<String>>> {
+    fn record_get<'a>(
+        &'a self,
+        _item: &'a str,
+        _key: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<Option<String>>> {
         Box::pin(async { Ok(None) })
     }
 
@@ -91,7 +98,11 @@ impl HostData for DemoData {
 /// What `plugins.toml` gives the item.
 fn grants() -> Grants {
     Grants {
-        registries: vec!["vehicle-registry".into(), "vehicle-insurance".into(), "traffic-violations".into()],
+        registries: vec![
+            "vehicle-registry".into(),
+            "vehicle-insurance".into(),
+            "traffic-violations".into(),
+        ],
         certificates_issue: vec!["inspection-mark".into()],
         certificates_read: Vec::new(),
         notify: true,
@@ -102,7 +113,14 @@ fn grants() -> Grants {
 }
 
 fn limits() -> Limits {
-    Limits { memory_mib: 64, cpu_ms: 500, wall_ms: 3_000, output_bytes: 262_144, concurrency: 32, host_calls: 100 }
+    Limits {
+        memory_mib: 64,
+        cpu_ms: 500,
+        wall_ms: 3_000,
+        output_bytes: 262_144,
+        concurrency: 32,
+        host_calls: 100,
+    }
 }
 
 fn applicant() -> Actor {
@@ -143,8 +161,11 @@ fn plugin_call(c: &mut Criterion) {
     });
     let executor = tokio::runtime::Runtime::new().expect("tokio runtime");
     let cache = tempfile::tempdir().expect("temporary cache directory");
-    let runtime = Runtime::new(cache.path().to_owned(), Arc::new(DemoData::new())).expect("runtime");
-    let version = executor.block_on(runtime.load(&wasm, grants(), limits())).expect("loading the vehicle item");
+    let runtime =
+        Runtime::new(cache.path().to_owned(), Arc::new(DemoData::new())).expect("runtime");
+    let version = executor
+        .block_on(runtime.load(&wasm, grants(), limits()))
+        .expect("loading the vehicle item");
 
     // A benchmark of a call that fails would measure the wrong thing.
     let outcome = executor.block_on(runtime.submit(&version, ctx(), &applicant(), FORM));
@@ -158,7 +179,7 @@ fn plugin_call(c: &mut Criterion) {
     c.bench_function("fresh instance + submit", |b| {
         b.to_async(&executor).iter(|| async {
             let outcome = runtime.submit(&version, ctx(), &applicant, FORM).await;
-            black_box(outcome.result.expect("submit"));
+            black_box(outcome.result.expect("submit").expect("accepted"));
         })
     });
 
@@ -167,7 +188,11 @@ fn plugin_call(c: &mut Criterion) {
             black_box(runtime.load(&wasm, grants(), limits()).await.expect("load"));
         })
     });
-    assert_eq!(runtime.compilations(), 1, "every load after the first must come from the cache");
+    assert_eq!(
+        runtime.compilations(),
+        1,
+        "every load after the first must come from the cache"
+    );
 }
 
 criterion_group!(benches, plugin_call);

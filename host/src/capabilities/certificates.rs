@@ -27,18 +27,36 @@ pub struct CertificatesCtx<'a> {
 }
 
 pub fn view(caps: &mut Capabilities) -> CertificatesCtx<'_> {
-    CertificatesCtx { issue: &caps.grants.certificates_issue, read: &caps.grants.certificates_read, call: &mut caps.call }
+    CertificatesCtx {
+        issue: &caps.grants.certificates_issue,
+        read: &caps.grants.certificates_read,
+        call: &mut caps.call,
+    }
 }
 
 impl CertificatesCtx<'_> {
-    async fn issue(&mut self, kind: String, data: String, valid_days: Option<u32>) -> Result<WitCertificate, Failure> {
+    async fn issue(
+        &mut self,
+        kind: String,
+        data: String,
+        valid_days: Option<u32>,
+    ) -> Result<WitCertificate, Failure> {
         self.call.enter(INTERFACE, "issue")?;
         if !self.issue.contains(&kind) {
             return Err(self.call.deny(INTERFACE, format!("issue {kind}")));
         }
         let case_number = self.call.case_number(INTERFACE)?;
-        let Some(holder) = self.call.scope.applicant.as_ref().and_then(|a| a.id_number.clone()) else {
-            return Err(HostError::Unavailable("the applicant has no ID number to issue a certificate to".into()).into());
+        let Some(holder) = self
+            .call
+            .scope
+            .applicant
+            .as_ref()
+            .and_then(|a| a.id_number.clone())
+        else {
+            return Err(HostError::Unavailable(
+                "the applicant has no ID number to issue a certificate to".into(),
+            )
+            .into());
         };
         check_len("data", &data, 1, MAX_DATA_BYTES, false)?;
         if !serde_json::from_str::<serde_json::Value>(&data).is_ok_and(|v| v.is_object()) {
@@ -46,10 +64,21 @@ impl CertificatesCtx<'_> {
         }
 
         // Issuing twice for one case returns the first: earlier in this call, then in storage.
-        if let Some(earlier) = self.call.effects.certificates.iter().find(|c| c.kind == kind) {
+        if let Some(earlier) = self
+            .call
+            .effects
+            .certificates
+            .iter()
+            .find(|c| c.kind == kind)
+        {
             return Ok(new_certificate(earlier, &case_number));
         }
-        match self.call.host.certificate_of_case(&case_number, &kind).await {
+        match self
+            .call
+            .host
+            .certificate_of_case(&case_number, &kind)
+            .await
+        {
             Ok(Some(issued)) => return Ok(issued.into()),
             Ok(None) => {}
             Err(e) => return Err(self.call.host_failed(INTERFACE, e)),
@@ -57,15 +86,19 @@ impl CertificatesCtx<'_> {
 
         let today = match NaiveDate::parse_from_str(&self.call.scope.ctx.today, "%Y-%m-%d") {
             Ok(today) => today,
-            Err(e) => return Err(self.call.host_failed(INTERFACE, anyhow::anyhow!("call context `today`: {e}"))),
+            Err(e) => {
+                return Err(self
+                    .call
+                    .host_failed(INTERFACE, anyhow::anyhow!("call context `today`: {e}")));
+            }
         };
-        let valid_until = match valid_days {
-            None => None,
-            Some(days) => Some(
-                valid_until(today, days)
-                    .ok_or_else(|| HostError::Invalid(format!("valid-days {days} is out of range")))?,
-            ),
-        };
+        let valid_until =
+            match valid_days {
+                None => None,
+                Some(days) => Some(valid_until(today, days).ok_or_else(|| {
+                    HostError::Invalid(format!("valid-days {days} is out of range"))
+                })?),
+            };
         let certificate = NewCertificate {
             serial: serial(&kind, today, &mut rand::rng()),
             kind,
@@ -86,7 +119,11 @@ impl CertificatesCtx<'_> {
         }
         check_len("holder", &holder, 1, MAX_HOLDER_BYTES, false)?;
         let call = &*self.call;
-        match call.host.certificates_find(&kind, &holder, &call.scope.ctx.today).await {
+        match call
+            .host
+            .certificates_find(&kind, &holder, &call.scope.ctx.today)
+            .await
+        {
             Ok(found) => Ok(found.into_iter().map(Into::into).collect()),
             Err(e) => Err(call.host_failed(INTERFACE, e)),
         }
@@ -94,7 +131,12 @@ impl CertificatesCtx<'_> {
 }
 
 impl certificates::Host for CertificatesCtx<'_> {
-    async fn issue(&mut self, kind: String, data: String, valid_days: Option<u32>) -> HostResult<WitCertificate> {
+    async fn issue(
+        &mut self,
+        kind: String,
+        data: String,
+        valid_days: Option<u32>,
+    ) -> HostResult<WitCertificate> {
         finish(CertificatesCtx::issue(self, kind, data, valid_days).await)
     }
 
@@ -106,7 +148,12 @@ impl certificates::Host for CertificatesCtx<'_> {
 /// `<KIND>-<YYYYMMDD>-<8 hex digits>`: readable on paper, and the random part keeps two
 /// certificates of one kind issued on one day apart.
 fn serial(kind: &str, issued_on: NaiveDate, rng: &mut impl Rng) -> String {
-    format!("{}-{}-{:08X}", kind.to_ascii_uppercase(), issued_on.format("%Y%m%d"), rng.random::<u32>())
+    format!(
+        "{}-{}-{:08X}",
+        kind.to_ascii_uppercase(),
+        issued_on.format("%Y%m%d"),
+        rng.random::<u32>()
+    )
 }
 
 fn valid_until(today: NaiveDate, days: u32) -> Option<NaiveDate> {
@@ -116,6 +163,100 @@ fn valid_until(today: NaiveDate, days: u32) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capabilities::fake::{FakeData, capabilities, refusal};
+    use crate::config::Grants;
+    use crate::domain::effects::Certificate;
+
+    fn marks() -> Grants {
+        Grants {
+            certificates_issue: vec!["inspection-mark".into()],
+            ..Grants::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn issuing_twice_in_one_case_returns_the_first() {
+        let mut caps = capabilities(marks(), FakeData::default(), true, 100);
+        let mut certificates = view(&mut caps);
+        let first = certificates
+            .issue(
+                "inspection-mark".into(),
+                r#"{"plate":"粤S12345"}"#.into(),
+                Some(365),
+            )
+            .await;
+        let first = first.ok().unwrap();
+        assert_eq!(first.holder, "441900199001011234");
+        assert_eq!(
+            (first.issued_on.as_str(), first.valid_until.as_deref()),
+            ("2026-03-09", Some("2027-03-09"))
+        );
+        assert_eq!(first.case_number.as_deref(), Some("YW-1"));
+        let again = certificates
+            .issue("inspection-mark".into(), "{}".into(), None)
+            .await
+            .ok()
+            .unwrap();
+        assert_eq!(again.serial, first.serial);
+        assert_eq!(caps.effects().certificates.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_certificate_already_stored_for_the_case_is_returned() {
+        let stored = Certificate {
+            serial: "INSPECTION-MARK-20260301-0000ABCD".into(),
+            kind: "inspection-mark".into(),
+            holder: "441900199001011234".into(),
+            data: serde_json::json!({}),
+            issued_on: "2026-03-01".into(),
+            valid_until: None,
+            case_number: Some("YW-1".into()),
+        };
+        let mut caps = capabilities(
+            marks(),
+            FakeData {
+                issued: Some(stored),
+                ..FakeData::default()
+            },
+            true,
+            100,
+        );
+        let issued = view(&mut caps)
+            .issue("inspection-mark".into(), "{}".into(), Some(1))
+            .await
+            .ok()
+            .unwrap();
+        assert_eq!(issued.serial, "INSPECTION-MARK-20260301-0000ABCD");
+        assert!(caps.effects().certificates.is_empty());
+    }
+
+    #[tokio::test]
+    async fn data_must_be_a_json_object_and_the_kind_granted() {
+        let mut caps = capabilities(marks(), FakeData::default(), true, 100);
+        let mut certificates = view(&mut caps);
+        let array = certificates
+            .issue("inspection-mark".into(), "[1]".into(), None)
+            .await;
+        assert!(matches!(refusal(array), HostError::Invalid(_)));
+        let other = certificates
+            .issue("driving-licence".into(), "{}".into(), None)
+            .await;
+        assert!(matches!(refusal(other), HostError::Denied(_)));
+        let read = certificates
+            .find("inspection-mark".into(), "441900199001011234".into())
+            .await;
+        assert!(matches!(refusal(read), HostError::Denied(_)));
+        assert_eq!(caps.effects().denials.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_query_has_no_case_to_issue_for() {
+        let mut caps = capabilities(marks(), FakeData::default(), false, 100);
+        let issued = view(&mut caps)
+            .issue("inspection-mark".into(), "{}".into(), None)
+            .await;
+        assert!(matches!(refusal(issued), HostError::Unavailable(_)));
+    }
 
     #[test]
     fn a_serial_is_the_kind_the_date_and_eight_upper_hex_digits() {
@@ -124,7 +265,12 @@ mod tests {
         let (prefix, random) = serial.rsplit_once('-').unwrap();
         assert_eq!(prefix, "INSPECTION-MARK-20260309");
         assert_eq!(random.len(), 8);
-        assert!(random.chars().all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c)), "{serial}");
+        assert!(
+            random
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c)),
+            "{serial}"
+        );
     }
 
     #[test]

@@ -28,7 +28,10 @@ pub struct DeliveryCtx<'a> {
 }
 
 pub fn view(caps: &mut Capabilities) -> DeliveryCtx<'_> {
-    DeliveryCtx { granted: caps.grants.delivery, call: &mut caps.call }
+    DeliveryCtx {
+        granted: caps.grants.delivery,
+        call: &mut caps.call,
+    }
 }
 
 impl DeliveryCtx<'_> {
@@ -41,14 +44,24 @@ impl DeliveryCtx<'_> {
     ) -> Result<String, Failure> {
         self.call.enter(INTERFACE, function)?;
         if !self.granted {
-            return Err(self.call.deny(INTERFACE, format!("delivery {}", kind.as_str())));
+            return Err(self
+                .call
+                .deny(INTERFACE, format!("delivery {}", kind.as_str())));
         }
         self.call.case_number(INTERFACE)?;
         check_len("name", address.name.trim(), 1, MAX_NAME_CHARS, true)?;
         check_len("phone", address.phone.trim(), 1, MAX_PHONE_CHARS, true)?;
-        check_len("address", address.address.trim(), 1, MAX_ADDRESS_CHARS, true)?;
+        check_len(
+            "address",
+            address.address.trim(),
+            1,
+            MAX_ADDRESS_CHARS,
+            true,
+        )?;
         if contents.is_empty() || contents.len() > MAX_ITEMS {
-            return Err(HostError::Invalid(format!("contents must list 1 to {MAX_ITEMS} items")).into());
+            return Err(
+                HostError::Invalid(format!("contents must list 1 to {MAX_ITEMS} items")).into(),
+            );
         }
         for item in &contents {
             check_len("contents item", item.trim(), 1, MAX_ITEM_CHARS, true)?;
@@ -67,11 +80,19 @@ impl DeliveryCtx<'_> {
 }
 
 impl delivery::Host for DeliveryCtx<'_> {
-    async fn request_pickup(&mut self, from: WitAddress, contents: Vec<String>) -> HostResult<String> {
+    async fn request_pickup(
+        &mut self,
+        from: WitAddress,
+        contents: Vec<String>,
+    ) -> HostResult<String> {
         finish(self.request(DeliveryKind::Pickup, "request-pickup", from, contents))
     }
 
-    async fn request_shipment(&mut self, to: WitAddress, contents: Vec<String>) -> HostResult<String> {
+    async fn request_shipment(
+        &mut self,
+        to: WitAddress,
+        contents: Vec<String>,
+    ) -> HostResult<String> {
         finish(self.request(DeliveryKind::Shipment, "request-shipment", to, contents))
     }
 }
@@ -84,6 +105,92 @@ fn tracking_number(rng: &mut impl Rng) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capabilities::fake::{FakeData, capabilities, refusal};
+    use crate::config::Grants;
+
+    fn address() -> WitAddress {
+        WitAddress {
+            name: "张三".into(),
+            phone: "13800138000".into(),
+            address: "广东省东莞市南城街道鸿福路99号".into(),
+        }
+    }
+
+    fn granted() -> Grants {
+        Grants {
+            delivery: true,
+            ..Grants::default()
+        }
+    }
+
+    #[test]
+    fn a_pickup_gets_a_tracking_number_and_is_booked() {
+        let mut caps = capabilities(granted(), FakeData::default(), true, 100);
+        let number = view(&mut caps)
+            .request(
+                DeliveryKind::Pickup,
+                "request-pickup",
+                address(),
+                vec!["行驶证".into()],
+            )
+            .ok()
+            .unwrap();
+        let booked = &caps.effects().deliveries[0];
+        assert_eq!(booked.tracking_number, number);
+        assert_eq!(booked.kind, DeliveryKind::Pickup);
+    }
+
+    #[test]
+    fn contents_and_addresses_are_checked() {
+        let mut caps = capabilities(granted(), FakeData::default(), true, 100);
+        let mut delivery = view(&mut caps);
+        let none = delivery.request(
+            DeliveryKind::Shipment,
+            "request-shipment",
+            address(),
+            vec![],
+        );
+        assert!(matches!(refusal(none), HostError::Invalid(_)));
+        let many = delivery.request(
+            DeliveryKind::Shipment,
+            "request-shipment",
+            address(),
+            vec!["x".into(); 21],
+        );
+        assert!(matches!(refusal(many), HostError::Invalid(_)));
+        let nameless = WitAddress {
+            name: " ".into(),
+            ..address()
+        };
+        let nameless = delivery.request(
+            DeliveryKind::Shipment,
+            "request-shipment",
+            nameless,
+            vec!["标志".into()],
+        );
+        assert!(matches!(refusal(nameless), HostError::Invalid(_)));
+        assert!(caps.effects().deliveries.is_empty());
+    }
+
+    #[test]
+    fn outside_a_case_or_the_grant_nothing_is_booked() {
+        let mut caps = capabilities(granted(), FakeData::default(), false, 100);
+        let outside = view(&mut caps).request(
+            DeliveryKind::Pickup,
+            "request-pickup",
+            address(),
+            vec!["x".into()],
+        );
+        assert!(matches!(refusal(outside), HostError::Unavailable(_)));
+        let mut caps = capabilities(Grants::default(), FakeData::default(), true, 100);
+        let ungranted = view(&mut caps).request(
+            DeliveryKind::Pickup,
+            "request-pickup",
+            address(),
+            vec!["x".into()],
+        );
+        assert!(matches!(refusal(ungranted), HostError::Denied(_)));
+    }
 
     #[test]
     fn a_tracking_number_is_yw_and_twelve_digits() {

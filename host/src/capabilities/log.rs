@@ -23,7 +23,10 @@ pub struct LogCtx<'a> {
 }
 
 pub fn view(caps: &mut Capabilities) -> LogCtx<'_> {
-    LogCtx { granted: caps.grants.log, call: &mut caps.call }
+    LogCtx {
+        granted: caps.grants.log,
+        call: &mut caps.call,
+    }
 }
 
 impl log::Host for LogCtx<'_> {

@@ -27,10 +27,17 @@ mod registries;
 /// The reads the capabilities need, implemented by storage (and by an in-memory fake in benches).
 pub trait HostData: Send + Sync + 'static {
     /// A record of a shared dataset by key.
-    fn registry_lookup<'a>(&'a self, dataset: &'a str, key: &'a str)
-    -> BoxFuture<'a, anyhow::Result<Option<RegistryRecord>>>;
+    fn registry_lookup<'a>(
+        &'a self,
+        dataset: &'a str,
+        key: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<Option<RegistryRecord>>>;
     /// An item-scoped record.
-    fn record_get<'a>(&'a self, item: &'a str, key: &'a str) -> BoxFuture<'a, anyhow::Result<Option<String>>>;
+    fn record_get<'a>(
+        &'a self,
+        item: &'a str,
+        key: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<Option<String>>>;
     /// Valid (not expired on `today`) certificates of `kind` held by `holder`.
     fn certificates_find<'a>(
         &'a self,
@@ -84,7 +91,15 @@ pub struct Capabilities {
 
 impl Capabilities {
     pub fn new(grants: Arc<Grants>, host: Arc<dyn HostData>, scope: CallScope) -> Self {
-        Self { grants, call: Call { scope, host, effects: Effects::default(), available: true } }
+        Self {
+            grants,
+            call: Call {
+                scope,
+                host,
+                effects: Effects::default(),
+                available: true,
+            },
+        }
     }
 
     /// The capabilities of a `describe()` call: nothing is available, whatever the grant, because
@@ -93,13 +108,23 @@ impl Capabilities {
         let scope = CallScope {
             item: Arc::from(label),
             version: Arc::from(""),
-            ctx: CallContext { today: String::new(), now: String::new(), case_number: None, preview: false },
+            ctx: CallContext {
+                today: String::new(),
+                now: String::new(),
+                case_number: None,
+                preview: false,
+            },
             applicant: None,
             max_host_calls,
         };
         Self {
             grants: Arc::new(Grants::default()),
-            call: Call { scope, host, effects: Effects::default(), available: false },
+            call: Call {
+                scope,
+                host,
+                effects: Effects::default(),
+                available: false,
+            },
         }
     }
 
@@ -127,13 +152,19 @@ pub fn add_to_linker<T: HasCapabilities>(linker: &mut Linker<T>) -> wasmtime::Re
 
     // `types` has no functions, but components import it for its types.
     wit::types::add_to_linker::<T, HasSelf<Capabilities>>(linker, T::capabilities)?;
-    wit::records::add_to_linker::<T, records::Records>(linker, |t| records::view(t.capabilities()))?;
-    wit::registries::add_to_linker::<T, registries::Registries>(linker, |t| registries::view(t.capabilities()))?;
+    wit::records::add_to_linker::<T, records::Records>(linker, |t| {
+        records::view(t.capabilities())
+    })?;
+    wit::registries::add_to_linker::<T, registries::Registries>(linker, |t| {
+        registries::view(t.capabilities())
+    })?;
     wit::certificates::add_to_linker::<T, certificates::Certificates>(linker, |t| {
         certificates::view(t.capabilities())
     })?;
     wit::notify::add_to_linker::<T, notify::Notify>(linker, |t| notify::view(t.capabilities()))?;
-    wit::delivery::add_to_linker::<T, delivery::Delivery>(linker, |t| delivery::view(t.capabilities()))?;
+    wit::delivery::add_to_linker::<T, delivery::Delivery>(linker, |t| {
+        delivery::view(t.capabilities())
+    })?;
     wit::log::add_to_linker::<T, log::Log>(linker, |t| log::view(t.capabilities()))?;
     Ok(())
 }
@@ -190,7 +221,10 @@ impl Call {
             })));
         }
         if !self.available {
-            return Err(HostError::Unavailable(format!("`{interface}` is not available during describe")).into());
+            return Err(HostError::Unavailable(format!(
+                "`{interface}` is not available during describe"
+            ))
+            .into());
         }
         Ok(())
     }
@@ -205,11 +239,9 @@ impl Call {
 
     /// The case this call concerns; interfaces that act on a case are unavailable without one.
     fn case_number(&self, interface: &'static str) -> Result<String, Failure> {
-        self.scope
-            .ctx
-            .case_number
-            .clone()
-            .ok_or_else(|| HostError::Unavailable(format!("`{interface}` is only available for a case")).into())
+        self.scope.ctx.case_number.clone().ok_or_else(|| {
+            HostError::Unavailable(format!("`{interface}` is only available for a case")).into()
+        })
     }
 
     /// Logs why the host's own data failed and ends the guest call with a trap that says only
@@ -228,7 +260,11 @@ impl Call {
 
 /// Refuses text outside `1..=max` (counted in `unit`s) with `invalid`.
 fn check_len(what: &str, value: &str, min: usize, max: usize, chars: bool) -> Result<(), Failure> {
-    let len = if chars { value.chars().count() } else { value.len() };
+    let len = if chars {
+        value.chars().count()
+    } else {
+        value.len()
+    };
     let unit = if chars { "characters" } else { "bytes" };
     if len < min {
         return Err(HostError::Invalid(format!("{what} must not be empty")).into());
@@ -251,5 +287,166 @@ mod tests {
         // Four characters, twelve bytes.
         assert!(check_len("subject", "办理进度", 0, 4, true).is_ok());
         assert!(check_len("subject", "办理进度", 0, 4, false).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_call_past_its_host_call_budget_traps() {
+        let mut caps = fake::capabilities(Grants::default(), fake::FakeData::default(), true, 2);
+        assert!(caps.call.enter("log", "write").is_ok());
+        assert!(caps.call.enter("log", "write").is_ok());
+        let trap = fake::trap(caps.call.enter("log", "write"));
+        assert_eq!(
+            trap.downcast_ref::<HostCallLimitExceeded>()
+                .map(|e| e.limit),
+            Some(2)
+        );
+        assert_eq!(caps.effects().host_calls, 3);
+    }
+
+    #[tokio::test]
+    async fn nothing_is_available_during_describe() {
+        let mut caps =
+            Capabilities::unavailable("component 0123", Arc::new(fake::FakeData::default()), 10);
+        let refusal = fake::refusal(caps.call.enter("records", "get"));
+        assert!(matches!(refusal, HostError::Unavailable(m) if m.contains("describe")));
+    }
+
+    #[tokio::test]
+    async fn a_denial_is_recorded_for_the_audit_log() {
+        let mut caps = fake::capabilities(Grants::default(), fake::FakeData::default(), true, 10);
+        let refusal = fake::refusal::<()>(Err(caps
+            .call
+            .deny("registries", "dataset household-registry".into())));
+        assert!(matches!(refusal, HostError::Denied(m) if m.contains("household-registry")));
+        assert_eq!(
+            caps.effects().denials,
+            vec![Denial {
+                interface: "registries",
+                detail: "dataset household-registry".into()
+            }]
+        );
+    }
+}
+
+/// A `HostData` fake and a way to build one call's capabilities, for the interfaces' tests.
+#[cfg(test)]
+mod fake {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::domain::actor::Role;
+
+    #[derive(Default)]
+    pub struct FakeData {
+        pub registry: HashMap<(String, String), RegistryRecord>,
+        pub records: HashMap<String, String>,
+        pub issued: Option<Certificate>,
+        /// Every read fails, as storage would when the database is down.
+        pub broken: bool,
+    }
+
+    impl FakeData {
+        fn check(&self) -> anyhow::Result<()> {
+            if self.broken {
+                Err(anyhow::anyhow!("database is down"))
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    impl HostData for FakeData {
+        fn registry_lookup<'a>(
+            &'a self,
+            dataset: &'a str,
+            key: &'a str,
+        ) -> BoxFuture<'a, anyhow::Result<Option<RegistryRecord>>> {
+            Box::pin(async move {
+                self.check()?;
+                Ok(self
+                    .registry
+                    .get(&(dataset.to_owned(), key.to_owned()))
+                    .cloned())
+            })
+        }
+
+        fn record_get<'a>(
+            &'a self,
+            _item: &'a str,
+            key: &'a str,
+        ) -> BoxFuture<'a, anyhow::Result<Option<String>>> {
+            Box::pin(async move {
+                self.check()?;
+                Ok(self.records.get(key).cloned())
+            })
+        }
+
+        fn certificates_find<'a>(
+            &'a self,
+            _kind: &'a str,
+            _holder: &'a str,
+            _today: &'a str,
+        ) -> BoxFuture<'a, anyhow::Result<Vec<Certificate>>> {
+            Box::pin(async move {
+                self.check()?;
+                Ok(self.issued.clone().into_iter().collect())
+            })
+        }
+
+        fn certificate_of_case<'a>(
+            &'a self,
+            _case_number: &'a str,
+            _kind: &'a str,
+        ) -> BoxFuture<'a, anyhow::Result<Option<Certificate>>> {
+            Box::pin(async move {
+                self.check()?;
+                Ok(self.issued.clone())
+            })
+        }
+    }
+
+    /// The capabilities of a call on case `YW-1` (or of a query, without `case`), by 张三.
+    pub fn capabilities(
+        grants: Grants,
+        data: FakeData,
+        case: bool,
+        max_host_calls: u32,
+    ) -> Capabilities {
+        let scope = CallScope {
+            item: Arc::from("demo-item"),
+            version: Arc::from("1.0.0"),
+            ctx: CallContext {
+                today: "2026-03-09".into(),
+                now: "2026-03-09T02:00:00Z".into(),
+                case_number: case.then(|| "YW-1".into()),
+                preview: false,
+            },
+            applicant: Some(Actor {
+                id: "1".into(),
+                role: Role::Citizen,
+                name: "张三".into(),
+                department: None,
+                id_number: Some("441900199001011234".into()),
+            }),
+            max_host_calls,
+        };
+        Capabilities::new(Arc::new(grants), Arc::new(data), scope)
+    }
+
+    /// What a refusal or trap was, for assertions.
+    pub fn refusal<T: std::fmt::Debug>(result: Result<T, Failure>) -> HostError {
+        match result {
+            Err(Failure::Refused(e)) => e,
+            Err(Failure::Trap(e)) => panic!("expected a refusal, got a trap: {e}"),
+            Ok(v) => panic!("expected a refusal, got {v:?}"),
+        }
+    }
+
+    pub fn trap<T: std::fmt::Debug>(result: Result<T, Failure>) -> wasmtime::Error {
+        match result {
+            Err(Failure::Trap(e)) => e,
+            Err(Failure::Refused(e)) => panic!("expected a trap, got a refusal: {e:?}"),
+            Ok(v) => panic!("expected a trap, got {v:?}"),
+        }
     }
 }

@@ -24,7 +24,10 @@ pub struct NotifyCtx<'a> {
 }
 
 pub fn view(caps: &mut Capabilities) -> NotifyCtx<'_> {
-    NotifyCtx { granted: caps.grants.notify, call: &mut caps.call }
+    NotifyCtx {
+        granted: caps.grants.notify,
+        call: &mut caps.call,
+    }
 }
 
 impl NotifyCtx<'_> {
@@ -37,7 +40,10 @@ impl NotifyCtx<'_> {
         self.call.case_number(INTERFACE)?;
         check_len("subject", subject.trim(), 1, MAX_SUBJECT_CHARS, true)?;
         check_len("body", body.trim(), 1, MAX_BODY_CHARS, true)?;
-        self.call.effects.notifications.push(NewNotification { subject, body });
+        self.call
+            .effects
+            .notifications
+            .push(NewNotification { subject, body });
         Ok(())
     }
 }
@@ -45,5 +51,68 @@ impl NotifyCtx<'_> {
 impl notify::Host for NotifyCtx<'_> {
     async fn send(&mut self, subject: String, body: String) -> HostResult<()> {
         finish(NotifyCtx::send(self, subject, body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capabilities::fake::{FakeData, capabilities, refusal};
+    use crate::config::Grants;
+    use crate::runtime::bindings::HostError;
+
+    fn granted() -> Grants {
+        Grants {
+            notify: true,
+            ..Grants::default()
+        }
+    }
+
+    #[test]
+    fn a_message_for_the_case_is_queued() {
+        let mut caps = capabilities(granted(), FakeData::default(), true, 100);
+        view(&mut caps)
+            .send("已受理".into(), "您的申请已受理。".into())
+            .ok()
+            .unwrap();
+        assert_eq!(caps.effects().notifications[0].subject, "已受理");
+    }
+
+    #[test]
+    fn without_a_case_there_is_nobody_to_notify() {
+        let mut caps = capabilities(granted(), FakeData::default(), false, 100);
+        assert!(matches!(
+            refusal(view(&mut caps).send("a".into(), "b".into())),
+            HostError::Unavailable(_)
+        ));
+    }
+
+    #[test]
+    fn subjects_and_bodies_are_bounded_in_characters() {
+        let mut caps = capabilities(granted(), FakeData::default(), true, 100);
+        let mut notify = view(&mut caps);
+        assert!(notify.send("办".repeat(200), "正文".into()).is_ok());
+        assert!(matches!(
+            refusal(notify.send("办".repeat(201), "正文".into())),
+            HostError::Invalid(_)
+        ));
+        assert!(matches!(
+            refusal(notify.send("标题".into(), "文".repeat(4001))),
+            HostError::Invalid(_)
+        ));
+        assert!(matches!(
+            refusal(notify.send("标题".into(), String::new())),
+            HostError::Invalid(_)
+        ));
+    }
+
+    #[test]
+    fn without_the_grant_notify_is_denied() {
+        let mut caps = capabilities(Grants::default(), FakeData::default(), true, 100);
+        assert!(matches!(
+            refusal(view(&mut caps).send("a".into(), "b".into())),
+            HostError::Denied(_)
+        ));
+        assert!(caps.effects().notifications.is_empty());
     }
 }

@@ -25,7 +25,10 @@ pub struct RecordsCtx<'a> {
 }
 
 pub fn view(caps: &mut Capabilities) -> RecordsCtx<'_> {
-    RecordsCtx { granted: caps.grants.records, call: &mut caps.call }
+    RecordsCtx {
+        granted: caps.grants.records,
+        call: &mut caps.call,
+    }
 }
 
 impl RecordsCtx<'_> {
@@ -41,7 +44,14 @@ impl RecordsCtx<'_> {
         self.enter("get", &key)?;
         // This call's own writes come first (the last one wins): they are what the item expects
         // to read back, even though they reach storage only when the call succeeds.
-        if let Some(write) = self.call.effects.records.iter().rev().find(|w| w.key == key) {
+        if let Some(write) = self
+            .call
+            .effects
+            .records
+            .iter()
+            .rev()
+            .find(|w| w.key == key)
+        {
             return Ok(write.value.clone());
         }
         let call = &*self.call;
@@ -51,12 +61,20 @@ impl RecordsCtx<'_> {
         }
     }
 
-    fn write(&mut self, function: &'static str, key: String, value: Option<String>) -> Result<(), Failure> {
+    fn write(
+        &mut self,
+        function: &'static str,
+        key: String,
+        value: Option<String>,
+    ) -> Result<(), Failure> {
         self.enter(function, &key)?;
         if let Some(value) = &value
             && value.len() > MAX_VALUE_BYTES
         {
-            return Err(HostError::Invalid(format!("value is longer than {MAX_VALUE_BYTES} bytes")).into());
+            return Err(HostError::Invalid(format!(
+                "value is longer than {MAX_VALUE_BYTES} bytes"
+            ))
+            .into());
         }
         self.call.effects.records.push(RecordWrite { key, value });
         Ok(())
@@ -74,5 +92,96 @@ impl records::Host for RecordsCtx<'_> {
 
     async fn delete(&mut self, key: String) -> HostResult<()> {
         finish(self.write("delete", key, None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capabilities::HostFailure;
+    use crate::capabilities::fake::{FakeData, capabilities, refusal, trap};
+    use crate::config::Grants;
+
+    fn granted() -> Grants {
+        Grants {
+            records: true,
+            ..Grants::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_sees_this_calls_writes_first_then_storage() {
+        let data = FakeData {
+            records: [("seen".to_owned(), "stored".to_owned())].into(),
+            ..FakeData::default()
+        };
+        let mut caps = capabilities(granted(), data, true, 100);
+        let mut records = view(&mut caps);
+        assert_eq!(
+            records.get("seen".into()).await.ok().flatten().as_deref(),
+            Some("stored")
+        );
+        records
+            .write("set", "seen".into(), Some("first".into()))
+            .ok()
+            .unwrap();
+        records
+            .write("set", "seen".into(), Some("second".into()))
+            .ok()
+            .unwrap();
+        assert_eq!(
+            records.get("seen".into()).await.ok().flatten().as_deref(),
+            Some("second")
+        );
+        records.write("delete", "seen".into(), None).ok().unwrap();
+        assert_eq!(records.get("seen".into()).await.ok().flatten(), None);
+        assert_eq!(caps.effects().records.len(), 3);
+        assert_eq!(caps.effects().host_calls, 6);
+    }
+
+    #[tokio::test]
+    async fn keys_and_values_are_bounded() {
+        let mut caps = capabilities(granted(), FakeData::default(), true, 100);
+        let mut records = view(&mut caps);
+        assert!(matches!(
+            refusal(records.get(String::new()).await),
+            HostError::Invalid(_)
+        ));
+        assert!(matches!(
+            refusal(records.get("k".repeat(257)).await),
+            HostError::Invalid(_)
+        ));
+        let big = "v".repeat(MAX_VALUE_BYTES + 1);
+        assert!(matches!(
+            refusal(records.write("set", "k".into(), Some(big))),
+            HostError::Invalid(_)
+        ));
+        assert!(caps.effects().records.is_empty());
+    }
+
+    #[tokio::test]
+    async fn without_the_grant_records_are_denied() {
+        let mut caps = capabilities(Grants::default(), FakeData::default(), true, 100);
+        assert!(matches!(
+            refusal(view(&mut caps).get("k".into()).await),
+            HostError::Denied(_)
+        ));
+        assert_eq!(caps.effects().denials.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_storage_failure_ends_the_call_without_its_cause() {
+        let mut caps = capabilities(
+            granted(),
+            FakeData {
+                broken: true,
+                ..FakeData::default()
+            },
+            true,
+            100,
+        );
+        let trap = trap(view(&mut caps).get("k".into()).await);
+        assert!(trap.is::<HostFailure>());
+        assert!(!trap.to_string().contains("database"), "{trap}");
     }
 }

@@ -18,12 +18,10 @@ pub use yiwang::service::certificates::Certificate as WitCertificate;
 pub use yiwang::service::delivery::Address as WitAddress;
 pub use yiwang::service::log::Level as WitLevel;
 pub use yiwang::service::types::{
-    Accepted as WitAccepted, Action as WitAction, Actor as WitActor, CallContext as WitCallContext,
-    CaseInfo as WitCaseInfo, Fee as WitFee, FieldError as WitFieldError, HostError, ItemError as WitItemError,
-    ItemInfo as WitItemInfo, Material as WitMaterial, Role as WitRole, State as WitState, Step as WitStep,
-    Transition as WitTransition, Workflow as WitWorkflow,
+    Accepted as WitAccepted, Actor as WitActor, CallContext as WitCallContext,
+    CaseInfo as WitCaseInfo, FieldError as WitFieldError, HostError, ItemError as WitItemError,
+    ItemInfo as WitItemInfo, Role as WitRole, Transition as WitTransition,
 };
-
 impl From<actor::Role> for WitRole {
     fn from(role: actor::Role) -> Self {
         match role {
@@ -88,7 +86,11 @@ impl From<&contract::CaseView> for WitCaseInfo {
 
 impl From<WitFieldError> for contract::FieldError {
     fn from(e: WitFieldError) -> Self {
-        contract::FieldError { field: e.field, code: e.code, message: e.message }
+        contract::FieldError {
+            field: e.field,
+            code: e.code,
+            message: e.message,
+        }
     }
 }
 
@@ -96,21 +98,31 @@ impl From<WitAccepted> for contract::Accepted {
     fn from(a: WitAccepted) -> Self {
         contract::Accepted {
             derived: a.derived,
-            then: a.then.map(|s| contract::Step { action: s.action, to: s.to, note: s.note }),
+            then: a.then.map(|s| contract::Step {
+                action: s.action,
+                to: s.to,
+                note: s.note,
+            }),
         }
     }
 }
 
 impl From<WitTransition> for contract::Transition {
     fn from(t: WitTransition) -> Self {
-        contract::Transition { to: t.to, derived: t.derived, note: t.note }
+        contract::Transition {
+            to: t.to,
+            derived: t.derived,
+            note: t.note,
+        }
     }
 }
 
 impl From<WitItemError> for contract::ItemError {
     fn from(e: WitItemError) -> Self {
         match e {
-            WitItemError::Invalid(errors) => contract::ItemError::Invalid(errors.into_iter().map(Into::into).collect()),
+            WitItemError::Invalid(errors) => {
+                contract::ItemError::Invalid(errors.into_iter().map(Into::into).collect())
+            }
             WitItemError::Refused(m) => contract::ItemError::Refused(m),
             WitItemError::Failed(m) => contract::ItemError::Failed(m),
         }
@@ -133,14 +145,22 @@ pub fn item_info(info: WitItemInfo) -> Result<catalog::ItemInfo, catalog::Catalo
         materials: info
             .materials
             .into_iter()
-            .map(|m| catalog::Material { name: m.name, description: m.description, required: m.required })
+            .map(|m| catalog::Material {
+                name: m.name,
+                description: m.description,
+                required: m.required,
+            })
             .collect(),
         statutory_days: info.statutory_days,
         promised_days: info.promised_days,
         fees: info
             .fees
             .into_iter()
-            .map(|f| catalog::Fee { name: f.name, amount_fen: f.amount_fen, basis: f.basis })
+            .map(|f| catalog::Fee {
+                name: f.name,
+                amount_fen: f.amount_fen,
+                basis: f.basis,
+            })
             .collect(),
         channels: info.channels,
         form_schema,
@@ -168,6 +188,7 @@ pub fn item_info(info: WitItemInfo) -> Result<catalog::ItemInfo, catalog::Catalo
                     from: a.from,
                     to: a.to,
                     roles: a.roles.into_iter().map(Into::into).collect(),
+                    departments: a.departments,
                     comment_required: a.comment_required,
                 })
                 .collect(),
@@ -204,6 +225,7 @@ pub fn new_certificate(c: &effects::NewCertificate, case_number: &str) -> WitCer
 
 #[cfg(test)]
 mod tests {
+    use super::yiwang::service::types::Workflow as WitWorkflow;
     use super::*;
 
     #[test]
@@ -236,8 +258,14 @@ mod tests {
             fees: vec![],
             channels: vec!["web".into()],
             form_schema: "{not json".into(),
-            workflow: WitWorkflow { initial: "a".into(), states: vec![], actions: vec![] },
+            workflow: WitWorkflow {
+                initial: "a".into(),
+                states: vec![],
+                actions: vec![],
+            },
         };
-        assert!(matches!(item_info(info), Err(catalog::CatalogError::BadSchema(m)) if m.contains("not JSON")));
+        assert!(
+            matches!(item_info(info), Err(catalog::CatalogError::BadSchema(m)) if m.contains("not JSON"))
+        );
     }
 }

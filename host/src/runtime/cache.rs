@@ -45,8 +45,12 @@ pub(crate) enum Source {
 
 impl ArtifactCache {
     pub(crate) fn new(dir: PathBuf, engine: &Engine) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating the artifact cache {}", dir.display()))?;
-        Ok(Self { dir, engine_key: engine_key(engine) })
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("creating the artifact cache {}", dir.display()))?;
+        Ok(Self {
+            dir,
+            engine_key: engine_key(engine),
+        })
     }
 
     pub(crate) fn path(&self, sha256: &str) -> PathBuf {
@@ -68,10 +72,14 @@ impl ArtifactCache {
             match deserialize(engine, &path) {
                 Ok(component) => return Ok((component, Source::Cached)),
                 // A truncated or foreign file is not fatal: compile again and replace it.
-                Err(e) => tracing::warn!(path = %path.display(), error = format!("{e:#}"), "discarding a bad cached artifact"),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = format!("{e:#}"), "discarding a bad cached artifact")
+                }
             }
         }
-        let artifact = engine.precompile_component(wasm).map_err(|e| CacheError::Compile(format!("{e:#}")))?;
+        let artifact = engine
+            .precompile_component(wasm)
+            .map_err(|e| CacheError::Compile(format!("{e:#}")))?;
         write_atomically(&path, &artifact).map_err(CacheError::Io)?;
         let component = deserialize(engine, &path).map_err(CacheError::Io)?;
         Ok((component, Source::Compiled))
@@ -91,7 +99,9 @@ fn deserialize(engine: &Engine, path: &Path) -> anyhow::Result<Component> {
     // compatibility hash (it is in the name), in a directory only this host writes, and is
     // replaced by rename, never modified in place, so the mapping stays what wasmtime wrote.
     let component = unsafe { Component::deserialize_file(engine, path) };
-    component.map_err(anyhow::Error::from).with_context(|| format!("loading {}", path.display()))
+    component
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("loading {}", path.display()))
 }
 
 /// Writes `bytes` to a temporary file beside `path` and renames it into place, so a reader (or
@@ -100,8 +110,15 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
 
     let dir = path.parent().context("artifact path has no directory")?;
-    let name = path.file_name().context("artifact path has no file name")?.to_string_lossy();
-    let tmp = dir.join(format!(".{name}.{}-{:08x}.tmp", std::process::id(), rand::random::<u32>()));
+    let name = path
+        .file_name()
+        .context("artifact path has no file name")?
+        .to_string_lossy();
+    let tmp = dir.join(format!(
+        ".{name}.{}-{:08x}.tmp",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(bytes)?;
@@ -123,7 +140,12 @@ mod tests {
         let engine = Engine::default();
         let dir = tempfile::tempdir().unwrap();
         let cache = ArtifactCache::new(dir.path().to_owned(), &engine).unwrap();
-        let name = cache.path("ab12").file_name().unwrap().to_string_lossy().into_owned();
+        let name = cache
+            .path("ab12")
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         assert_eq!(name, format!("ab12-{}.cwasm", engine_key(&engine)));
         assert_eq!(engine_key(&engine).len(), 16);
         assert_eq!(engine_key(&engine), engine_key(&engine.clone()));
@@ -136,6 +158,10 @@ mod tests {
         write_atomically(&path, b"first").unwrap();
         write_atomically(&path, b"second").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left behind");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left behind"
+        );
     }
 }

@@ -58,19 +58,50 @@ pub struct CallOutcome<T> {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CallError {
     #[error("{item}: {function} exceeded its time limit of {limit_ms} ms")]
-    Timeout { item: String, function: Function, limit_ms: u64 },
+    Timeout {
+        item: String,
+        function: Function,
+        limit_ms: u64,
+    },
     #[error("{item}: {function} exceeded its CPU limit of {limit_ms} ms")]
-    CpuLimit { item: String, function: Function, limit_ms: u64 },
+    CpuLimit {
+        item: String,
+        function: Function,
+        limit_ms: u64,
+    },
     #[error("{item}: {function} exceeded its memory limit of {limit_mib} MiB")]
-    MemoryLimit { item: String, function: Function, limit_mib: u64 },
-    #[error("{item}: {function} returned {size} bytes, more than its output limit of {limit} bytes")]
-    OutputTooLarge { item: String, function: Function, size: u64, limit: u64 },
+    MemoryLimit {
+        item: String,
+        function: Function,
+        limit_mib: u64,
+    },
+    #[error(
+        "{item}: {function} returned {size} bytes, more than its output limit of {limit} bytes"
+    )]
+    OutputTooLarge {
+        item: String,
+        function: Function,
+        size: u64,
+        limit: u64,
+    },
     #[error("{item}: {function} made more than its limit of {limit} host calls")]
-    HostCallLimit { item: String, function: Function, limit: u32 },
+    HostCallLimit {
+        item: String,
+        function: Function,
+        limit: u32,
+    },
     #[error("{item}: {function} trapped: {message}")]
-    Trap { item: String, function: Function, message: String },
+    Trap {
+        item: String,
+        function: Function,
+        message: String,
+    },
     #[error("{item}: {function} is busy: no free call slot within {waited_ms} ms")]
-    Busy { item: String, function: Function, waited_ms: u64 },
+    Busy {
+        item: String,
+        function: Function,
+        waited_ms: u64,
+    },
     #[error("{item}: {function} failed: the host could not serve one of its host calls")]
     HostFailure { item: String, function: Function },
 }
@@ -104,7 +135,10 @@ pub(crate) trait Returned: Send {
 }
 
 fn field_errors_bytes(errors: &[FieldError]) -> u64 {
-    errors.iter().map(|e| (e.field.len() + e.code.len() + e.message.len()) as u64).sum()
+    errors
+        .iter()
+        .map(|e| (e.field.len() + e.code.len() + e.message.len()) as u64)
+        .sum()
 }
 
 fn item_error_bytes(error: &ItemError) -> u64 {
@@ -123,7 +157,9 @@ impl Returned for Result<Accepted, Vec<FieldError>> {
         match self {
             Ok(a) => {
                 a.derived.len() as u64
-                    + a.then.as_ref().map_or(0, |s| (s.action.len() + s.to.len()) as u64 + opt_len(&s.note))
+                    + a.then.as_ref().map_or(0, |s| {
+                        (s.action.len() + s.to.len()) as u64 + opt_len(&s.note)
+                    })
             }
             Err(errors) => field_errors_bytes(errors),
         }
@@ -171,8 +207,13 @@ pub(crate) struct Target<'a> {
 }
 
 /// The export call itself, given the instance's exports and its store.
-pub(crate) type GuestCall<R> =
-    Box<dyn for<'a> FnOnce(&'a ItemExports, &'a mut Store<StoreState>) -> BoxFuture<'a, wasmtime::Result<R>> + Send>;
+pub(crate) type GuestCall<R> = Box<
+    dyn for<'a> FnOnce(
+            &'a ItemExports,
+            &'a mut Store<StoreState>,
+        ) -> BoxFuture<'a, wasmtime::Result<R>>
+        + Send,
+>;
 
 /// Runs `call` on a fresh instance of `target` under its limits and reports what happened.
 pub(crate) async fn invoke<R: Returned>(
@@ -193,8 +234,15 @@ pub(crate) async fn invoke<R: Returned>(
         Some(permits) => match tokio::time::timeout(wall, permits.acquire()).await {
             Ok(Ok(permit)) => Some(permit),
             Ok(Err(_)) | Err(_) => {
-                let error = CallError::Busy { item: item(), function, waited_ms: millis(started.elapsed()) };
-                let outcome = CallOutcome { result: Err(error), effects: caps.into_effects() };
+                let error = CallError::Busy {
+                    item: item(),
+                    function,
+                    waited_ms: millis(started.elapsed()),
+                };
+                let outcome = CallOutcome {
+                    result: Err(error),
+                    effects: caps.into_effects(),
+                };
                 report(&target, function, started, &outcome);
                 return outcome;
             }
@@ -221,34 +269,64 @@ pub(crate) async fn invoke<R: Returned>(
         call(instance.yiwang_service_item(), &mut store).await
     };
     let result = match tokio::time::timeout(wall, run).await {
-        Err(_) => Err(CallError::Timeout { item: item(), function, limit_ms: limits.wall_ms }),
+        Err(_) => Err(CallError::Timeout {
+            item: item(),
+            function,
+            limit_ms: limits.wall_ms,
+        }),
         Ok(Err(error)) => Err(classify(error, store.data(), &target, function, started)),
         Ok(Ok(returned)) => {
             let size = returned.output_bytes();
             if size > limits.output_bytes {
-                Err(CallError::OutputTooLarge { item: item(), function, size, limit: limits.output_bytes })
+                Err(CallError::OutputTooLarge {
+                    item: item(),
+                    function,
+                    size,
+                    limit: limits.output_bytes,
+                })
             } else {
                 Ok(returned)
             }
         }
     };
-    let outcome = CallOutcome { result, effects: store.into_data().caps.into_effects() };
+    let outcome = CallOutcome {
+        result,
+        effects: store.into_data().caps.into_effects(),
+    };
     report(&target, function, started, &outcome);
     outcome
 }
 
 /// Turns what stopped a guest into the error that says why.
-fn classify(error: wasmtime::Error, state: &StoreState, target: &Target<'_>, function: Function, started: Instant) -> CallError {
+fn classify(
+    error: wasmtime::Error,
+    state: &StoreState,
+    target: &Target<'_>,
+    function: Function,
+    started: Instant,
+) -> CallError {
     let item = target.label.to_owned();
     let limits = target.limits;
     if state.limiter.memory_refused {
-        return CallError::MemoryLimit { item, function, limit_mib: limits.memory_mib };
+        return CallError::MemoryLimit {
+            item,
+            function,
+            limit_mib: limits.memory_mib,
+        };
     }
     if error.is::<CpuLimitExceeded>() {
-        return CallError::CpuLimit { item, function, limit_ms: limits.cpu_ms };
+        return CallError::CpuLimit {
+            item,
+            function,
+            limit_ms: limits.cpu_ms,
+        };
     }
     if let Some(e) = error.downcast_ref::<HostCallLimitExceeded>() {
-        return CallError::HostCallLimit { item, function, limit: e.limit };
+        return CallError::HostCallLimit {
+            item,
+            function,
+            limit: e.limit,
+        };
     }
     if error.is::<HostFailure>() {
         return CallError::HostFailure { item, function };
@@ -256,7 +334,11 @@ fn classify(error: wasmtime::Error, state: &StoreState, target: &Target<'_>, fun
     if error.is::<wasmtime::PoolConcurrencyLimitError>() {
         // Every instance slot of the engine is in use: as good as a full semaphore.
         tracing::warn!(item = %target.label, "no free instance slot in the pool");
-        return CallError::Busy { item, function, waited_ms: millis(started.elapsed()) };
+        return CallError::Busy {
+            item,
+            function,
+            waited_ms: millis(started.elapsed()),
+        };
     }
     // The full error (with the wasm backtrace) is for the log; the message keeps the trap and,
     // for a Rust guest that panicked, its panic message from stderr.
@@ -265,7 +347,9 @@ fn classify(error: wasmtime::Error, state: &StoreState, target: &Target<'_>, fun
         Some(trap) => {
             let text = trap.to_string();
             // "trapped: wasm trap: …" says it twice.
-            text.strip_prefix("wasm trap: ").map(str::to_owned).unwrap_or(text)
+            text.strip_prefix("wasm trap: ")
+                .map(str::to_owned)
+                .unwrap_or(text)
         }
         None => error.root_cause().to_string(),
     };
@@ -273,10 +357,19 @@ fn classify(error: wasmtime::Error, state: &StoreState, target: &Target<'_>, fun
         Some(line) => format!("{trap} (stderr: {line})"),
         None => trap,
     };
-    CallError::Trap { item, function, message }
+    CallError::Trap {
+        item,
+        function,
+        message,
+    }
 }
 
-fn report<R: Returned>(target: &Target<'_>, function: Function, started: Instant, outcome: &CallOutcome<R>) {
+fn report<R: Returned>(
+    target: &Target<'_>,
+    function: Function,
+    started: Instant,
+    outcome: &CallOutcome<R>,
+) {
     let elapsed = started.elapsed();
     let outcome_label = match &outcome.result {
         Ok(r) if r.refused() => "refused",
@@ -334,17 +427,27 @@ mod tests {
     fn output_counts_every_string_the_item_returns() {
         let accepted: Result<Accepted, Vec<FieldError>> = Ok(Accepted {
             derived: "{}".into(),
-            then: Some(Step { action: "ab".into(), to: "cde".into(), note: Some("f".into()) }),
+            then: Some(Step {
+                action: "ab".into(),
+                to: "cde".into(),
+                note: Some("f".into()),
+            }),
         });
         assert_eq!(accepted.output_bytes(), 2 + 2 + 3 + 1);
-        let refused: Result<Accepted, Vec<FieldError>> =
-            Err(vec![FieldError { field: "a".into(), code: "bc".into(), message: "积分".into() }]);
+        let refused: Result<Accepted, Vec<FieldError>> = Err(vec![FieldError {
+            field: "a".into(),
+            code: "bc".into(),
+            message: "积分".into(),
+        }]);
         assert_eq!(refused.output_bytes(), 1 + 2 + 6);
         assert!(refused.refused());
         let query: Result<String, ItemError> = Err(ItemError::Refused("no".into()));
         assert_eq!(query.output_bytes(), 2);
-        let transition: Result<Transition, ItemError> =
-            Ok(Transition { to: "done".into(), derived: None, note: Some("ok".into()) });
+        let transition: Result<Transition, ItemError> = Ok(Transition {
+            to: "done".into(),
+            derived: None,
+            note: Some("ok".into()),
+        });
         assert_eq!(transition.output_bytes(), 6);
     }
 
@@ -356,8 +459,15 @@ mod tests {
             limit_ms: 500,
         };
         assert_eq!(error.code(), "cpu_limit");
-        assert_eq!(error.to_string(), "school-points-enrollment@1.0.0: submit exceeded its CPU limit of 500 ms");
-        let error = CallError::Busy { item: "x@1.0.0".into(), function: Function::OnAction, waited_ms: 5 };
+        assert_eq!(
+            error.to_string(),
+            "school-points-enrollment@1.0.0: submit exceeded its CPU limit of 500 ms"
+        );
+        let error = CallError::Busy {
+            item: "x@1.0.0".into(),
+            function: Function::OnAction,
+            waited_ms: 5,
+        };
         assert_eq!(error.code(), "busy");
         assert!(error.to_string().starts_with("x@1.0.0: on-action is busy"));
     }

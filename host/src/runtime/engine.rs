@@ -22,7 +22,13 @@ const POOL_SLOTS: u32 = 128;
 
 pub(crate) fn new_engine() -> anyhow::Result<Engine> {
     match Engine::new(&config(true)) {
-        Ok(engine) => Ok(engine),
+        Ok(engine) => {
+            tracing::debug!(
+                slots = POOL_SLOTS,
+                "wasmtime engine with the pooling allocator"
+            );
+            Ok(engine)
+        }
         Err(e) => {
             // Tests and small machines (restricted virtual memory) may not reserve the pool.
             // Calls still work, only instantiation is slower; say so once per process.
@@ -30,7 +36,9 @@ pub(crate) fn new_engine() -> anyhow::Result<Engine> {
             if !WARNED.swap(true, Ordering::Relaxed) {
                 tracing::warn!(error = %e, "pooling allocator unavailable; using on-demand instance allocation");
             }
-            Engine::new(&config(false)).map_err(anyhow::Error::from).context("creating the wasmtime engine")
+            Engine::new(&config(false))
+                .map_err(anyhow::Error::from)
+                .context("creating the wasmtime engine")
         }
     }
 }
@@ -87,7 +95,10 @@ impl Ticker {
                 }
             })
             .context("starting the epoch ticker thread")?;
-        Ok(Ticker { stop: Some(stop), thread: Some(thread) })
+        Ok(Ticker {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
     }
 }
 
@@ -120,7 +131,7 @@ mod tests {
     }
 
     #[test]
-    fn the_ticker_advances_the_epoch_and_stops_when_dropped() {
+    fn the_ticker_stops_when_dropped() {
         let engine = new_engine().unwrap();
         let ticker = Ticker::start(&engine).unwrap();
         drop(ticker);

@@ -32,7 +32,9 @@ fn parse(name: &str) -> Option<(&str, &str, &str, Option<&str>)> {
 
 pub(crate) fn classify(name: &str, grants: &Grants) -> Verdict {
     match parse(name) {
-        Some(("wasi", package, _, Some(version))) if LINKED_WASI.contains(&package) && version.starts_with("0.2.") => {
+        Some(("wasi", package, _, Some(version)))
+            if LINKED_WASI.contains(&package) && version.starts_with("0.2.") =>
+        {
             Verdict::Allowed
         }
         Some(("yiwang", "service", interface, Some(SERVICE_VERSION))) => {
@@ -49,7 +51,11 @@ pub(crate) fn classify(name: &str, grants: &Grants) -> Verdict {
                 "log" => (grants.log, "log"),
                 _ => return Verdict::Unknown,
             };
-            if granted { Verdict::Allowed } else { Verdict::Ungranted(grant) }
+            if granted {
+                Verdict::Allowed
+            } else {
+                Verdict::Ungranted(grant)
+            }
         }
         _ => Verdict::Unknown,
     }
@@ -62,39 +68,84 @@ mod tests {
     #[test]
     fn wasi_interfaces_the_host_links_are_allowed() {
         let grants = Grants::default();
-        assert_eq!(classify("wasi:cli/environment@0.2.6", &grants), Verdict::Allowed);
+        assert_eq!(
+            classify("wasi:cli/environment@0.2.6", &grants),
+            Verdict::Allowed
+        );
         assert_eq!(classify("wasi:io/streams@0.2.0", &grants), Verdict::Allowed);
-        assert_eq!(classify("wasi:filesystem/preopens@0.2.3", &grants), Verdict::Allowed);
+        assert_eq!(
+            classify("wasi:filesystem/preopens@0.2.3", &grants),
+            Verdict::Allowed
+        );
     }
 
     #[test]
     fn other_wasi_packages_and_versions_are_unknown() {
         let grants = Grants::default();
-        assert_eq!(classify("wasi:http/outgoing-handler@0.2.0", &grants), Verdict::Unknown);
-        assert_eq!(classify("wasi:cli/environment@0.3.0", &grants), Verdict::Unknown);
+        assert_eq!(
+            classify("wasi:http/outgoing-handler@0.2.0", &grants),
+            Verdict::Unknown
+        );
+        assert_eq!(
+            classify("wasi:cli/environment@0.3.0", &grants),
+            Verdict::Unknown
+        );
         assert_eq!(classify("wasi:cli/environment", &grants), Verdict::Unknown);
     }
 
     #[test]
     fn host_interfaces_need_their_grant() {
-        let mut grants = Grants { log: false, ..Grants::default() };
-        assert_eq!(classify("yiwang:service/types@0.1.0", &grants), Verdict::Allowed);
-        assert_eq!(classify("yiwang:service/notify@0.1.0", &grants), Verdict::Ungranted("notify"));
-        assert_eq!(classify("yiwang:service/registries@0.1.0", &grants), Verdict::Ungranted("registries"));
-        assert_eq!(classify("yiwang:service/log@0.1.0", &grants), Verdict::Ungranted("log"));
+        let mut grants = Grants {
+            log: false,
+            ..Grants::default()
+        };
+        assert_eq!(
+            classify("yiwang:service/types@0.1.0", &grants),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            classify("yiwang:service/notify@0.1.0", &grants),
+            Verdict::Ungranted("notify")
+        );
+        assert_eq!(
+            classify("yiwang:service/registries@0.1.0", &grants),
+            Verdict::Ungranted("registries")
+        );
+        assert_eq!(
+            classify("yiwang:service/log@0.1.0", &grants),
+            Verdict::Ungranted("log")
+        );
         grants.registries.push("vehicle-registry".into());
         grants.certificates_read.push("driving-licence".into());
         grants.notify = true;
-        assert_eq!(classify("yiwang:service/registries@0.1.0", &grants), Verdict::Allowed);
-        assert_eq!(classify("yiwang:service/certificates@0.1.0", &grants), Verdict::Allowed);
-        assert_eq!(classify("yiwang:service/notify@0.1.0", &grants), Verdict::Allowed);
+        assert_eq!(
+            classify("yiwang:service/registries@0.1.0", &grants),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            classify("yiwang:service/certificates@0.1.0", &grants),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            classify("yiwang:service/notify@0.1.0", &grants),
+            Verdict::Allowed
+        );
     }
 
     #[test]
     fn unknown_interfaces_versions_and_names_are_unknown() {
-        let grants = Grants { records: true, ..Grants::default() };
-        assert_eq!(classify("yiwang:service/records@0.2.0", &grants), Verdict::Unknown);
-        assert_eq!(classify("yiwang:service/database@0.1.0", &grants), Verdict::Unknown);
+        let grants = Grants {
+            records: true,
+            ..Grants::default()
+        };
+        assert_eq!(
+            classify("yiwang:service/records@0.2.0", &grants),
+            Verdict::Unknown
+        );
+        assert_eq!(
+            classify("yiwang:service/database@0.1.0", &grants),
+            Verdict::Unknown
+        );
         assert_eq!(classify("evil:net/socket@1.0.0", &grants), Verdict::Unknown);
         assert_eq!(classify("env", &grants), Verdict::Unknown);
     }

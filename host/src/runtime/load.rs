@@ -9,12 +9,12 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 use wasmtime::component::types::ComponentItem;
 
+use super::Runtime;
 use super::bindings::{self, ServiceItemPre};
 use super::cache::{CacheError, Source};
 use super::call::{self, CallError, Function, GuestCall, Returned, Target};
 use super::imports::{self, Verdict};
 use super::store::StoreState;
-use super::Runtime;
 use crate::capabilities::Capabilities;
 use crate::config::{Grants, Limits};
 use crate::domain::catalog::{CatalogError, ItemInfo};
@@ -81,7 +81,11 @@ pub enum LoadError {
     #[error("component {component}: compile failed: {message}")]
     CompileFailed { component: String, message: String },
     #[error("component {component}: imports `{import}`, which needs the `{grant}` grant")]
-    UngrantedImport { component: String, import: String, grant: &'static str },
+    UngrantedImport {
+        component: String,
+        import: String,
+        grant: &'static str,
+    },
     #[error("component {component}: imports `{import}`, which this host does not provide")]
     UnknownImport { component: String, import: String },
     #[error("component {component}: does not export `{ITEM_EXPORT}` as a service item: {reason}")]
@@ -132,22 +136,39 @@ fn check_header(wasm: &[u8]) -> Result<(), &'static str> {
 impl Runtime {
     /// Compile (or load the cached artifact), refuse ungranted/unknown imports, pre-instantiate,
     /// call `describe()`, convert and check the catalog entry (`ItemInfo::check`).
-    pub async fn load(&self, wasm: &[u8], grants: Grants, limits: Limits) -> Result<Arc<LoadedVersion>, LoadError> {
-        limits.check().map_err(|e| LoadError::InvalidLimits(e.to_string()))?;
+    pub async fn load(
+        &self,
+        wasm: &[u8],
+        grants: Grants,
+        limits: Limits,
+    ) -> Result<Arc<LoadedVersion>, LoadError> {
+        limits
+            .check()
+            .map_err(|e| LoadError::InvalidLimits(e.to_string()))?;
         let sha256 = hex::encode(Sha256::digest(wasm));
         let component_label = sha256[..12].to_owned();
-        let not_a_component = |reason: String| LoadError::NotAComponent { component: component_label.clone(), reason };
+        let not_a_component = |reason: String| LoadError::NotAComponent {
+            component: component_label.clone(),
+            reason,
+        };
         check_header(wasm).map_err(|reason| not_a_component(reason.into()))?;
 
         let inner = self.inner.clone();
         let (bytes, sha) = (wasm.to_vec(), sha256.clone());
-        let compiled = tokio::task::spawn_blocking(move || inner.cache.load_or_compile(&inner.engine, &bytes, &sha))
-            .await
-            .map_err(|e| LoadError::CompileFailed { component: component_label.clone(), message: e.to_string() })?;
+        let compiled = tokio::task::spawn_blocking(move || {
+            inner.cache.load_or_compile(&inner.engine, &bytes, &sha)
+        })
+        .await
+        .map_err(|e| LoadError::CompileFailed {
+            component: component_label.clone(),
+            message: e.to_string(),
+        })?;
         let component = match compiled {
             Ok((component, source)) => {
                 if source == Source::Compiled {
-                    self.inner.compilations.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    self.inner
+                        .compilations
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
                 tracing::debug!(component = %component_label, ?source, "component ready");
                 component
@@ -155,7 +176,10 @@ impl Runtime {
             // Bytes that fail validation are not a component, whatever their header says.
             Err(CacheError::Compile(reason)) => return Err(not_a_component(reason)),
             Err(CacheError::Io(e)) => {
-                return Err(LoadError::CompileFailed { component: component_label, message: format!("{e:#}") });
+                return Err(LoadError::CompileFailed {
+                    component: component_label,
+                    message: format!("{e:#}"),
+                });
             }
         };
 
@@ -172,32 +196,55 @@ impl Runtime {
                     });
                 }
                 Verdict::Unknown => {
-                    return Err(LoadError::UnknownImport { component: component_label, import: name.to_owned() });
+                    return Err(LoadError::UnknownImport {
+                        component: component_label,
+                        import: name.to_owned(),
+                    });
                 }
             }
         }
-        let exports_item = ty.get_export(engine, ITEM_EXPORT).is_some_and(|e| matches!(e.ty, ComponentItem::ComponentInstance(_)));
+        let exports_item = ty
+            .get_export(engine, ITEM_EXPORT)
+            .is_some_and(|e| matches!(e.ty, ComponentItem::ComponentInstance(_)));
         if !exports_item {
-            return Err(LoadError::NoItemExport { component: component_label, reason: "no such export".into() });
+            return Err(LoadError::NoItemExport {
+                component: component_label,
+                reason: "no such export".into(),
+            });
         }
 
-        let instance_pre = self
-            .inner
-            .linker
-            .instantiate_pre(&component)
-            .map_err(|e| LoadError::InstantiateFailed { component: component_label.clone(), message: format!("{e:#}") })?;
+        let instance_pre = self.inner.linker.instantiate_pre(&component).map_err(|e| {
+            LoadError::InstantiateFailed {
+                component: component_label.clone(),
+                message: format!("{e:#}"),
+            }
+        })?;
         // Checks the export's functions and their types against the contract.
-        let pre = ServiceItemPre::new(instance_pre)
-            .map_err(|e| LoadError::NoItemExport { component: component_label.clone(), reason: format!("{e:#}") })?;
+        let pre = ServiceItemPre::new(instance_pre).map_err(|e| LoadError::NoItemExport {
+            component: component_label.clone(),
+            reason: format!("{e:#}"),
+        })?;
 
         let info = self.describe(&pre, &component_label, &limits).await?;
         let label = format!("{}@{}", info.code, info.version);
-        info.check().map_err(|source| LoadError::InvalidCatalog { item: label.clone(), source })?;
+        info.check().map_err(|source| LoadError::InvalidCatalog {
+            item: label.clone(),
+            source,
+        })?;
         tracing::info!(item = %info.code, version = %info.version, sha256 = %sha256, "item version loaded");
 
         let shared_grants = Arc::new(grants.clone());
         let permits = Semaphore::new(limits.concurrency as usize);
-        Ok(Arc::new(LoadedVersion { info, sha256, grants, limits, label, shared_grants, pre, permits }))
+        Ok(Arc::new(LoadedVersion {
+            info,
+            sha256,
+            grants,
+            limits,
+            label,
+            shared_grants,
+            pre,
+            permits,
+        }))
     }
 
     /// `describe()` on a fresh instance under the version's limits, with every host interface
@@ -209,7 +256,14 @@ impl Runtime {
         limits: &Limits,
     ) -> Result<ItemInfo, LoadError> {
         let label = format!("component {component_label}");
-        let target = Target { pre, permits: None, label: &label, item: "-", version: "-", limits };
+        let target = Target {
+            pre,
+            permits: None,
+            label: &label,
+            item: "-",
+            version: "-",
+            limits,
+        };
         let caps = Capabilities::unavailable(&label, self.inner.host.clone(), limits.host_calls);
         let describe: GuestCall<Described> = Box::new(|exports, store| {
             Box::pin(async move {
@@ -218,7 +272,14 @@ impl Runtime {
                 Ok(Described(bindings::item_info(raw).map_err(|e| (item, e))))
             })
         });
-        let outcome = call::invoke(&self.inner.engine, target, Function::Describe, caps, describe).await;
+        let outcome = call::invoke(
+            &self.inner.engine,
+            target,
+            Function::Describe,
+            caps,
+            describe,
+        )
+        .await;
         match outcome.result {
             Ok(Described(Ok(info))) => Ok(info),
             Ok(Described(Err((item, source)))) => Err(LoadError::InvalidCatalog { item, source }),
@@ -251,7 +312,11 @@ mod tests {
     #[test]
     fn headers_tell_components_from_modules_and_garbage() {
         assert_eq!(check_header(b"\0asm\x0d\0\x01\0rest"), Ok(()));
-        assert!(check_header(b"\0asm\x01\0\0\0").unwrap_err().contains("core module"));
+        assert!(
+            check_header(b"\0asm\x01\0\0\0")
+                .unwrap_err()
+                .contains("core module")
+        );
         assert!(check_header(b"PK\x03\x04 zip").is_err());
         assert!(check_header(b"").is_err());
     }
@@ -264,7 +329,10 @@ mod tests {
             grant: "notify",
         };
         assert_eq!(error.code(), "ungranted_import");
-        assert!(error.to_string().contains("`yiwang:service/notify@0.1.0`"), "{error}");
+        assert!(
+            error.to_string().contains("`yiwang:service/notify@0.1.0`"),
+            "{error}"
+        );
         let error = LoadError::InvalidCatalog {
             item: "vehicle-inspection-exemption@1.0.0".into(),
             source: CatalogError::MissingField("summary"),

@@ -2,25 +2,10 @@
 //! `InstancePre` per loaded item version, a fresh store per call with the item's limits, and the
 //! linker that wires the capabilities in. Only this module and `capabilities/` know wasmtime.
 //!
-//! PUBLIC API (implemented in the submodules):
-//!
-//! ```ignore
-//! pub struct Runtime;                         // Clone (Arc inside)
-//! impl Runtime {
-//!     pub fn new(cache_dir: PathBuf, host: Arc<dyn HostData>) -> anyhow::Result<Runtime>;
-//!     /// Compile (or load the cached artifact), refuse ungranted/unknown imports, pre-instantiate,
-//!     /// call describe(), convert and check the catalog entry (ItemInfo::check).
-//!     pub async fn load(&self, wasm: &[u8], grants: Grants, limits: Limits) -> Result<Arc<LoadedVersion>, LoadError>;
-//!     pub async fn submit(&self, v: &LoadedVersion, ctx: CallContext, applicant: &Actor, form: &str)
-//!         -> CallOutcome<Result<Accepted, Vec<FieldError>>>;
-//!     pub async fn on_action(&self, v: &LoadedVersion, ctx: CallContext, actor: &Actor, case: &CaseView,
-//!         action: &str, comment: Option<&str>, input: &str) -> CallOutcome<Result<Transition, ItemError>>;
-//!     pub async fn query(&self, v: &LoadedVersion, ctx: CallContext, actor: &Actor, input: &str)
-//!         -> CallOutcome<Result<String, ItemError>>;
-//! }
-//! pub struct LoadedVersion { pub info: ItemInfo, pub sha256: String, pub grants: Grants, pub limits: Limits, .. }
-//! pub struct CallOutcome<T> { pub result: Result<T, CallError>, pub effects: Effects }
-//! ```
+//! [`Runtime::load`] compiles (or maps the cached artifact), refuses ungranted or unknown imports,
+//! pre-instantiates and checks `describe()`; `submit`, `on_action` and `query` each run on a fresh
+//! instance and return a [`CallOutcome`]: the result, or a [`CallError`] naming the limit that was
+//! hit, plus the [`Effects`](crate::domain::effects::Effects) the call produced either way.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,11 +15,11 @@ use anyhow::Context;
 use wasmtime::Engine;
 use wasmtime::component::Linker;
 
-use crate::capabilities::{self, Capabilities, CallScope, HostData};
+use crate::capabilities::{self, CallScope, Capabilities, HostData};
 use crate::domain::actor::Actor;
 use crate::domain::contract::{Accepted, CallContext, CaseView, FieldError, ItemError, Transition};
 
-pub mod bindings;
+pub(crate) mod bindings;
 mod cache;
 mod call;
 mod engine;
@@ -79,7 +64,14 @@ impl Runtime {
         let cache = cache::ArtifactCache::new(cache_dir, &engine)?;
         let ticker = engine::Ticker::start(&engine)?;
         Ok(Runtime {
-            inner: Arc::new(RuntimeInner { engine, linker, cache, host, compilations: AtomicU64::new(0), _ticker: ticker }),
+            inner: Arc::new(RuntimeInner {
+                engine,
+                linker,
+                cache,
+                host,
+                compilations: AtomicU64::new(0),
+                _ticker: ticker,
+            }),
         })
     }
 
@@ -97,11 +89,17 @@ impl Runtime {
         form: &str,
     ) -> CallOutcome<Result<Accepted, Vec<FieldError>>> {
         let caps = self.capabilities(v, &ctx, Some(applicant));
-        let (ctx, applicant, form) = (WitCallContext::from(&ctx), WitActor::from(applicant), form.to_owned());
+        let (ctx, applicant, form) = (
+            WitCallContext::from(&ctx),
+            WitActor::from(applicant),
+            form.to_owned(),
+        );
         let call: GuestCall<_> = Box::new(move |exports, store| {
             Box::pin(async move {
                 let result = exports.call_submit(store, &ctx, &applicant, &form).await?;
-                Ok(result.map(Into::into).map_err(|errors| errors.into_iter().map(Into::into).collect()))
+                Ok(result
+                    .map(Into::into)
+                    .map_err(|errors| errors.into_iter().map(Into::into).collect()))
             })
         });
         invoke(&self.inner.engine, v.target(), Function::Submit, caps, call).await
@@ -121,16 +119,40 @@ impl Runtime {
         input: &str,
     ) -> CallOutcome<Result<Transition, ItemError>> {
         let caps = self.capabilities(v, &ctx, Some(&case.applicant));
-        let (ctx, actor, case) = (WitCallContext::from(&ctx), WitActor::from(actor), WitCaseInfo::from(case));
-        let (action, comment, input) = (action.to_owned(), comment.map(str::to_owned), input.to_owned());
+        let (ctx, actor, case) = (
+            WitCallContext::from(&ctx),
+            WitActor::from(actor),
+            WitCaseInfo::from(case),
+        );
+        let (action, comment, input) = (
+            action.to_owned(),
+            comment.map(str::to_owned),
+            input.to_owned(),
+        );
         let call: GuestCall<_> = Box::new(move |exports, store| {
             Box::pin(async move {
-                let result =
-                    exports.call_on_action(store, &ctx, &actor, &case, &action, comment.as_deref(), &input).await?;
+                let result = exports
+                    .call_on_action(
+                        store,
+                        &ctx,
+                        &actor,
+                        &case,
+                        &action,
+                        comment.as_deref(),
+                        &input,
+                    )
+                    .await?;
                 Ok(result.map(Into::into).map_err(Into::into))
             })
         });
-        invoke(&self.inner.engine, v.target(), Function::OnAction, caps, call).await
+        invoke(
+            &self.inner.engine,
+            v.target(),
+            Function::OnAction,
+            caps,
+            call,
+        )
+        .await
     }
 
     /// `query(ctx, actor, input)`: an information service. There is no case, so the actor is
@@ -143,7 +165,11 @@ impl Runtime {
         input: &str,
     ) -> CallOutcome<Result<String, ItemError>> {
         let caps = self.capabilities(v, &ctx, Some(actor));
-        let (ctx, actor, input) = (WitCallContext::from(&ctx), WitActor::from(actor), input.to_owned());
+        let (ctx, actor, input) = (
+            WitCallContext::from(&ctx),
+            WitActor::from(actor),
+            input.to_owned(),
+        );
         let call: GuestCall<_> = Box::new(move |exports, store| {
             Box::pin(async move {
                 let result = exports.call_query(store, &ctx, &actor, &input).await?;
@@ -153,7 +179,12 @@ impl Runtime {
         invoke(&self.inner.engine, v.target(), Function::Query, caps, call).await
     }
 
-    fn capabilities(&self, v: &LoadedVersion, ctx: &CallContext, applicant: Option<&Actor>) -> Capabilities {
+    fn capabilities(
+        &self,
+        v: &LoadedVersion,
+        ctx: &CallContext,
+        applicant: Option<&Actor>,
+    ) -> Capabilities {
         let scope = CallScope {
             item: Arc::from(v.info.code.as_str()),
             version: Arc::from(v.info.version.as_str()),
@@ -166,16 +197,19 @@ impl Runtime {
 }
 
 #[cfg(test)]
-mod scratch;
-
-#[cfg(test)]
 mod tests {
     use super::*;
 
     // The HTTP handlers share the runtime across tasks and await its calls on a multi-threaded
     // executor: all of it must be `Send`, which only the compiler can check.
     #[allow(dead_code)]
-    fn calls_can_cross_threads(rt: &Runtime, v: &LoadedVersion, actor: &Actor, ctx: CallContext, case: &CaseView) {
+    fn calls_can_cross_threads(
+        rt: &Runtime,
+        v: &LoadedVersion,
+        actor: &Actor,
+        ctx: CallContext,
+        case: &CaseView,
+    ) {
         fn send_sync<T: Send + Sync>(_: &T) {}
         fn send<T: Send>(_: T) {}
         send_sync(rt);

@@ -7,10 +7,12 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use tokio::io::AsyncWrite;
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::capabilities::{Capabilities, HasCapabilities};
@@ -58,7 +60,10 @@ impl StoreState {
 
 impl WasiView for StoreState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -86,16 +91,28 @@ pub(crate) struct CallLimiter {
 
 impl CallLimiter {
     fn new(memory_mib: u64) -> Self {
-        let memory_bytes = usize::try_from(memory_mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
-        Self { memory_bytes, memory_refused: false }
+        let memory_bytes =
+            usize::try_from(memory_mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
+        Self {
+            memory_bytes,
+            memory_refused: false,
+        }
     }
 }
 
 impl ResourceLimiter for CallLimiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.memory_bytes {
             self.memory_refused = true;
-            return Err(wasmtime::Error::new(MemoryLimitExceeded { limit_bytes: self.memory_bytes, desired }));
+            return Err(wasmtime::Error::new(MemoryLimitExceeded {
+                limit_bytes: self.memory_bytes,
+                desired,
+            }));
         }
         // Beyond the memory's own declared maximum `memory.grow` fails the way the guest expects.
         Ok(maximum.is_none_or(|max| desired <= max))
@@ -105,7 +122,12 @@ impl ResourceLimiter for CallLimiter {
         Err(error.context("growing linear memory failed"))
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= MAX_TABLE_ELEMENTS && maximum.is_none_or(|max| desired <= max))
     }
 
@@ -157,8 +179,34 @@ fn last_meaningful_line(text: &str) -> Option<String> {
     Some(line[..end].to_owned())
 }
 
+// The guest writes straight into the buffer: no task or channel per write, so a chatty guest
+// costs the host a copy, nothing more. It is always ready and never full.
+#[wasmtime_wasi::async_trait]
+impl Pollable for StderrTail {
+    async fn ready(&mut self) {}
+}
+
+impl OutputStream for StderrTail {
+    fn write(&mut self, bytes: Bytes) -> StreamResult<()> {
+        self.push(&bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> StreamResult<()> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> StreamResult<usize> {
+        Ok(STDERR_TAIL_BYTES)
+    }
+}
+
 impl AsyncWrite for StderrTail {
-    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.push(buf);
         Poll::Ready(Ok(buf.len()))
     }
@@ -179,6 +227,10 @@ impl IsTerminal for StderrTail {
 }
 
 impl StdoutStream for StderrTail {
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(self.clone())
+    }
+
     fn async_stream(&self) -> Box<dyn AsyncWrite + Send + Sync> {
         Box::new(self.clone())
     }
@@ -191,7 +243,10 @@ mod tests {
     #[test]
     fn the_panic_message_is_the_last_meaningful_line() {
         let stderr = "thread '<unnamed>' panicked at src/lib.rs:10:5:\n积分计算失败\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
-        assert_eq!(last_meaningful_line(stderr).as_deref(), Some("积分计算失败"));
+        assert_eq!(
+            last_meaningful_line(stderr).as_deref(),
+            Some("积分计算失败")
+        );
         assert_eq!(last_meaningful_line("\n  \n"), None);
     }
 
@@ -209,7 +264,9 @@ mod tests {
         let mut limiter = CallLimiter::new(1);
         assert!(limiter.memory_growing(0, 1 << 20, None).unwrap());
         assert!(!limiter.memory_refused);
-        let err = limiter.memory_growing(1 << 20, (1 << 20) + 65536, None).unwrap_err();
+        let err = limiter
+            .memory_growing(1 << 20, (1 << 20) + 65536, None)
+            .unwrap_err();
         assert!(err.is::<MemoryLimitExceeded>());
         assert!(limiter.memory_refused);
         // The guest's own maximum is not ours to enforce with a trap.
