@@ -25,7 +25,11 @@ impl Args {
                 flags.push(arg);
             }
         }
-        Args { flags, passthrough, had_separator }
+        Args {
+            flags,
+            passthrough,
+            had_separator,
+        }
     }
 
     /// Takes `--name VALUE` or `--name=VALUE` out of the flags; the last one wins.
@@ -39,7 +43,10 @@ impl Args {
                 };
                 self.flags.drain(i..i + 2);
                 found = Some(value);
-            } else if let Some(value) = self.flags[i].strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
+            } else if let Some(value) = self.flags[i]
+                .strip_prefix(name)
+                .and_then(|r| r.strip_prefix('='))
+            {
                 found = Some(value.to_owned());
                 self.flags.remove(i);
             } else {

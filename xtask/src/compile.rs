@@ -25,12 +25,21 @@ pub fn guest_target(ws: &Workspace) -> Result<()> {
         .output();
     match installed {
         Ok(out) if out.status.success() => {
-            if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == GUEST_TARGET) {
+            if String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .any(|l| l.trim() == GUEST_TARGET)
+            {
                 step(format_args!("target {GUEST_TARGET}: installed"));
                 return Ok(());
             }
-            step(format_args!("target {GUEST_TARGET}: missing, rustup target add {GUEST_TARGET}"));
-            process::run(Command::new("rustup").args(["target", "add", GUEST_TARGET]).current_dir(&ws.root))
+            step(format_args!(
+                "target {GUEST_TARGET}: missing, rustup target add {GUEST_TARGET}"
+            ));
+            process::run(
+                Command::new("rustup")
+                    .args(["target", "add", GUEST_TARGET])
+                    .current_dir(&ws.root),
+            )
         }
         // No rustup (a distribution's Rust): look for the target's standard library in the sysroot.
         _ if sysroot_has_guest_target(&ws.root) => {
@@ -42,29 +51,60 @@ pub fn guest_target(ws: &Workspace) -> Result<()> {
 }
 
 fn sysroot_has_guest_target(root: &Path) -> bool {
-    let Ok(out) = Command::new("rustc").args(["--print", "sysroot"]).current_dir(root).output() else {
+    let Ok(out) = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .current_dir(root)
+        .output()
+    else {
         return false;
     };
     let sysroot = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    out.status.success() && Path::new(&sysroot).join("lib/rustlib").join(GUEST_TARGET).is_dir()
+    out.status.success()
+        && Path::new(&sysroot)
+            .join("lib/rustlib")
+            .join(GUEST_TARGET)
+            .is_dir()
 }
 
 /// Builds every guest as a component in one cargo invocation; checks each `.wasm` appeared.
 pub fn guests(ws: &Workspace) -> Result<()> {
     if ws.guests.is_empty() {
-        step("guests: none in the workspace yet (members under plugins/, examples/, tests/plugins/ with a cdylib), skipped");
+        step(
+            "guests: none in the workspace yet (members under plugins/, examples/, tests/plugins/ with a cdylib), skipped",
+        );
         return Ok(());
     }
     let mut cmd = process::cargo(&ws.root);
-    cmd.args(["build", "--profile", GUEST_PROFILE, "--target", GUEST_TARGET]).args(ws.guest_package_args());
-    step(format_args!("guests ({}): {}", ws.guests.len(), process::shown(&cmd)));
+    cmd.args([
+        "build",
+        "--profile",
+        GUEST_PROFILE,
+        "--target",
+        GUEST_TARGET,
+    ])
+    .args(ws.guest_package_args());
+    step(format_args!(
+        "guests ({}): {}",
+        ws.guests.len(),
+        process::shown(&cmd)
+    ));
     process::run(&mut cmd)?;
     for guest in &ws.guests {
         let wasm = ws.guest_wasm(guest);
         let size = std::fs::metadata(&wasm)
-            .with_context(|| format!("{}: built, but {} is not there", guest.package, wasm.display()))?
+            .with_context(|| {
+                format!(
+                    "{}: built, but {} is not there",
+                    guest.package,
+                    wasm.display()
+                )
+            })?
             .len();
-        eprintln!("    {} ({} KiB)", ws.shown(&wasm).display(), size.div_ceil(1024));
+        eprintln!(
+            "    {} ({} KiB)",
+            ws.shown(&wasm).display(),
+            size.div_ceil(1024)
+        );
     }
     Ok(())
 }
@@ -77,6 +117,10 @@ pub fn host(ws: &Workspace, profile: Profile) -> Result<()> {
         cmd.arg("--release");
     }
     cmd.args(["-p", HOST_PACKAGE]);
-    step(format_args!("host: {} -> {}", process::shown(&cmd), ws.shown(&ws.host_binary(profile)).display()));
+    step(format_args!(
+        "host: {} -> {}",
+        process::shown(&cmd),
+        ws.shown(&ws.host_binary(profile)).display()
+    ));
     process::run(&mut cmd)
 }

@@ -25,7 +25,9 @@ pub fn run(ws: &Workspace, listen: Option<String>, data_dir: Option<String>) -> 
     let yiwang = ws.host_binary(Profile::Dev);
 
     let mut seed = Command::new(&yiwang);
-    seed.args(["demo", "seed", "--data-dir"]).arg(&data_dir).current_dir(&ws.root);
+    seed.args(["demo", "seed", "--data-dir"])
+        .arg(&data_dir)
+        .current_dir(&ws.root);
     step(format_args!("demo data: {}", process::shown(&seed)));
     process::run(&mut seed)?;
 
@@ -43,25 +45,39 @@ pub fn run(ws: &Workspace, listen: Option<String>, data_dir: Option<String>) -> 
 
 fn print_banner(listen: &str, data_dir: &Path) {
     let (url, exposed) = match listen.parse::<SocketAddr>() {
-        Ok(addr) if addr.ip().is_unspecified() => (format!("http://localhost:{}/", addr.port()), true),
+        Ok(addr) if addr.ip().is_unspecified() => {
+            (format!("http://localhost:{}/", addr.port()), true)
+        }
         Ok(addr) => (format!("http://{addr}/"), !addr.ip().is_loopback()),
-        Err(_) => (format!("http://{listen}/"), !listen.starts_with("localhost:")),
+        Err(_) => (
+            format!("http://{listen}/"),
+            !listen.starts_with("localhost:"),
+        ),
     };
     eprintln!();
     eprintln!("  Yiwang 一网 demo: {url}");
     eprintln!();
-    eprintln!("  !! DEMO ONLY 仅供演示: seeded data and well-known passwords. Never use real personal data");
+    eprintln!(
+        "  !! DEMO ONLY 仅供演示: seeded data and well-known passwords. Never use real personal data"
+    );
     eprintln!("  !! here and never run this as a deployment.");
     if exposed {
-        eprintln!("  !! Listening beyond loopback ({listen}): anyone who can reach it can log in with these.");
+        eprintln!(
+            "  !! Listening beyond loopback ({listen}): anyone who can reach it can log in with these."
+        );
     }
     eprintln!();
     eprintln!("  accounts, password demo123456:");
     eprintln!("    admin            platform admin 平台管理员");
     eprintln!("    zhang.san        citizen 群众");
     eprintln!("    vehicle.office   department staff 部门 (vehicle inspection items)");
-    eprintln!("  courier token:     demo-courier-token (Authorization: Bearer …, POST /api/v1/delivery/events)");
-    eprintln!("  data directory:    {} (delete it to start over)", data_dir.display());
+    eprintln!(
+        "  courier token:     demo-courier-token (Authorization: Bearer …, POST /api/v1/delivery/events)"
+    );
+    eprintln!(
+        "  data directory:    {} (delete it to start over)",
+        data_dir.display()
+    );
     eprintln!();
     eprintln!("  Ctrl-C stops the server.");
     eprintln!();

@@ -36,16 +36,30 @@ pub struct Options {
 impl Options {
     pub fn from_args(args: &mut Args) -> Result<Self> {
         let seconds = match args.value("--seconds")? {
-            Some(s) => s.parse().with_context(|| format!("--seconds {s}: not a whole number"))?,
+            Some(s) => s
+                .parse()
+                .with_context(|| format!("--seconds {s}: not a whole number"))?,
             None => 20,
         };
         let concurrency = match args.value("--concurrency")? {
-            Some(c) => c.parse().with_context(|| format!("--concurrency {c}: not a whole number"))?,
+            Some(c) => c
+                .parse()
+                .with_context(|| format!("--concurrency {c}: not a whole number"))?,
             None => 32,
         };
-        ensure!((1..=MAX_SECONDS).contains(&seconds), "--seconds must be between 1 and {MAX_SECONDS}");
-        ensure!((1..=MAX_CONCURRENCY).contains(&concurrency), "--concurrency must be between 1 and {MAX_CONCURRENCY}");
-        Ok(Options { seconds, concurrency, url: args.value("--url")? })
+        ensure!(
+            (1..=MAX_SECONDS).contains(&seconds),
+            "--seconds must be between 1 and {MAX_SECONDS}"
+        );
+        ensure!(
+            (1..=MAX_CONCURRENCY).contains(&concurrency),
+            "--concurrency must be between 1 and {MAX_CONCURRENCY}"
+        );
+        Ok(Options {
+            seconds,
+            concurrency,
+            url: args.value("--url")?,
+        })
     }
 }
 
@@ -62,7 +76,10 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
             let yiwang = ws.host_binary(Profile::Release);
             let server = LocalServer::start(ws, &yiwang)?;
             let base = server.base_url.clone();
-            let note = format!("{} on a fresh data directory (release build)", yiwang.display());
+            let note = format!(
+                "{} on a fresh data directory (release build)",
+                yiwang.display()
+            );
             (Some(server), base, note)
         }
     };
@@ -76,7 +93,10 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
             return Err(err);
         }
     };
-    step(format_args!("load: {} workers posting to {SUBMIT_PATH} for {} s", options.concurrency, options.seconds));
+    step(format_args!(
+        "load: {} workers posting to {SUBMIT_PATH} for {} s",
+        options.concurrency, options.seconds
+    ));
     let report = drive(&base_url, &token, options);
 
     print_report(&report, options, &server_note);
@@ -107,20 +127,34 @@ fn loopback_base_url(url: &str) -> Result<String> {
     };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, path) = rest.split_at(authority_end);
-    ensure!(!authority.is_empty() && !authority.contains('@'), "--url {url}: expected http://HOST[:PORT][/PATH]");
+    ensure!(
+        !authority.is_empty() && !authority.contains('@'),
+        "--url {url}: expected http://HOST[:PORT][/PATH]"
+    );
     let (host, port) = match authority.rsplit_once(':') {
-        Some((host, port)) if !port.contains(']') => {
-            (host, port.parse::<u16>().with_context(|| format!("--url {url}: bad port"))?)
-        }
+        Some((host, port)) if !port.contains(']') => (
+            host,
+            port.parse::<u16>()
+                .with_context(|| format!("--url {url}: bad port"))?,
+        ),
         _ => (authority, 80),
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    let addrs: Vec<_> = (host, port).to_socket_addrs().with_context(|| format!("--url {url}: cannot resolve {host}"))?.collect();
+    let addrs: Vec<_> = (host, port)
+        .to_socket_addrs()
+        .with_context(|| format!("--url {url}: cannot resolve {host}"))?
+        .collect();
     ensure!(
         !addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback()),
         "--url {url}: the load run only targets loopback addresses (127.0.0.0/8, ::1)"
     );
-    Ok(format!("http://{authority}{}", path.split(['?', '#']).next().unwrap_or("").trim_end_matches('/')))
+    Ok(format!(
+        "http://{authority}{}",
+        path.split(['?', '#'])
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('/')
+    ))
 }
 
 fn login(base_url: &str) -> Result<String> {
@@ -133,9 +167,17 @@ fn login(base_url: &str) -> Result<String> {
         .with_context(|| format!("POST {base_url}/api/v1/auth/login"))?;
     let status = response.status();
     let text = response.body_mut().read_to_string().unwrap_or_default();
-    ensure!(status == 200, "login as {LOGIN} answered {status}: {}", snippet(&text));
-    let reply: Value = serde_json::from_str(&text).with_context(|| format!("login answered {}", snippet(&text)))?;
-    reply["token"].as_str().map(str::to_owned).with_context(|| format!("login answered no token: {}", snippet(&text)))
+    ensure!(
+        status == 200,
+        "login as {LOGIN} answered {status}: {}",
+        snippet(&text)
+    );
+    let reply: Value = serde_json::from_str(&text)
+        .with_context(|| format!("login answered {}", snippet(&text)))?;
+    reply["token"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("login answered no token: {}", snippet(&text)))
 }
 
 fn application() -> String {
@@ -212,12 +254,18 @@ fn worker(url: &str, authorization: &str, body: &str, deadline: Instant) -> Tall
             .header("Authorization", authorization)
             .header("Content-Type", "application/json")
             .send(body)
-            .and_then(|mut response| Ok((response.status(), response.body_mut().read_to_string()?)));
+            .and_then(|mut response| {
+                Ok((response.status(), response.body_mut().read_to_string()?))
+            });
         match outcome {
-            Ok((status, _)) if status.is_success() => tally.ok.push(sent.elapsed().as_micros() as u64),
+            Ok((status, _)) if status.is_success() => {
+                tally.ok.push(sent.elapsed().as_micros() as u64)
+            }
             Ok((status, text)) => {
                 tally.non_2xx += 1;
-                tally.first_non_2xx.get_or_insert_with(|| format!("{status}: {}", snippet(&text)));
+                tally
+                    .first_non_2xx
+                    .get_or_insert_with(|| format!("{status}: {}", snippet(&text)));
             }
             Err(err) => {
                 tally.errors += 1;
@@ -239,7 +287,9 @@ fn percentile(sorted: &[u64], p: f64) -> Option<u64> {
 
 fn print_report(report: &Report, options: &Options, server_note: &str) {
     let t = &report.tally;
-    let ms = |p: f64| percentile(&t.ok, p).map_or("-".to_owned(), |us| format!("{:.2}", us as f64 / 1000.0));
+    let ms = |p: f64| {
+        percentile(&t.ok, p).map_or("-".to_owned(), |us| format!("{:.2}", us as f64 / 1000.0))
+    };
     let cores = thread::available_parallelism().map_or(0, |n| n.get());
     let rate = t.requests() as f64 / report.elapsed.as_secs_f64();
     println!();
@@ -253,7 +303,9 @@ fn print_report(report: &Report, options: &Options, server_note: &str) {
         report.elapsed.as_secs_f64()
     );
     println!();
-    println!("| requests | 2xx | non-2xx | errors | requests/s | p50 ms | p90 ms | p99 ms | max ms |");
+    println!(
+        "| requests | 2xx | non-2xx | errors | requests/s | p50 ms | p90 ms | p99 ms | max ms |"
+    );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     println!(
         "| {} | {} | {} | {} | {rate:.1} | {} | {} | {} | {} |",
@@ -267,7 +319,9 @@ fn print_report(report: &Report, options: &Options, server_note: &str) {
         ms(100.0)
     );
     println!();
-    println!("latency: 2xx responses only, measured by the client from sending to the last byte of the body");
+    println!(
+        "latency: 2xx responses only, measured by the client from sending to the last byte of the body"
+    );
     if let Some(sample) = &t.first_non_2xx {
         println!("first non-2xx: {sample}");
     }
@@ -278,7 +332,11 @@ fn print_report(report: &Report, options: &Options, server_note: &str) {
 
 fn snippet(text: &str) -> String {
     let cut: String = text.chars().take(300).collect();
-    if cut.len() < text.len() { format!("{cut}…") } else { cut }
+    if cut.len() < text.len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
 }
 
 #[cfg(test)]
@@ -297,10 +355,22 @@ mod tests {
 
     #[test]
     fn loopback_urls_are_accepted_and_normalised() {
-        assert_eq!(loopback_base_url("http://127.0.0.1:8080/").unwrap(), "http://127.0.0.1:8080");
-        assert_eq!(loopback_base_url("http://127.0.0.2:9/base/").unwrap(), "http://127.0.0.2:9/base");
-        assert_eq!(loopback_base_url("http://[::1]:8080").unwrap(), "http://[::1]:8080");
-        assert_eq!(loopback_base_url("http://localhost:8080?x#y").unwrap(), "http://localhost:8080");
+        assert_eq!(
+            loopback_base_url("http://127.0.0.1:8080/").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            loopback_base_url("http://127.0.0.2:9/base/").unwrap(),
+            "http://127.0.0.2:9/base"
+        );
+        assert_eq!(
+            loopback_base_url("http://[::1]:8080").unwrap(),
+            "http://[::1]:8080"
+        );
+        assert_eq!(
+            loopback_base_url("http://localhost:8080?x#y").unwrap(),
+            "http://localhost:8080"
+        );
     }
 
     #[test]
@@ -320,8 +390,18 @@ mod tests {
 
     #[test]
     fn tallies_add_up_and_keep_the_first_samples() {
-        let mut a = Tally { ok: vec![1, 2], non_2xx: 1, first_non_2xx: Some("409".into()), ..Tally::default() };
-        a.merge(Tally { ok: vec![3], errors: 2, first_non_2xx: Some("422".into()), ..Tally::default() });
+        let mut a = Tally {
+            ok: vec![1, 2],
+            non_2xx: 1,
+            first_non_2xx: Some("409".into()),
+            ..Tally::default()
+        };
+        a.merge(Tally {
+            ok: vec![3],
+            errors: 2,
+            first_non_2xx: Some("422".into()),
+            ..Tally::default()
+        });
         assert_eq!(a.requests(), 6);
         assert_eq!(a.first_non_2xx.as_deref(), Some("409"));
     }

@@ -29,7 +29,7 @@ commands:
   demo        build, seed the demo data and run the server in the foreground (Ctrl-C stops it)
                 --listen ADDR      address to listen on (default 127.0.0.1:8080)
                 --data-dir DIR     data directory (default .yiwang-demo at the workspace root)
-  test        build, then run the host-side test suite and the guests' native unit tests
+  test        build the guests, then test the host side (building it) and the guests natively
                 -- ARGS…           passed to the host-side `cargo test`; what follows a second `--`
                                    (test-harness arguments such as a name filter) reaches the guests too
   bench       build the guests, then `cargo bench -p yiwang-host --bench plugin_call`

@@ -23,7 +23,9 @@ pub fn cargo(workspace_root: &Path) -> Command {
 
 /// Runs `cmd` to completion with inherited stdio; fails unless it exits with status 0.
 pub fn run(cmd: &mut Command) -> Result<()> {
-    let status = cmd.status().with_context(|| format!("could not start `{}`", shown(cmd)))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start `{}`", shown(cmd)))?;
     if !status.success() {
         bail!("`{}` failed ({status})", shown(cmd));
     }
@@ -32,8 +34,14 @@ pub fn run(cmd: &mut Command) -> Result<()> {
 
 /// The command as a person would type it: the program's file name, then its arguments.
 pub fn shown(cmd: &Command) -> String {
-    let program = Path::new(cmd.get_program()).file_name().unwrap_or(cmd.get_program());
-    std::iter::once(program).chain(cmd.get_args()).map(quoted).collect::<Vec<_>>().join(" ")
+    let program = Path::new(cmd.get_program())
+        .file_name()
+        .unwrap_or(cmd.get_program());
+    std::iter::once(program)
+        .chain(cmd.get_args())
+        .map(quoted)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn quoted(arg: &OsStr) -> String {

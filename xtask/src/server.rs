@@ -33,13 +33,16 @@ impl LocalServer {
         let data_dir = scratch.path.join("data");
 
         let mut seed = Command::new(yiwang);
-        seed.args(["demo", "seed", "--data-dir"]).arg(&data_dir).current_dir(&ws.root);
+        seed.args(["demo", "seed", "--data-dir"])
+            .arg(&data_dir)
+            .current_dir(&ws.root);
         step(format_args!("demo data: {}", process::shown(&seed)));
         process::run(&mut seed)?;
 
         let listen = format!("127.0.0.1:{}", free_loopback_port()?);
         let log = scratch.path.join("server.log");
-        let log_file = File::create(&log).with_context(|| format!("could not create {}", log.display()))?;
+        let log_file =
+            File::create(&log).with_context(|| format!("could not create {}", log.display()))?;
         let mut serve = Command::new(yiwang);
         serve
             .args(["serve", "--listen", &listen, "--data-dir"])
@@ -50,9 +53,20 @@ impl LocalServer {
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
             .stderr(log_file);
-        step(format_args!("server: {} (log: {})", process::shown(&serve), log.display()));
-        let child = serve.spawn().with_context(|| format!("could not start {}", yiwang.display()))?;
-        let mut server = LocalServer { child, base_url: format!("http://{listen}"), log, scratch };
+        step(format_args!(
+            "server: {} (log: {})",
+            process::shown(&serve),
+            log.display()
+        ));
+        let child = serve
+            .spawn()
+            .with_context(|| format!("could not start {}", yiwang.display()))?;
+        let mut server = LocalServer {
+            child,
+            base_url: format!("http://{listen}"),
+            log,
+            scratch,
+        };
         if let Err(err) = server.wait_until_ready() {
             server.keep_for_inspection();
             return Err(err);
@@ -71,11 +85,17 @@ impl LocalServer {
             if let Ok(response) = agent.get(&healthz).call()
                 && response.status() == 200
             {
-                step(format_args!("server ready after {:.1} s", started.elapsed().as_secs_f64()));
+                step(format_args!(
+                    "server ready after {:.1} s",
+                    started.elapsed().as_secs_f64()
+                ));
                 return Ok(());
             }
             if started.elapsed() > READY_DEADLINE {
-                bail!("the server did not answer GET /healthz with 200 within {} s", READY_DEADLINE.as_secs());
+                bail!(
+                    "the server did not answer GET /healthz with 200 within {} s",
+                    READY_DEADLINE.as_secs()
+                );
             }
             std::thread::sleep(POLL_EVERY);
         }
@@ -90,7 +110,10 @@ impl LocalServer {
         for line in &lines[lines.len().saturating_sub(40)..] {
             eprintln!("{line}");
         }
-        eprintln!("---- (data and log kept in {}) ----", self.scratch.path.display());
+        eprintln!(
+            "---- (data and log kept in {}) ----",
+            self.scratch.path.display()
+        );
     }
 }
 
@@ -103,7 +126,8 @@ impl Drop for LocalServer {
 
 /// Asks the OS for a free port by binding port 0, then lets it go for the server to take.
 pub fn free_loopback_port() -> Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("could not bind 127.0.0.1:0")?;
+    let listener =
+        TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("could not bind 127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
 }
 
@@ -115,7 +139,10 @@ struct ScratchDir {
 
 impl ScratchDir {
     fn new(prefix: &str) -> Result<Self> {
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().subsec_nanos();
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .subsec_nanos();
         let path = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
         fs::create_dir(&path).with_context(|| format!("could not create {}", path.display()))?;
         Ok(ScratchDir { path, keep: false })

@@ -50,15 +50,22 @@ impl Workspace {
             .output()
             .context("could not run `cargo metadata`")?;
         if !output.status.success() {
-            bail!("`cargo metadata` failed ({}): is every workspace member's Cargo.toml in place?", output.status);
+            bail!(
+                "`cargo metadata` failed ({}): is every workspace member's Cargo.toml in place?",
+                output.status
+            );
         }
-        let metadata: Value = serde_json::from_slice(&output.stdout).context("`cargo metadata` printed invalid JSON")?;
+        let metadata: Value = serde_json::from_slice(&output.stdout)
+            .context("`cargo metadata` printed invalid JSON")?;
         Self::from_metadata(&metadata)
     }
 
     fn from_metadata(metadata: &Value) -> Result<Self> {
         let path = |key: &str| -> Result<PathBuf> {
-            metadata[key].as_str().map(PathBuf::from).with_context(|| format!("`cargo metadata` has no `{key}`"))
+            metadata[key]
+                .as_str()
+                .map(PathBuf::from)
+                .with_context(|| format!("`cargo metadata` has no `{key}`"))
         };
         let root = path("workspace_root")?;
         let target_dir = path("target_directory")?;
@@ -74,7 +81,9 @@ impl Workspace {
             })
             .filter_map(|package| {
                 let cdylib = package["targets"].as_array()?.iter().find(|target| {
-                    target["kind"].as_array().is_some_and(|kinds| kinds.iter().any(|k| k == "cdylib"))
+                    target["kind"]
+                        .as_array()
+                        .is_some_and(|kinds| kinds.iter().any(|k| k == "cdylib"))
                 })?;
                 Some(Guest {
                     package: package["name"].as_str()?.to_owned(),
@@ -83,7 +92,11 @@ impl Workspace {
             })
             .collect();
         guests.sort_by(|a, b| a.package.cmp(&b.package));
-        Ok(Workspace { root, target_dir, guests })
+        Ok(Workspace {
+            root,
+            target_dir,
+            guests,
+        })
     }
 
     /// Directory the guest components are built into: `<target>/wasm32-wasip2/guest`.
@@ -92,7 +105,8 @@ impl Workspace {
     }
 
     pub fn guest_wasm(&self, guest: &Guest) -> PathBuf {
-        self.guest_dir().join(format!("{}.wasm", guest.lib_name.replace('-', "_")))
+        self.guest_dir()
+            .join(format!("{}.wasm", guest.lib_name.replace('-', "_")))
     }
 
     /// `<target>/debug/yiwang` or `<target>/release/yiwang`.
@@ -101,12 +115,17 @@ impl Workspace {
             Profile::Dev => "debug",
             Profile::Release => "release",
         };
-        self.target_dir.join(dir).join(format!("{HOST_BINARY}{}", std::env::consts::EXE_SUFFIX))
+        self.target_dir
+            .join(dir)
+            .join(format!("{HOST_BINARY}{}", std::env::consts::EXE_SUFFIX))
     }
 
     /// `-p a -p b …` for every guest.
     pub fn guest_package_args(&self) -> Vec<&str> {
-        self.guests.iter().flat_map(|g| ["-p", g.package.as_str()]).collect()
+        self.guests
+            .iter()
+            .flat_map(|g| ["-p", g.package.as_str()])
+            .collect()
     }
 
     /// A path for messages: relative to the workspace root when it is inside it.
@@ -120,7 +139,9 @@ impl Workspace {
         if path.is_absolute() {
             return Ok(path);
         }
-        Ok(std::env::current_dir().context("no current directory")?.join(path))
+        Ok(std::env::current_dir()
+            .context("no current directory")?
+            .join(path))
     }
 }
 
@@ -150,12 +171,22 @@ mod tests {
         });
         let ws = Workspace::from_metadata(&metadata).unwrap();
         let names: Vec<_> = ws.guests.iter().map(|g| g.package.as_str()).collect();
-        assert_eq!(names, ["yiwang-example-hello-item", "yiwang-item-x", "yiwang-test-memory-hog"]);
+        assert_eq!(
+            names,
+            [
+                "yiwang-example-hello-item",
+                "yiwang-item-x",
+                "yiwang-test-memory-hog"
+            ]
+        );
         assert_eq!(
             ws.guest_wasm(&ws.guests[0]),
             Path::new("/w/target/wasm32-wasip2/guest/yiwang_example_hello_item.wasm")
         );
-        assert_eq!(ws.guest_package_args()[..2], ["-p", "yiwang-example-hello-item"]);
+        assert_eq!(
+            ws.guest_package_args()[..2],
+            ["-p", "yiwang-example-hello-item"]
+        );
     }
 
     #[test]
@@ -163,6 +194,9 @@ mod tests {
         let metadata = json!({"workspace_root": "/w", "target_directory": "/t", "packages": []});
         let ws = Workspace::from_metadata(&metadata).unwrap();
         assert!(ws.guests.is_empty());
-        assert_eq!(ws.host_binary(Profile::Release), Path::new("/t/release").join(format!("yiwang{}", std::env::consts::EXE_SUFFIX)));
+        assert_eq!(
+            ws.host_binary(Profile::Release),
+            Path::new("/t/release").join(format!("yiwang{}", std::env::consts::EXE_SUFFIX))
+        );
     }
 }
