@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 
-use crate::helpers::{CITIZEN, CITIZEN_NAME, DEPARTMENT, PASSWORD, REVIEWER, error_body, json_body, spawn_app};
+use crate::helpers::{
+    CITIZEN, CITIZEN_NAME, DEPARTMENT, PASSWORD, REVIEWER, TOKEN_TTL_HOURS, error_body, json_body,
+    spawn_app,
+};
 
 #[tokio::test]
 async fn logging_in_with_the_right_password_returns_a_working_token_and_the_user() {
@@ -16,9 +19,17 @@ async fn logging_in_with_the_right_password_returns_a_working_token_and_the_user
     // Assert
     let token = body["token"].as_str().expect("a token");
     assert!(token.len() >= 16, "a guessable token: {token}");
-    let expires_at: DateTime<Utc> = body["expires_at"].as_str().expect("expires_at").parse().expect("RFC 3339");
-    let hours_left = (expires_at - Utc::now()).num_minutes() as f64 / 60.0;
-    assert!((11.0..=12.1).contains(&hours_left), "the token lives the configured 12 h, not {hours_left:.1} h");
+    let expires_at: DateTime<Utc> = body["expires_at"]
+        .as_str()
+        .expect("expires_at")
+        .parse()
+        .expect("RFC 3339");
+    let minutes_left = (expires_at - Utc::now()).num_minutes();
+    let ttl = TOKEN_TTL_HOURS * 60;
+    assert!(
+        (ttl - 60..=ttl).contains(&minutes_left),
+        "the token lives {TOKEN_TTL_HOURS} h, not {minutes_left} min"
+    );
     let user = &body["user"];
     assert_eq!(user["id"], app.user_id(CITIZEN).await, "{body}");
     assert_eq!(user["login"], CITIZEN);
@@ -26,7 +37,12 @@ async fn logging_in_with_the_right_password_returns_a_working_token_and_the_user
     assert_eq!(user["role"], "citizen");
     assert!(user["department"].is_null(), "{body}");
     // The token is stored: it opens the citizen's own pages.
-    assert_eq!(app.get("/api/v1/me/applications", Some(token)).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/me/applications", Some(token))
+            .await
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -80,10 +96,20 @@ async fn logging_out_revokes_the_token() {
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let after = app.get("/api/v1/me/applications", Some(&token)).await;
     error_body(after, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-    error_body(app.logout(&token).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    error_body(
+        app.logout(&token).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
     // Only that token: logging in again works.
     let fresh = app.login(CITIZEN, PASSWORD).await;
-    assert_eq!(app.get("/api/v1/me/applications", Some(&fresh)).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/me/applications", Some(&fresh))
+            .await
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -93,7 +119,9 @@ async fn requests_without_a_valid_token_are_401_unauthenticated() {
 
     // Act
     let without = app.get("/api/v1/me/applications", None).await;
-    let made_up = app.get("/api/v1/me/applications", Some("made-up-token")).await;
+    let made_up = app
+        .get("/api/v1/me/applications", Some("made-up-token"))
+        .await;
 
     // Assert
     error_body(without, StatusCode::UNAUTHORIZED, "unauthenticated").await;

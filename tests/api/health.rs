@@ -20,7 +20,10 @@ async fn the_health_check_answers_200() {
 async fn metrics_are_served_as_prometheus_text_with_yiwang_series() {
     // Arrange: one request, so that the HTTP series have something to count.
     let app = spawn_app().await;
-    assert_eq!(app.get("/api/v1/items", None).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/items", None).await.status(),
+        StatusCode::OK
+    );
 
     // Act
     let response = app.get("/metrics", None).await;
@@ -40,8 +43,16 @@ async fn the_openapi_document_describes_every_public_path() {
     let document = json_body(app.get("/api/v1/openapi.json", None).await, StatusCode::OK).await;
 
     // Assert
-    assert!(document["openapi"].as_str().is_some_and(|v| v.starts_with('3')), "{}", document["openapi"]);
-    let paths = document["paths"].as_object().expect("the document has paths");
+    assert!(
+        document["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with('3')),
+        "{}",
+        document["openapi"]
+    );
+    let paths = document["paths"]
+        .as_object()
+        .expect("the document has paths");
     let missing: Vec<&str> = [
         "/api/v1/auth/login",
         "/api/v1/auth/logout",
@@ -60,5 +71,9 @@ async fn the_openapi_document_describes_every_public_path() {
     .into_iter()
     .filter(|path| !paths.contains_key(*path))
     .collect();
-    assert!(missing.is_empty(), "missing from the OpenAPI document: {missing:?}; it has {:?}", paths.keys());
+    assert!(
+        missing.is_empty(),
+        "missing from the OpenAPI document: {missing:?}; it has {:?}",
+        paths.keys()
+    );
 }

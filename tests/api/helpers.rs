@@ -31,6 +31,8 @@ pub const CITIZEN_ID: &str = "441900199001011234";
 pub const REVIEWER: &str = "vehicle.office";
 pub const DEPARTMENT: &str = "dongguan-vehicle-office";
 pub const COURIER_TOKEN: &str = "demo-courier-token";
+/// How long a login token lives in the test apps.
+pub const TOKEN_TTL_HOURS: i64 = 12;
 
 pub const VEHICLE_ITEM: &str = "vehicle-inspection-exemption";
 pub const INFINITE_LOOP_ITEM: &str = "infinite-loop";
@@ -62,10 +64,15 @@ struct Server {
 
 /// Starts a host on a fresh data directory and seeds the demo data.
 pub async fn spawn_app() -> TestApp {
-    let data_dir = tempfile::Builder::new().prefix("yiwang-api-").tempdir().expect("creating the data dir");
+    let data_dir = tempfile::Builder::new()
+        .prefix("yiwang-api-")
+        .tempdir()
+        .expect("creating the data dir");
     write_plugins_toml(data_dir.path());
     let (server, port, storage) = start(data_dir.path()).await;
-    admin::seed_demo(&storage).await.expect("seeding the demo data");
+    admin::seed_demo(&storage)
+        .await
+        .expect("seeding the demo data");
     let db = open_db(data_dir.path()).await;
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -82,13 +89,22 @@ pub async fn spawn_app() -> TestApp {
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the host crate is in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the host crate is in the workspace")
+        .to_path_buf()
 }
 
 /// A guest component built by `cargo xtask build`.
 fn component(name: &str) -> PathBuf {
-    let path = workspace_root().join("target/wasm32-wasip2/guest").join(format!("{name}.wasm"));
-    assert!(path.is_file(), "{} is missing: run `cargo xtask build` first", path.display());
+    let path = workspace_root()
+        .join("target/wasm32-wasip2/guest")
+        .join(format!("{name}.wasm"));
+    assert!(
+        path.is_file(),
+        "{} is missing: run `cargo xtask build` first",
+        path.display()
+    );
     path
 }
 
@@ -129,6 +145,7 @@ fn toml_string(path: &Path) -> String {
 fn settings(data_dir: &Path) -> Settings {
     let mut settings = Settings::new(data_dir, data_dir.join("plugins.toml"));
     settings.listen = "127.0.0.1:0".into();
+    settings.token_ttl_hours = TOKEN_TTL_HOURS;
     // Compiling a component takes seconds; every test app shares the artifacts.
     settings.cache_dir = Some(workspace_root().join("target/test-artifact-cache"));
     // The storage backend is chosen here, and only here: the SQLite file in the data dir. When the
@@ -139,7 +156,9 @@ fn settings(data_dir: &Path) -> Settings {
 }
 
 async fn start(data_dir: &Path) -> (Server, u16, Storage) {
-    let app = Application::build(settings(data_dir)).await.expect("building the application");
+    let app = Application::build(settings(data_dir))
+        .await
+        .expect("building the application");
     let port = app.port();
     let storage = app.storage();
     let (shutdown, stopped) = oneshot::channel::<()>();
@@ -151,8 +170,14 @@ async fn start(data_dir: &Path) -> (Server, u16, Storage) {
 }
 
 async fn open_db(data_dir: &Path) -> SqlitePool {
-    let options = SqliteConnectOptions::new().filename(data_dir.join("yiwang.db")).read_only(true);
-    SqlitePoolOptions::new().max_connections(2).connect_with(options).await.expect("opening the database read-only")
+    let options = SqliteConnectOptions::new()
+        .filename(data_dir.join("yiwang.db"))
+        .read_only(true);
+    SqlitePoolOptions::new()
+        .max_connections(2)
+        .connect_with(options)
+        .await
+        .expect("opening the database read-only")
 }
 
 /// The JSON body of a response that must have `status`; panics with the body otherwise.
@@ -167,7 +192,12 @@ pub async fn json_body(response: Response, status: StatusCode) -> Value {
 pub async fn error_body(response: Response, status: StatusCode, code: &str) -> Value {
     let body = json_body(response, status).await;
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "an error needs a message: {body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "an error needs a message: {body}"
+    );
     body["error"].clone()
 }
 
@@ -179,8 +209,12 @@ pub fn field_errors(error: &Value) -> Vec<(String, String)> {
         .unwrap_or_else(|| panic!("a 422 error names its fields: {error}"))
         .iter()
         .map(|f| {
-            let field = f["field"].as_str().unwrap_or_else(|| panic!("field error without a field: {f}"));
-            let code = f["code"].as_str().unwrap_or_else(|| panic!("field error without a code: {f}"));
+            let field = f["field"]
+                .as_str()
+                .unwrap_or_else(|| panic!("field error without a field: {f}"));
+            let code = f["code"]
+                .as_str()
+                .unwrap_or_else(|| panic!("field error without a code: {f}"));
             (field.trim_start_matches('/').to_string(), code.to_string())
         })
         .collect()
@@ -188,7 +222,11 @@ pub fn field_errors(error: &Value) -> Vec<(String, String)> {
 
 /// The elements of the JSON array `list` whose `key` is `value`.
 pub fn find<'a>(list: &'a Value, key: &str, value: &str) -> Vec<&'a Value> {
-    list.as_array().unwrap_or_else(|| panic!("expected an array: {list}")).iter().filter(|v| v[key] == value).collect()
+    list.as_array()
+        .unwrap_or_else(|| panic!("expected an array: {list}"))
+        .iter()
+        .filter(|v| v[key] == value)
+        .collect()
 }
 
 /// Is `text` an application number, `YW-YYYYMMDD-NNNNNN`?
@@ -227,22 +265,44 @@ impl TestApp {
     // --- auth
 
     pub async fn login_response(&self, login: &str, password: &str) -> Response {
-        self.post("/api/v1/auth/login", None, &json!({ "login": login, "password": password })).await
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            &json!({ "login": login, "password": password }),
+        )
+        .await
     }
 
     /// Logs in and returns the bearer token.
     pub async fn login(&self, login: &str, password: &str) -> String {
         let body = json_body(self.login_response(login, password).await, StatusCode::OK).await;
-        body["token"].as_str().unwrap_or_else(|| panic!("login returns a token: {body}")).to_string()
+        body["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login returns a token: {body}"))
+            .to_string()
     }
 
     pub async fn logout(&self, token: &str) -> Response {
-        self.client.post(self.url("/api/v1/auth/logout")).bearer_auth(token).send().await.expect("logging out")
+        self.client
+            .post(self.url("/api/v1/auth/logout"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("logging out")
+    }
+
+    /// Registers a department (the demo data has only the vehicle office).
+    pub async fn add_department(&self, code: &str, name: &str) {
+        self.storage
+            .put_department(code, name)
+            .await
+            .expect("adding a department");
     }
 
     /// Adds a citizen with the demo password and returns their user id.
     pub async fn add_citizen(&self, login: &str, name: &str, id_number: &str) -> i64 {
-        self.add_user(login, Role::Citizen, None, name, Some(id_number)).await
+        self.add_user(login, Role::Citizen, None, name, Some(id_number))
+            .await
     }
 
     pub async fn add_user(
@@ -261,7 +321,9 @@ impl TestApp {
             name: name.into(),
             id_number: id_number.map(Into::into),
         };
-        admin::add_user(&self.storage, user).await.expect("adding a user")
+        admin::add_user(&self.storage, user)
+            .await
+            .expect("adding a user")
     }
 
     // --- applications
@@ -272,19 +334,32 @@ impl TestApp {
 
     /// Submits a whole request body (`{form, channel}`).
     pub async fn submit_body(&self, token: &str, item: &str, body: Value) -> Response {
-        self.post(&format!("/api/v1/items/{item}/applications"), Some(token), &body).await
+        self.post(
+            &format!("/api/v1/items/{item}/applications"),
+            Some(token),
+            &body,
+        )
+        .await
     }
 
     /// 张三 applies for his eligible car; returns the application number (the case now awaits the
     /// courier's pick-up).
     pub async fn apply_for_eligible_vehicle(&self, token: &str, wants_paper_mark: bool) -> String {
         let form = eligible_form(wants_paper_mark);
-        let body = json_body(self.submit(token, VEHICLE_ITEM, form).await, StatusCode::CREATED).await;
-        body["number"].as_str().unwrap_or_else(|| panic!("201 carries the number: {body}")).to_string()
+        let body = json_body(
+            self.submit(token, VEHICLE_ITEM, form).await,
+            StatusCode::CREATED,
+        )
+        .await;
+        body["number"]
+            .as_str()
+            .unwrap_or_else(|| panic!("201 carries the number: {body}"))
+            .to_string()
     }
 
     pub async fn get_application(&self, token: &str, number: &str) -> Response {
-        self.get(&format!("/api/v1/applications/{number}"), Some(token)).await
+        self.get(&format!("/api/v1/applications/{number}"), Some(token))
+            .await
     }
 
     /// The application as `token`'s user sees it; must be 200.
@@ -292,8 +367,15 @@ impl TestApp {
         json_body(self.get_application(token, number).await, StatusCode::OK).await
     }
 
-    pub async fn act(&self, token: &str, number: &str, action: &str, comment: Option<&str>) -> Response {
-        self.act_with_input(token, number, action, comment, json!({})).await
+    pub async fn act(
+        &self,
+        token: &str,
+        number: &str,
+        action: &str,
+        comment: Option<&str>,
+    ) -> Response {
+        self.act_with_input(token, number, action, comment, json!({}))
+            .await
     }
 
     pub async fn act_with_input(
@@ -308,22 +390,46 @@ impl TestApp {
         if let Some(comment) = comment {
             body["comment"] = json!(comment);
         }
-        self.post(&format!("/api/v1/applications/{number}/actions"), Some(token), &body).await
+        self.post(
+            &format!("/api/v1/applications/{number}/actions"),
+            Some(token),
+            &body,
+        )
+        .await
     }
 
     /// An action that must succeed; returns the new state.
-    pub async fn act_ok(&self, token: &str, number: &str, action: &str, comment: Option<&str>) -> String {
-        let body = json_body(self.act(token, number, action, comment).await, StatusCode::OK).await;
+    pub async fn act_ok(
+        &self,
+        token: &str,
+        number: &str,
+        action: &str,
+        comment: Option<&str>,
+    ) -> String {
+        let body = json_body(
+            self.act(token, number, action, comment).await,
+            StatusCode::OK,
+        )
+        .await;
         assert_eq!(body["number"], number, "{body}");
-        body["state"].as_str().unwrap_or_else(|| panic!("an action answers the new state: {body}")).to_string()
+        body["state"]
+            .as_str()
+            .unwrap_or_else(|| panic!("an action answers the new state: {body}"))
+            .to_string()
     }
 
     /// A courier event reported with the demo courier's token.
     pub async fn courier_event(&self, tracking_number: &str, event: &str) -> Response {
-        self.courier_event_as(Some(COURIER_TOKEN), tracking_number, event).await
+        self.courier_event_as(Some(COURIER_TOKEN), tracking_number, event)
+            .await
     }
 
-    pub async fn courier_event_as(&self, token: Option<&str>, tracking_number: &str, event: &str) -> Response {
+    pub async fn courier_event_as(
+        &self,
+        token: Option<&str>,
+        tracking_number: &str,
+        event: &str,
+    ) -> Response {
         let body = json!({ "tracking_number": tracking_number, "event": event });
         self.post("/api/v1/delivery/events", token, &body).await
     }
@@ -331,9 +437,15 @@ impl TestApp {
     /// Submits for the eligible car and lets the courier collect the materials: the case is
     /// `under-review`. Returns the application number.
     pub async fn case_under_review(&self, citizen_token: &str, wants_paper_mark: bool) -> String {
-        let number = self.apply_for_eligible_vehicle(citizen_token, wants_paper_mark).await;
+        let number = self
+            .apply_for_eligible_vehicle(citizen_token, wants_paper_mark)
+            .await;
         let pickup = self.tracking_number(&number, "pickup").await;
-        let body = json_body(self.courier_event(&pickup, "picked-up").await, StatusCode::OK).await;
+        let body = json_body(
+            self.courier_event(&pickup, "picked-up").await,
+            StatusCode::OK,
+        )
+        .await;
         assert_eq!(body["case_state"], "under-review", "{body}");
         number
     }
@@ -364,7 +476,11 @@ impl TestApp {
     // --- what was stored
 
     pub async fn user_id(&self, login: &str) -> i64 {
-        sqlx::query_scalar("SELECT id FROM users WHERE login = ?").bind(login).fetch_one(&self.db).await.unwrap()
+        sqlx::query_scalar("SELECT id FROM users WHERE login = ?")
+            .bind(login)
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
     }
 
     /// The stored case row, as JSON-ish text columns.
@@ -398,7 +514,11 @@ impl TestApp {
     }
 
     pub async fn event_actions(&self, number: &str) -> Vec<String> {
-        self.events(number).await.into_iter().map(|e| e.action).collect()
+        self.events(number)
+            .await
+            .into_iter()
+            .map(|e| e.action)
+            .collect()
     }
 
     /// `(tracking_number, kind, status)` of a case's deliveries, oldest first.
@@ -415,20 +535,38 @@ impl TestApp {
 
     /// The tracking number of the case's one delivery of `kind` (`pickup`, `shipment`).
     pub async fn tracking_number(&self, number: &str, kind: &str) -> String {
-        let mut found: Vec<String> =
-            self.deliveries(number).await.into_iter().filter(|d| d.1 == kind).map(|d| d.0).collect();
-        assert_eq!(found.len(), 1, "case {number} has exactly one {kind} delivery");
+        let mut found: Vec<String> = self
+            .deliveries(number)
+            .await
+            .into_iter()
+            .filter(|d| d.1 == kind)
+            .map(|d| d.0)
+            .collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "case {number} has exactly one {kind} delivery"
+        );
         found.remove(0)
     }
 
     /// Rows of `table` (which has a `case_id`) that belong to the case.
     pub async fn count_for_case(&self, table: &str, number: &str) -> i64 {
-        let sql = format!("SELECT COUNT(*) FROM {table} WHERE case_id = (SELECT id FROM cases WHERE number = ?)");
-        sqlx::query_scalar(&sql).bind(number).fetch_one(&self.db).await.unwrap()
+        let sql = format!(
+            "SELECT COUNT(*) FROM {table} WHERE case_id = (SELECT id FROM cases WHERE number = ?)"
+        );
+        sqlx::query_scalar(&sql)
+            .bind(number)
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
     }
 
     pub async fn count(&self, table: &str) -> i64 {
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&self.db).await.unwrap()
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
     }
 
     /// Row counts of every table an application writes to besides the data-use ledger.
@@ -532,7 +670,13 @@ pub struct CaseSnapshot {
 // --- the vehicle item's form and registry records
 
 /// The vehicle item's application form, filled in by the owner.
-fn vehicle_form(plate: &str, vin_last6: &str, owner_name: &str, owner_id_number: &str, wants_paper_mark: bool) -> Value {
+fn vehicle_form(
+    plate: &str,
+    vin_last6: &str,
+    owner_name: &str,
+    owner_id_number: &str,
+    wants_paper_mark: bool,
+) -> Value {
     json!({
         "plate_number": plate,
         "vin_last6": vin_last6,
@@ -546,7 +690,13 @@ fn vehicle_form(plate: &str, vin_last6: &str, owner_name: &str, owner_id_number:
 
 /// 张三's form for his eligible car.
 pub fn eligible_form(wants_paper_mark: bool) -> Value {
-    vehicle_form(ELIGIBLE_PLATE, ELIGIBLE_VIN_LAST6, CITIZEN_NAME, CITIZEN_ID, wants_paper_mark)
+    vehicle_form(
+        ELIGIBLE_PLATE,
+        ELIGIBLE_VIN_LAST6,
+        CITIZEN_NAME,
+        CITIZEN_ID,
+        wants_paper_mark,
+    )
 }
 
 /// What the shared registries say about a vehicle: one record in each of the three datasets the
@@ -597,21 +747,33 @@ impl Vehicle {
 
     /// The form its registered owner fills in.
     pub fn form(&self, wants_paper_mark: bool) -> Value {
-        vehicle_form(&self.plate, self.vin_last6(), &self.owner_name, &self.owner_id, wants_paper_mark)
+        vehicle_form(
+            &self.plate,
+            self.vin_last6(),
+            &self.owner_name,
+            &self.owner_id,
+            wants_paper_mark,
+        )
     }
 }
 
 /// `YYYY-MM-DD`, `days` from today in the deployment's time zone (Asia/Shanghai, UTC+8).
 pub fn days_from_today(days: i64) -> String {
     let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
-    (today + chrono::Duration::days(days)).format("%Y-%m-%d").to_string()
+    (today + chrono::Duration::days(days))
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 /// A well-formed resident identity card number (check digit included) for test person `n`.
 pub fn id_number(n: u32) -> String {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     let body = format!("44190019850101{:03}", n % 1000);
-    let sum: u32 = body.chars().zip(WEIGHTS).map(|(c, w)| c.to_digit(10).unwrap() * w).sum();
+    let sum: u32 = body
+        .chars()
+        .zip(WEIGHTS)
+        .map(|(c, w)| c.to_digit(10).unwrap() * w)
+        .sum();
     let check = b"10X98765432"[(sum % 11) as usize] as char;
     format!("{body}{check}")
 }
@@ -631,9 +793,15 @@ impl TestApp {
             "registered_on": vehicle.registered_on,
             "status": "normal",
         });
-        admin::put_registry_record(&self.storage, "vehicle-registry", &vehicle.plate, owner, registration)
-            .await
-            .expect("importing the registration");
+        admin::put_registry_record(
+            &self.storage,
+            "vehicle-registry",
+            &vehicle.plate,
+            owner,
+            registration,
+        )
+        .await
+        .expect("importing the registration");
         if let Some(insured_until) = &vehicle.insured_until {
             let insurance = json!({
                 "plate_number": vehicle.plate,
@@ -641,9 +809,15 @@ impl TestApp {
                 "insurer": "中国人民财产保险股份有限公司东莞市分公司",
                 "compulsory_valid_until": insured_until,
             });
-            admin::put_registry_record(&self.storage, "vehicle-insurance", &vehicle.plate, owner, insurance)
-                .await
-                .expect("importing the insurance");
+            admin::put_registry_record(
+                &self.storage,
+                "vehicle-insurance",
+                &vehicle.plate,
+                owner,
+                insurance,
+            )
+            .await
+            .expect("importing the insurance");
         }
         let violations = json!({
             "plate_number": vehicle.plate,
@@ -651,8 +825,14 @@ impl TestApp {
             "unhandled_accidents": vehicle.unhandled_accidents,
             "casualty_accidents": vehicle.casualty_accidents,
         });
-        admin::put_registry_record(&self.storage, "traffic-violations", &vehicle.plate, owner, violations)
-            .await
-            .expect("importing the violations");
+        admin::put_registry_record(
+            &self.storage,
+            "traffic-violations",
+            &vehicle.plate,
+            owner,
+            violations,
+        )
+        .await
+        .expect("importing the violations");
     }
 }

@@ -10,8 +10,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{
-    CITIZEN, INFINITE_LOOP_ITEM, MEMORY_HOG_ITEM, PASSWORD, TestApp, VEHICLE_ITEM, Vehicle, id_number, json_body,
-    spawn_app,
+    CITIZEN, INFINITE_LOOP_ITEM, MEMORY_HOG_ITEM, PASSWORD, TestApp, VEHICLE_ITEM, Vehicle,
+    id_number, json_body, spawn_app,
 };
 
 /// The limits given in the test `plugins.toml`, plus room for a loaded machine: the point is that
@@ -36,8 +36,15 @@ async fn an_item_stuck_in_a_loop_fails_502_cpu_limit_within_its_limits_and_is_au
     let body = json_body(response, StatusCode::BAD_GATEWAY).await;
     let code = body["error"]["code"].as_str().unwrap_or_default();
     assert!(code == "cpu_limit" || code == "timeout", "{body}");
-    assert!(took < INFINITE_LOOP_WALL + SLACK, "cut off only after {took:?}");
-    assert_eq!(app.audit_count("item.call_failed", INFINITE_LOOP_ITEM).await, 1);
+    assert!(
+        took < INFINITE_LOOP_WALL + SLACK,
+        "cut off only after {took:?}"
+    );
+    assert_eq!(
+        app.audit_count("item.call_failed", INFINITE_LOOP_ITEM)
+            .await,
+        1
+    );
     assert_eq!(app.stored().await, before);
 }
 
@@ -56,8 +63,14 @@ async fn an_item_that_grabs_memory_fails_502_memory_limit_within_its_limits_and_
     // Assert
     let body = json_body(response, StatusCode::BAD_GATEWAY).await;
     assert_eq!(body["error"]["code"], "memory_limit", "{body}");
-    assert!(took < MEMORY_HOG_WALL + SLACK, "cut off only after {took:?}");
-    assert_eq!(app.audit_count("item.call_failed", MEMORY_HOG_ITEM).await, 1);
+    assert!(
+        took < MEMORY_HOG_WALL + SLACK,
+        "cut off only after {took:?}"
+    );
+    assert_eq!(
+        app.audit_count("item.call_failed", MEMORY_HOG_ITEM).await,
+        1
+    );
     assert_eq!(app.stored().await, before);
 }
 
@@ -71,7 +84,12 @@ async fn vehicle_applications_from_other_clients_succeed_while_hostile_items_mis
         let login = format!("citizen.{n}");
         let id = id_number(100 + n);
         app.add_citizen(&login, &format!("市民{n}"), &id).await;
-        let vehicle = Vehicle::eligible(&format!("粤S6{n}0{n}8"), &format!("LSVAU2180N2{n}5432{n}"), &id, "市民");
+        let vehicle = Vehicle::eligible(
+            &format!("粤S6{n}0{n}8"),
+            &format!("LSVAU2180N2{n}5432{n}"),
+            &id,
+            "市民",
+        );
         app.register_vehicle(&vehicle).await;
         applicants.push((app.login(&login, PASSWORD).await, vehicle));
     }
@@ -80,16 +98,30 @@ async fn vehicle_applications_from_other_clients_succeed_while_hostile_items_mis
     let (looping, hogging, vehicles) = tokio::join!(
         app.submit(&hostile, INFINITE_LOOP_ITEM, json!({})),
         app.submit(&hostile, MEMORY_HOG_ITEM, json!({})),
-        futures::future::join_all(applicants.iter().map(|(token, vehicle)| apply_on_own_client(&app, token, vehicle))),
+        futures::future::join_all(
+            applicants
+                .iter()
+                .map(|(token, vehicle)| apply_on_own_client(&app, token, vehicle))
+        ),
     );
 
     // Assert: the hostile calls failed on their limits …
     let looping = json_body(looping, StatusCode::BAD_GATEWAY).await;
-    assert!(["cpu_limit", "timeout"].contains(&looping["error"]["code"].as_str().unwrap_or_default()), "{looping}");
+    assert!(
+        ["cpu_limit", "timeout"].contains(&looping["error"]["code"].as_str().unwrap_or_default()),
+        "{looping}"
+    );
     let hogging = json_body(hogging, StatusCode::BAD_GATEWAY).await;
     assert_eq!(hogging["error"]["code"], "memory_limit", "{hogging}");
-    assert_eq!(app.audit_count("item.call_failed", INFINITE_LOOP_ITEM).await, 1);
-    assert_eq!(app.audit_count("item.call_failed", MEMORY_HOG_ITEM).await, 1);
+    assert_eq!(
+        app.audit_count("item.call_failed", INFINITE_LOOP_ITEM)
+            .await,
+        1
+    );
+    assert_eq!(
+        app.audit_count("item.call_failed", MEMORY_HOG_ITEM).await,
+        1
+    );
     // … and every vehicle application went through.
     for (status, body) in vehicles {
         assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -106,9 +138,16 @@ async fn vehicle_applications_from_other_clients_succeed_while_hostile_items_mis
 }
 
 /// Applies for `vehicle` through a fresh HTTP client, as a separate user agent would.
-async fn apply_on_own_client(app: &TestApp, token: &str, vehicle: &Vehicle) -> (StatusCode, serde_json::Value) {
+async fn apply_on_own_client(
+    app: &TestApp,
+    token: &str,
+    vehicle: &Vehicle,
+) -> (StatusCode, serde_json::Value) {
     let response = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{}/api/v1/items/{VEHICLE_ITEM}/applications", app.port))
+        .post(format!(
+            "http://127.0.0.1:{}/api/v1/items/{VEHICLE_ITEM}/applications",
+            app.port
+        ))
         .bearer_auth(token)
         .json(&json!({ "form": vehicle.form(true) }))
         .send()

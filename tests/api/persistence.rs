@@ -22,16 +22,35 @@ async fn a_case_its_events_and_its_certificate_survive_a_restart() {
     let citizen = app.login(CITIZEN, PASSWORD).await;
     let after = app.application(&citizen, &number).await;
     assert_eq!(after["state"], "approved");
-    for field in ["form", "derived", "events", "deliveries", "certificates", "submitted_at", "due_date"] {
-        assert_eq!(after[field], before[field], "{field} changed across the restart");
+    for field in [
+        "form",
+        "derived",
+        "events",
+        "deliveries",
+        "certificates",
+        "submitted_at",
+        "due_date",
+    ] {
+        assert_eq!(
+            after[field], before[field],
+            "{field} changed across the restart"
+        );
     }
     assert_eq!(app.case_snapshot(&number).await, stored_before);
     let certificates = app.get_json("/api/v1/me/certificates", &citizen).await;
-    assert_eq!(certificates.as_array().map(Vec::len), Some(1), "{certificates}");
+    assert_eq!(
+        certificates.as_array().map(Vec::len),
+        Some(1),
+        "{certificates}"
+    );
 
     // Assert: and the case goes on where it stopped
     let shipment = app.tracking_number(&number, "shipment").await;
-    let delivered = json_body(app.courier_event(&shipment, "delivered").await, StatusCode::OK).await;
+    let delivered = json_body(
+        app.courier_event(&shipment, "delivered").await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(delivered["case_state"], "completed");
 }
 
@@ -73,8 +92,13 @@ async fn application_numbers_go_on_after_a_restart_without_reuse() {
     let first = app.apply_for_eligible_vehicle(&token, true).await;
     let reviewer = app.login(REVIEWER, PASSWORD).await;
     let pickup = app.tracking_number(&first, "pickup").await;
-    json_body(app.courier_event(&pickup, "picked-up").await, StatusCode::OK).await;
-    app.act_ok(&reviewer, &first, "reject", Some("测试驳回")).await;
+    json_body(
+        app.courier_event(&pickup, "picked-up").await,
+        StatusCode::OK,
+    )
+    .await;
+    app.act_ok(&reviewer, &first, "reject", Some("测试驳回"))
+        .await;
 
     // Act
     app.restart().await;

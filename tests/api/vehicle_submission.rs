@@ -5,9 +5,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    CITIZEN, CITIZEN_ID, DEPARTMENT, ELIGIBLE_PLATE, PASSWORD, REVIEWER, TestApp, VEHICLE_ITEM, Vehicle,
-    days_from_today, eligible_form, error_body, field_errors, find, id_number, is_application_number, json_body,
-    spawn_app,
+    CITIZEN, CITIZEN_ID, DEPARTMENT, ELIGIBLE_PLATE, PASSWORD, REVIEWER, TestApp, VEHICLE_ITEM,
+    Vehicle, days_from_today, eligible_form, error_body, field_errors, find, id_number,
+    is_application_number, json_body, spawn_app,
 };
 
 #[tokio::test]
@@ -32,7 +32,10 @@ async fn an_eligible_application_is_201_and_stores_a_case_awaiting_the_couriers_
     // Assert: the case, pinned to the version that ran
     let case = app.case_row(number).await;
     assert_eq!(case.item_code, VEHICLE_ITEM);
-    assert_eq!(case.item_version, body["version"].as_str().expect("version"));
+    assert_eq!(
+        case.item_version,
+        body["version"].as_str().expect("version")
+    );
     let version: String = sqlx::query_scalar("SELECT version FROM item_versions WHERE sha256 = ?")
         .bind(&case.item_sha256)
         .fetch_one(&app.db)
@@ -45,21 +48,43 @@ async fn an_eligible_application_is_201_and_stores_a_case_awaiting_the_couriers_
     assert_eq!(serde_json::from_str::<Value>(&case.form).unwrap(), form);
     assert_eq!(case.due_date, due_date);
     assert_eq!(case.completed_at, None);
-    assert!(serde_json::from_str::<Value>(&case.derived).unwrap().is_object(), "{}", case.derived);
+    assert!(
+        serde_json::from_str::<Value>(&case.derived)
+            .unwrap()
+            .is_object(),
+        "{}",
+        case.derived
+    );
     let stored_at: chrono::DateTime<chrono::Utc> = case.submitted_at.parse().unwrap();
-    assert_eq!(Some(stored_at), body["submitted_at"].as_str().and_then(|t| t.parse().ok()));
+    assert_eq!(
+        Some(stored_at),
+        body["submitted_at"].as_str().and_then(|t| t.parse().ok())
+    );
 
     // Assert: submitted, then the item's automatic step asked a courier to collect the materials
     let events = app.events(number).await;
-    let steps: Vec<(&str, Option<&str>, &str)> =
-        events.iter().map(|e| (e.action.as_str(), e.from_state.as_deref(), e.to_state.as_str())).collect();
-    let expected: [(&str, Option<&str>, &str); 2] =
-        [("submit", None, "submitted"), ("request-pickup", Some("submitted"), "awaiting-pickup")];
+    let steps: Vec<(&str, Option<&str>, &str)> = events
+        .iter()
+        .map(|e| {
+            (
+                e.action.as_str(),
+                e.from_state.as_deref(),
+                e.to_state.as_str(),
+            )
+        })
+        .collect();
+    let expected: [(&str, Option<&str>, &str); 2] = [
+        ("submit", None, "submitted"),
+        ("request-pickup", Some("submitted"), "awaiting-pickup"),
+    ];
     assert_eq!(steps, expected);
     assert_eq!(events[0].actor_role, "citizen");
     let deliveries = app.deliveries(number).await;
     assert_eq!(deliveries.len(), 1, "{deliveries:?}");
-    assert_eq!((deliveries[0].1.as_str(), deliveries[0].2.as_str()), ("pickup", "requested"));
+    assert_eq!(
+        (deliveries[0].1.as_str(), deliveries[0].2.as_str()),
+        ("pickup", "requested")
+    );
 
     // Assert: the applicant is told, and the registry reads are in the ledger under the case
     let recipients: Vec<i64> = sqlx::query_scalar(
@@ -79,7 +104,10 @@ async fn an_eligible_application_is_201_and_stores_a_case_awaiting_the_couriers_
     .fetch_all(&app.db)
     .await
     .unwrap();
-    assert!(datasets.iter().any(|d| d == "vehicle-registry"), "{datasets:?}");
+    assert!(
+        datasets.iter().any(|d| d == "vehicle-registry"),
+        "{datasets:?}"
+    );
 }
 
 #[tokio::test]
@@ -96,13 +124,36 @@ async fn the_applicant_finds_the_application_its_notification_and_the_data_it_us
     assert_eq!(view["number"], number.as_str());
     assert_eq!(view["item"], VEHICLE_ITEM);
     assert_eq!(view["state"], "awaiting-pickup");
+    assert_eq!(
+        view["item_version"],
+        app.case_row(&number).await.item_version.as_str()
+    );
     assert_eq!(view["form"]["plate_number"], ELIGIBLE_PLATE);
-    let actions: Vec<&str> =
-        view["events"].as_array().expect("events").iter().map(|e| e["action"].as_str().unwrap_or_default()).collect();
+    assert!(view["derived"].is_object(), "{view}");
+    for event in view["events"].as_array().expect("events") {
+        assert!(
+            event["seq"].is_i64() && event["at"].is_string() && event["to_state"].is_string(),
+            "{event}"
+        );
+    }
+    let actions: Vec<&str> = view["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or_default())
+        .collect();
     assert_eq!(actions, ["submit", "request-pickup"]);
-    assert_eq!(find(&view["deliveries"], "kind", "pickup").len(), 1, "{view}");
+    assert_eq!(
+        find(&view["deliveries"], "kind", "pickup").len(),
+        1,
+        "{view}"
+    );
     assert_eq!(view["certificates"], json!([]));
-    assert_eq!(view["available_actions"], json!([]), "the courier acts next, not the applicant");
+    assert_eq!(
+        view["available_actions"],
+        json!([]),
+        "the courier acts next, not the applicant"
+    );
 
     let mine = app.get_json("/api/v1/me/applications", &token).await;
     let listed = find(&mine, "number", &number);
@@ -111,15 +162,40 @@ async fn the_applicant_finds_the_application_its_notification_and_the_data_it_us
     assert_eq!(listed[0]["item"], VEHICLE_ITEM);
 
     let notifications = app.get_json("/api/v1/me/notifications", &token).await;
-    assert_eq!(find(&notifications, "case_number", &number).len(), 1, "{notifications}");
+    let about_case = find(&notifications, "case_number", &number);
+    assert_eq!(about_case.len(), 1, "{notifications}");
+    for field in ["subject", "body", "created_at", "status"] {
+        assert!(
+            about_case[0][field].as_str().is_some_and(|v| !v.is_empty()),
+            "{field}: {notifications}"
+        );
+    }
+    assert!(
+        about_case[0]["body"].as_str().unwrap().contains(&number),
+        "the message names the case"
+    );
 
     let data_use = app.get_json("/api/v1/me/data-use", &token).await;
     let reads = find(&data_use, "case_number", &number);
-    assert!(reads.iter().any(|r| r["dataset"] == "vehicle-registry"), "{data_use}");
+    assert!(
+        reads
+            .iter()
+            .any(|r| r["dataset"] == "vehicle-registry" && r["record_key"] == ELIGIBLE_PLATE),
+        "{data_use}"
+    );
     for read in reads {
+        assert!(
+            read["at"]
+                .as_str()
+                .is_some_and(|at| at.parse::<chrono::DateTime<chrono::Utc>>().is_ok()),
+            "{read}"
+        );
         assert_eq!(read["item_code"], VEHICLE_ITEM);
         assert_eq!(read["actor_role"], "citizen");
-        assert!(read["purpose"].as_str().is_some_and(|p| !p.is_empty()), "{read}");
+        assert!(
+            read["purpose"].as_str().is_some_and(|p| !p.is_empty()),
+            "{read}"
+        );
     }
 }
 
@@ -149,7 +225,9 @@ async fn a_freshly_registered_vehicle_of_a_new_citizen_is_eligible() {
     app.register_vehicle(&vehicle).await;
 
     // Act
-    let response = app.submit(&applicant.token, VEHICLE_ITEM, applicant.form(&vehicle)).await;
+    let response = app
+        .submit(&applicant.token, VEHICLE_ITEM, applicant.form(&vehicle))
+        .await;
 
     // Assert
     let body = json_body(response, StatusCode::CREATED).await;
@@ -168,7 +246,13 @@ async fn a_vehicle_missing_from_the_registry_is_ineligible_and_the_failed_lookup
     let vehicle = applicant.vehicle();
 
     // Act and assert
-    assert_ineligible(&app, &applicant, applicant.form(&vehicle), "vehicle-not-found").await;
+    assert_ineligible(
+        &app,
+        &applicant,
+        applicant.form(&vehicle),
+        "vehicle-not-found",
+    )
+    .await;
     let found: Vec<i64> = sqlx::query_scalar(
         "SELECT found FROM data_use_log WHERE dataset = 'vehicle-registry' AND record_key LIKE '%' || ? || '%'",
     )
@@ -176,7 +260,10 @@ async fn a_vehicle_missing_from_the_registry_is_ineligible_and_the_failed_lookup
     .fetch_all(&app.db)
     .await
     .unwrap();
-    assert!(!found.is_empty() && found.iter().all(|f| *f == 0), "{found:?}");
+    assert!(
+        !found.is_empty() && found.iter().all(|f| *f == 0),
+        "{found:?}"
+    );
 }
 
 #[tokio::test]
@@ -207,8 +294,16 @@ async fn a_vehicle_registered_to_someone_else_is_ineligible_and_the_read_is_show
     // Act and assert
     assert_ineligible(&app, &applicant, applicant.form(&vehicle), "not-owner").await;
     let about_owner = app.data_uses_about(&vehicle.owner_id).await;
-    assert!(about_owner.iter().any(|(dataset, ..)| dataset == "vehicle-registry"), "{about_owner:?}");
-    assert!(app.data_uses_about(&applicant.id_number).await.is_empty(), "the applicant's own data was not read");
+    assert!(
+        about_owner
+            .iter()
+            .any(|(dataset, ..)| dataset == "vehicle-registry"),
+        "{about_owner:?}"
+    );
+    assert!(
+        app.data_uses_about(&applicant.id_number).await.is_empty(),
+        "the applicant's own data was not read"
+    );
 }
 
 #[tokio::test]
@@ -221,7 +316,13 @@ async fn a_vehicle_that_is_not_a_small_passenger_car_is_ineligible() {
     app.register_vehicle(&vehicle).await;
 
     // Act and assert
-    assert_ineligible(&app, &applicant, applicant.form(&vehicle), "not-small-passenger-car").await;
+    assert_ineligible(
+        &app,
+        &applicant,
+        applicant.form(&vehicle),
+        "not-small-passenger-car",
+    )
+    .await;
     applicant.assert_sees_registry_read(&app).await;
 }
 
@@ -235,7 +336,13 @@ async fn an_operating_vehicle_is_ineligible() {
     app.register_vehicle(&vehicle).await;
 
     // Act and assert
-    assert_ineligible(&app, &applicant, applicant.form(&vehicle), "operating-vehicle").await;
+    assert_ineligible(
+        &app,
+        &applicant,
+        applicant.form(&vehicle),
+        "operating-vehicle",
+    )
+    .await;
     applicant.assert_sees_registry_read(&app).await;
 }
 
@@ -249,7 +356,13 @@ async fn a_vehicle_registered_more_than_six_years_ago_is_ineligible() {
     app.register_vehicle(&vehicle).await;
 
     // Act and assert
-    assert_ineligible(&app, &applicant, applicant.form(&vehicle), "older-than-six-years").await;
+    assert_ineligible(
+        &app,
+        &applicant,
+        applicant.form(&vehicle),
+        "older-than-six-years",
+    )
+    .await;
     applicant.assert_sees_registry_read(&app).await;
 }
 
@@ -263,7 +376,13 @@ async fn a_vehicle_without_compulsory_insurance_is_ineligible() {
     app.register_vehicle(&vehicle).await;
 
     // Act and assert
-    assert_ineligible(&app, &applicant, applicant.form(&vehicle), "insurance-missing").await;
+    assert_ineligible(
+        &app,
+        &applicant,
+        applicant.form(&vehicle),
+        "insurance-missing",
+    )
+    .await;
     applicant.assert_sees_registry_read(&app).await;
 }
 
@@ -277,7 +396,13 @@ async fn a_vehicle_whose_insurance_has_expired_is_ineligible() {
     app.register_vehicle(&vehicle).await;
 
     // Act and assert
-    assert_ineligible(&app, &applicant, applicant.form(&vehicle), "insurance-expired").await;
+    assert_ineligible(
+        &app,
+        &applicant,
+        applicant.form(&vehicle),
+        "insurance-expired",
+    )
+    .await;
     applicant.assert_sees_registry_read(&app).await;
 }
 
@@ -291,7 +416,13 @@ async fn a_vehicle_with_unhandled_violations_is_ineligible() {
     app.register_vehicle(&vehicle).await;
 
     // Act and assert
-    assert_ineligible(&app, &applicant, applicant.form(&vehicle), "unhandled-violations").await;
+    assert_ineligible(
+        &app,
+        &applicant,
+        applicant.form(&vehicle),
+        "unhandled-violations",
+    )
+    .await;
     applicant.assert_sees_registry_read(&app).await;
 }
 
@@ -305,7 +436,13 @@ async fn a_vehicle_with_unhandled_accidents_is_ineligible() {
     app.register_vehicle(&vehicle).await;
 
     // Act and assert
-    assert_ineligible(&app, &applicant, applicant.form(&vehicle), "unhandled-accidents").await;
+    assert_ineligible(
+        &app,
+        &applicant,
+        applicant.form(&vehicle),
+        "unhandled-accidents",
+    )
+    .await;
     applicant.assert_sees_registry_read(&app).await;
 }
 
@@ -319,7 +456,13 @@ async fn a_vehicle_that_had_an_accident_with_casualties_is_ineligible() {
     app.register_vehicle(&vehicle).await;
 
     // Act and assert
-    assert_ineligible(&app, &applicant, applicant.form(&vehicle), "casualty-accident").await;
+    assert_ineligible(
+        &app,
+        &applicant,
+        applicant.form(&vehicle),
+        "casualty-accident",
+    )
+    .await;
     applicant.assert_sees_registry_read(&app).await;
 }
 
@@ -338,15 +481,22 @@ async fn the_demo_car_with_an_unhandled_violation_is_ineligible() {
 
     // Assert
     let error = error_body(response, StatusCode::UNPROCESSABLE_ENTITY, "ineligible").await;
-    let codes: Vec<String> = field_errors(&error).into_iter().map(|(_, code)| code).collect();
-    assert!(codes.contains(&"unhandled-violations".to_string()), "{codes:?}");
+    let codes: Vec<String> = field_errors(&error)
+        .into_iter()
+        .map(|(_, code)| code)
+        .collect();
+    assert!(
+        codes.contains(&"unhandled-violations".to_string()),
+        "{codes:?}"
+    );
     assert_eq!(app.stored().await, before);
 }
 
 // --- refusals before the item is asked
 
 #[tokio::test]
-async fn a_form_that_breaks_the_schema_is_422_invalid_form_naming_each_bad_field_and_stores_nothing() {
+async fn a_form_that_breaks_the_schema_is_422_invalid_form_naming_each_bad_field_and_stores_nothing()
+ {
     // Arrange: a plate that is not text, a yes/no that is not a boolean, the VIN left out
     let app = spawn_app().await;
     let token = app.login(CITIZEN, PASSWORD).await;
@@ -361,12 +511,22 @@ async fn a_form_that_breaks_the_schema_is_422_invalid_form_naming_each_bad_field
 
     // Assert
     let error = error_body(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_form").await;
-    let fields: Vec<String> = field_errors(&error).into_iter().map(|(field, _)| field).collect();
+    let fields: Vec<String> = field_errors(&error)
+        .into_iter()
+        .map(|(field, _)| field)
+        .collect();
     for bad in ["plate_number", "wants_paper_mark", "vin_last6"] {
-        assert!(fields.iter().any(|f| f == bad), "{bad} is not named in {fields:?}");
+        assert!(
+            fields.iter().any(|f| f == bad),
+            "{bad} is not named in {fields:?}"
+        );
     }
     assert_eq!(app.stored().await, before);
-    assert_eq!(app.count("data_use_log").await, 0, "the item was not asked, so no registry was read");
+    assert_eq!(
+        app.count("data_use_log").await,
+        0,
+        "the item was not asked, so no registry was read"
+    );
 }
 
 #[tokio::test]
@@ -376,7 +536,13 @@ async fn applying_without_a_token_is_401_unauthenticated() {
     let body = json!({ "form": eligible_form(true) });
 
     // Act
-    let response = app.post(&format!("/api/v1/items/{VEHICLE_ITEM}/applications"), None, &body).await;
+    let response = app
+        .post(
+            &format!("/api/v1/items/{VEHICLE_ITEM}/applications"),
+            None,
+            &body,
+        )
+        .await;
 
     // Assert
     error_body(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
@@ -424,7 +590,11 @@ impl Applicant {
         let id_number = id_number(7);
         let user_id = app.add_citizen("wang.wu", "王五", &id_number).await;
         let token = app.login("wang.wu", PASSWORD).await;
-        Applicant { token, user_id, id_number }
+        Applicant {
+            token,
+            user_id,
+            id_number,
+        }
     }
 
     fn vehicle(&self) -> Vehicle {
@@ -443,7 +613,10 @@ impl Applicant {
     async fn assert_sees_registry_read(&self, app: &TestApp) {
         let data_use = app.get_json("/api/v1/me/data-use", &self.token).await;
         let reads = find(&data_use, "dataset", "vehicle-registry");
-        assert!(reads.iter().any(|r| r["item_code"] == VEHICLE_ITEM), "{data_use}");
+        assert!(
+            reads.iter().any(|r| r["item_code"] == VEHICLE_ITEM),
+            "{data_use}"
+        );
     }
 }
 
@@ -457,8 +630,21 @@ async fn assert_ineligible(app: &TestApp, applicant: &Applicant, form: Value, co
     let response = app.submit(&applicant.token, VEHICLE_ITEM, form).await;
 
     let error = error_body(response, StatusCode::UNPROCESSABLE_ENTITY, "ineligible").await;
-    let codes: Vec<String> = field_errors(&error).into_iter().map(|(_, code)| code).collect();
-    assert!(codes.iter().any(|c| c == code), "expected {code} among {codes:?}");
-    assert_eq!(app.stored().await, before, "a refused application stores nothing");
-    assert!(app.count("data_use_log").await > reads_before, "the registry reads are in the data-use ledger");
+    let codes: Vec<String> = field_errors(&error)
+        .into_iter()
+        .map(|(_, code)| code)
+        .collect();
+    assert!(
+        codes.iter().any(|c| c == code),
+        "expected {code} among {codes:?}"
+    );
+    assert_eq!(
+        app.stored().await,
+        before,
+        "a refused application stores nothing"
+    );
+    assert!(
+        app.count("data_use_log").await > reads_before,
+        "the registry reads are in the data-use ledger"
+    );
 }

@@ -5,8 +5,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    ADMIN, CITIZEN, CITIZEN_ID, CITIZEN_NAME, PASSWORD, REVIEWER, VEHICLE_ITEM, days_from_today, error_body, find,
-    id_number, json_body, spawn_app,
+    ADMIN, CITIZEN, CITIZEN_ID, CITIZEN_NAME, PASSWORD, REVIEWER, VEHICLE_ITEM, days_from_today,
+    error_body, find, id_number, json_body, spawn_app,
 };
 use yiwang_host::domain::actor::Role;
 
@@ -20,7 +20,11 @@ async fn the_whole_flow_ends_completed_with_exactly_one_inspection_mark_mailed_t
     let pickup = app.tracking_number(&number, "pickup").await;
 
     // Act: the courier collects the paper materials
-    let collected = json_body(app.courier_event(&pickup, "picked-up").await, StatusCode::OK).await;
+    let collected = json_body(
+        app.courier_event(&pickup, "picked-up").await,
+        StatusCode::OK,
+    )
+    .await;
 
     // Assert
     assert_eq!(collected["tracking_number"], pickup.as_str());
@@ -28,7 +32,10 @@ async fn the_whole_flow_ends_completed_with_exactly_one_inspection_mark_mailed_t
     assert_eq!(collected["case_state"], "under-review");
     let view = app.application(&reviewer, &number).await;
     for action in ["approve", "reject", "request-materials"] {
-        assert!(available(&view).contains(&action.to_string()), "{action} for the reviewer: {view}");
+        assert!(
+            available(&view).contains(&action.to_string()),
+            "{action} for the reviewer: {view}"
+        );
     }
     assert!(available(&app.application(&citizen, &number).await).is_empty());
 
@@ -46,11 +53,21 @@ async fn the_whole_flow_ends_completed_with_exactly_one_inspection_mark_mailed_t
     assert_eq!(mark["case_number"], number.as_str());
     let issued_on = date(&mark["issued_on"]);
     let today = date(&days_from_today(0).into());
-    assert!((today - issued_on).num_days().abs() <= 1, "issued on {issued_on}, today is {today}");
-    assert_eq!(date(&mark["valid_until"]), issued_on + chrono::Duration::days(730), "valid two years: {mark}");
+    assert!(
+        (today - issued_on).num_days().abs() <= 1,
+        "issued on {issued_on}, today is {today}"
+    );
+    assert_eq!(
+        date(&mark["valid_until"]),
+        issued_on + chrono::Duration::days(730),
+        "valid two years: {mark}"
+    );
     let serial = mark["serial"].as_str().expect("serial").to_string();
     let shipment = app.tracking_number(&number, "shipment").await;
-    assert_eq!(find(&view["deliveries"], "tracking_number", &shipment)[0]["status"], "requested");
+    assert_eq!(
+        find(&view["deliveries"], "tracking_number", &shipment)[0]["status"],
+        "requested"
+    );
 
     // Act: approving again is refused and issues nothing
     let again = app.act(&reviewer, &number, "approve", None).await;
@@ -60,7 +77,11 @@ async fn the_whole_flow_ends_completed_with_exactly_one_inspection_mark_mailed_t
     assert_eq!(app.count_for_case("certificates", &number).await, 1);
 
     // Act: the courier delivers the mark
-    let delivered = json_body(app.courier_event(&shipment, "delivered").await, StatusCode::OK).await;
+    let delivered = json_body(
+        app.courier_event(&shipment, "delivered").await,
+        StatusCode::OK,
+    )
+    .await;
 
     // Assert: completed, everything on record
     assert_eq!(delivered["status"], "delivered");
@@ -70,11 +91,22 @@ async fn the_whole_flow_ends_completed_with_exactly_one_inspection_mark_mailed_t
     assert!(case.completed_at.is_some());
     assert_eq!(
         app.event_actions(&number).await,
-        ["submit", "request-pickup", "picked-up", "approve", "delivered"]
+        [
+            "submit",
+            "request-pickup",
+            "picked-up",
+            "approve",
+            "delivered"
+        ]
     );
-    let statuses: Vec<(String, String)> =
-        app.deliveries(&number).await.into_iter().map(|(_, kind, status)| (kind, status)).collect();
-    let expected = [("pickup", "picked-up"), ("shipment", "delivered")].map(|(k, s)| (k.to_string(), s.to_string()));
+    let statuses: Vec<(String, String)> = app
+        .deliveries(&number)
+        .await
+        .into_iter()
+        .map(|(_, kind, status)| (kind, status))
+        .collect();
+    let expected = [("pickup", "picked-up"), ("shipment", "delivered")]
+        .map(|(k, s)| (k.to_string(), s.to_string()));
     assert_eq!(statuses, expected);
     let (kind, holder, valid_until): (String, String, Option<String>) =
         sqlx::query_as("SELECT kind, holder, valid_until FROM certificates WHERE serial = ?")
@@ -82,7 +114,10 @@ async fn the_whole_flow_ends_completed_with_exactly_one_inspection_mark_mailed_t
             .fetch_one(&app.db)
             .await
             .unwrap();
-    assert_eq!((kind.as_str(), holder.as_str()), ("inspection-mark", CITIZEN_ID));
+    assert_eq!(
+        (kind.as_str(), holder.as_str()),
+        ("inspection-mark", CITIZEN_ID)
+    );
     assert_eq!(valid_until.as_deref(), mark["valid_until"].as_str());
     assert_eq!(app.count_for_case("certificates", &number).await, 1);
     let mine = app.get_json("/api/v1/me/certificates", &citizen).await;
@@ -107,9 +142,17 @@ async fn approving_without_a_paper_mark_completes_the_case_at_once_without_a_shi
     // Assert
     assert_eq!(state, "completed");
     assert_eq!(app.case_state(&number).await, "completed");
-    let kinds: Vec<String> = app.deliveries(&number).await.into_iter().map(|(_, kind, _)| kind).collect();
+    let kinds: Vec<String> = app
+        .deliveries(&number)
+        .await
+        .into_iter()
+        .map(|(_, kind, _)| kind)
+        .collect();
     assert_eq!(kinds, ["pickup"]);
-    assert_eq!(app.application(&citizen, &number).await["state"], "completed");
+    assert_eq!(
+        app.application(&citizen, &number).await["state"],
+        "completed"
+    );
 }
 
 #[tokio::test]
@@ -125,18 +168,28 @@ async fn the_reviewer_requests_materials_with_a_reason_and_the_applicant_resubmi
     let refused = app.act(&reviewer, &number, "request-materials", None).await;
 
     // Assert
-    error_body(refused, StatusCode::UNPROCESSABLE_ENTITY, "comment_required").await;
+    error_body(
+        refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "comment_required",
+    )
+    .await;
     assert_eq!(app.case_snapshot(&number).await, before);
 
     // Act: with one
     let reason = "行驶证复印件不清晰,请重新提交";
-    let state = app.act_ok(&reviewer, &number, "request-materials", Some(reason)).await;
+    let state = app
+        .act_ok(&reviewer, &number, "request-materials", Some(reason))
+        .await;
 
     // Assert: the applicant sees the reason and may resubmit
     assert_eq!(state, "materials-requested");
     let view = app.application(&citizen, &number).await;
     assert_eq!(view["state"], "materials-requested");
-    assert_eq!(find(&view["events"], "action", "request-materials")[0]["comment"], reason);
+    assert_eq!(
+        find(&view["events"], "action", "request-materials")[0]["comment"],
+        reason
+    );
     assert!(available(&view).contains(&"resubmit".to_string()), "{view}");
 
     // Act: the applicant resubmits
@@ -146,10 +199,25 @@ async fn the_reviewer_requests_materials_with_a_reason_and_the_applicant_resubmi
     assert_eq!(state, "under-review");
     let last = app.events(&number).await.pop().unwrap();
     assert_eq!(
-        (last.action.as_str(), last.from_state.as_deref(), last.to_state.as_str(), last.actor_role.as_str()),
-        ("resubmit", Some("materials-requested"), "under-review", "citizen")
+        (
+            last.action.as_str(),
+            last.from_state.as_deref(),
+            last.to_state.as_str(),
+            last.actor_role.as_str()
+        ),
+        (
+            "resubmit",
+            Some("materials-requested"),
+            "under-review",
+            "citizen"
+        )
     );
-    let request = app.events(&number).await.into_iter().find(|e| e.action == "request-materials").unwrap();
+    let request = app
+        .events(&number)
+        .await
+        .into_iter()
+        .find(|e| e.action == "request-materials")
+        .unwrap();
     assert_eq!(request.comment.as_deref(), Some(reason));
 }
 
@@ -167,12 +235,24 @@ async fn rejecting_needs_a_reason_and_ends_the_case_rejected_without_a_certifica
     let empty_reason = app.act(&reviewer, &number, "reject", Some("  ")).await;
 
     // Assert
-    error_body(without_reason, StatusCode::UNPROCESSABLE_ENTITY, "comment_required").await;
-    error_body(empty_reason, StatusCode::UNPROCESSABLE_ENTITY, "comment_required").await;
+    error_body(
+        without_reason,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "comment_required",
+    )
+    .await;
+    error_body(
+        empty_reason,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "comment_required",
+    )
+    .await;
     assert_eq!(app.case_snapshot(&number).await, before);
 
     // Act
-    let state = app.act_ok(&reviewer, &number, "reject", Some("车辆登记信息与材料不符")).await;
+    let state = app
+        .act_ok(&reviewer, &number, "reject", Some("车辆登记信息与材料不符"))
+        .await;
 
     // Assert
     assert_eq!(state, "rejected");
@@ -181,7 +261,10 @@ async fn rejecting_needs_a_reason_and_ends_the_case_rejected_without_a_certifica
     assert!(case.completed_at.is_some(), "a rejection finishes the case");
     assert_eq!(app.count_for_case("certificates", &number).await, 0);
     let last = app.events(&number).await.pop().unwrap();
-    assert_eq!((last.action.as_str(), last.comment.as_deref()), ("reject", Some("车辆登记信息与材料不符")));
+    assert_eq!(
+        (last.action.as_str(), last.comment.as_deref()),
+        ("reject", Some("车辆登记信息与材料不符"))
+    );
 }
 
 #[tokio::test]
@@ -210,7 +293,13 @@ async fn a_reviewer_cannot_resubmit_for_the_applicant_403_forbidden_action() {
     let citizen = app.login(CITIZEN, PASSWORD).await;
     let reviewer = app.login(REVIEWER, PASSWORD).await;
     let number = app.case_under_review(&citizen, true).await;
-    app.act_ok(&reviewer, &number, "request-materials", Some("请补充保险单")).await;
+    app.act_ok(
+        &reviewer,
+        &number,
+        "request-materials",
+        Some("请补充保险单"),
+    )
+    .await;
     let before = app.case_snapshot(&number).await;
 
     // Act
@@ -287,8 +376,17 @@ async fn a_reviewer_of_another_department_cannot_see_or_work_the_case_404() {
     let app = spawn_app().await;
     let citizen = app.login(CITIZEN, PASSWORD).await;
     let number = app.case_under_review(&citizen, true).await;
-    app.add_user("lab.reviewer", Role::Reviewer, Some("test-lab"), "测试实验室审核员", None).await;
-    let outsider = app.login("lab.reviewer", PASSWORD).await;
+    app.add_department("dongguan-housing-office", "东莞市住房和城乡建设局")
+        .await;
+    app.add_user(
+        "housing.office",
+        Role::Reviewer,
+        Some("dongguan-housing-office"),
+        "住建局审核员",
+        None,
+    )
+    .await;
+    let outsider = app.login("housing.office", PASSWORD).await;
     let before = app.case_snapshot(&number).await;
 
     // Act
@@ -313,8 +411,12 @@ async fn the_department_queue_lists_the_case_by_state_for_its_reviewers_and_admi
     let number = app.case_under_review(&citizen, true).await;
 
     // Act
-    let under_review = app.get_json("/api/v1/dept/cases?state=under-review", &reviewer).await;
-    let completed = app.get_json("/api/v1/dept/cases?state=completed", &reviewer).await;
+    let under_review = app
+        .get_json("/api/v1/dept/cases?state=under-review", &reviewer)
+        .await;
+    let completed = app
+        .get_json("/api/v1/dept/cases?state=completed", &reviewer)
+        .await;
     let for_admin = app.get_json("/api/v1/dept/cases", &admin).await;
     let for_citizen = app.get("/api/v1/dept/cases", Some(&citizen)).await;
 
@@ -324,8 +426,14 @@ async fn the_department_queue_lists_the_case_by_state_for_its_reviewers_and_admi
     assert_eq!(listed[0]["item"], VEHICLE_ITEM);
     assert_eq!(listed[0]["state"], "under-review");
     assert_eq!(listed[0]["applicant_name"], CITIZEN_NAME);
-    assert_eq!(listed[0]["due_date"], app.case_row(&number).await.due_date.as_str());
-    assert!(find(&completed, "number", &number).is_empty(), "{completed}");
+    assert_eq!(
+        listed[0]["due_date"],
+        app.case_row(&number).await.due_date.as_str()
+    );
+    assert!(
+        find(&completed, "number", &number).is_empty(),
+        "{completed}"
+    );
     assert_eq!(find(&for_admin, "number", &number).len(), 1, "{for_admin}");
     error_body(for_citizen, StatusCode::FORBIDDEN, "forbidden").await;
 }
@@ -341,8 +449,12 @@ async fn courier_events_need_the_couriers_token_a_known_parcel_and_the_right_mom
 
     // Act
     let without_token = app.courier_event_as(None, &pickup, "picked-up").await;
-    let bad_token = app.courier_event_as(Some("not-the-courier"), &pickup, "picked-up").await;
-    let citizen_token = app.courier_event_as(Some(&citizen), &pickup, "picked-up").await;
+    let bad_token = app
+        .courier_event_as(Some("not-the-courier"), &pickup, "picked-up")
+        .await;
+    let citizen_token = app
+        .courier_event_as(Some(&citizen), &pickup, "picked-up")
+        .await;
     let unknown_parcel = app.courier_event("EMS-NO-SUCH-PARCEL", "picked-up").await;
     let too_early = app.courier_event(&pickup, "delivered").await;
 
@@ -355,19 +467,33 @@ async fn courier_events_need_the_couriers_token_a_known_parcel_and_the_right_mom
     assert_eq!(app.case_snapshot(&number).await, before);
 
     // Act: the real pick-up, then the same event again
-    json_body(app.courier_event(&pickup, "picked-up").await, StatusCode::OK).await;
+    json_body(
+        app.courier_event(&pickup, "picked-up").await,
+        StatusCode::OK,
+    )
+    .await;
     let twice = app.courier_event(&pickup, "picked-up").await;
 
     // Assert
     error_body(twice, StatusCode::CONFLICT, "wrong_state").await;
     assert_eq!(app.case_state(&number).await, "under-review");
-    assert_eq!(app.event_actions(&number).await.iter().filter(|a| *a == "picked-up").count(), 1);
+    assert_eq!(
+        app.event_actions(&number)
+            .await
+            .iter()
+            .filter(|a| *a == "picked-up")
+            .count(),
+        1
+    );
 }
 
 /// A `YYYY-MM-DD` JSON string as a date.
 fn date(value: &Value) -> chrono::NaiveDate {
-    let text = value.as_str().unwrap_or_else(|| panic!("expected a date, got {value}"));
-    text.parse().unwrap_or_else(|e| panic!("{text} is not a YYYY-MM-DD date: {e}"))
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("expected a date, got {value}"));
+    text.parse()
+        .unwrap_or_else(|e| panic!("{text} is not a YYYY-MM-DD date: {e}"))
 }
 
 /// The actions the viewer of an application may take now.

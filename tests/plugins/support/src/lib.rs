@@ -1,0 +1,58 @@
+//! What the hostile test items share: a valid catalog entry of department `test-lab` with a
+//! two-state workflow, and an `on-action`/`query` that behave. Each hostile item misbehaves in
+//! exactly one place and takes everything else from here, so its test fails for one reason only.
+
+use yiwang_sdk::{Action, ItemError, ItemInfo, Role, State, Transition, Workflow};
+
+/// A valid catalog entry for the test item `code`.
+pub fn describe(code: &str, name: &str, version: &str) -> ItemInfo {
+    ItemInfo {
+        code: code.to_owned(),
+        version: version.to_owned(),
+        name: name.to_owned(),
+        department: "test-lab".to_owned(),
+        summary: "宿主资源限制测试用事项，不对外提供服务。".to_owned(),
+        legal_basis: vec!["平台隔离测试，无设定依据".to_owned()],
+        audience: "测试人员".to_owned(),
+        materials: Vec::new(),
+        statutory_days: 1,
+        promised_days: 1,
+        fees: Vec::new(),
+        channels: vec!["web".to_owned()],
+        form_schema: r#"{"type":"object"}"#.to_owned(),
+        workflow: Workflow {
+            initial: "submitted".to_owned(),
+            states: vec![
+                State::working("submitted", "待答复", Some(1)),
+                State::terminal("answered", "已答复"),
+            ],
+            actions: vec![
+                Action::new(
+                    "answer",
+                    "答复",
+                    &["submitted"],
+                    &["answered"],
+                    &[Role::Reviewer],
+                )
+                .comment_required(),
+            ],
+        },
+    }
+}
+
+/// `answer` moves the case to `answered`; anything else is refused.
+pub fn on_action(action: &str) -> Result<Transition, ItemError> {
+    match action {
+        "answer" => Ok(Transition {
+            to: "answered".to_owned(),
+            derived: None,
+            note: None,
+        }),
+        other => Err(ItemError::refused(format!("unknown action {other}"))),
+    }
+}
+
+/// A constant answer.
+pub fn query() -> Result<String, ItemError> {
+    Ok(r#"{"ok":true}"#.to_owned())
+}
