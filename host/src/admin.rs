@@ -26,12 +26,19 @@ pub async fn add_user(storage: &Storage, user: NewUser) -> anyhow::Result<i64> {
         bail!("the login must be 1 to 64 characters");
     }
     if user.password.chars().count() < auth::MIN_PASSWORD_LEN {
-        bail!("the password must have at least {} characters", auth::MIN_PASSWORD_LEN);
+        bail!(
+            "the password must have at least {} characters",
+            auth::MIN_PASSWORD_LEN
+        );
     }
     match (user.role, &user.department) {
         (Role::System, _) => bail!("`system` is the platform itself, not an account"),
-        (Role::Reviewer | Role::Developer, None) => bail!("reviewers and developers belong to a department (--department)"),
-        (Role::Reviewer | Role::Developer, Some(code)) if !storage.department_exists(code).await? => {
+        (Role::Reviewer | Role::Developer, None) => {
+            bail!("reviewers and developers belong to a department (--department)")
+        }
+        (Role::Reviewer | Role::Developer, Some(code))
+            if !storage.department_exists(code).await? =>
+        {
             bail!("unknown department `{code}`")
         }
         _ => {}
@@ -52,7 +59,9 @@ pub async fn add_user(storage: &Storage, user: NewUser) -> anyhow::Result<i64> {
     };
     match storage.insert_user(&row).await {
         Ok(id) => Ok(id),
-        Err(e) if crate::storage::is_unique_violation(&e) => bail!("the login `{}` is taken", user.login),
+        Err(e) if crate::storage::is_unique_violation(&e) => {
+            bail!("the login `{}` is taken", user.login)
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -62,7 +71,9 @@ pub async fn add_user(storage: &Storage, user: NewUser) -> anyhow::Result<i64> {
 /// well-known sample number whose check digit does not add up.
 pub fn is_id_number(s: &str) -> bool {
     let bytes = s.as_bytes();
-    bytes.len() == 18 && bytes[..17].iter().all(u8::is_ascii_digit) && (bytes[17].is_ascii_digit() || bytes[17] == b'X')
+    bytes.len() == 18
+        && bytes[..17].iter().all(u8::is_ascii_digit)
+        && (bytes[17].is_ascii_digit() || bytes[17] == b'X')
 }
 
 /// Inserts or replaces one registry record.
@@ -76,7 +87,11 @@ pub async fn put_registry_record(
     if !data.is_object() {
         bail!("a registry record must be a JSON object");
     }
-    let record = RegistryImport { key: key.to_string(), subject_id: subject_id.map(str::to_string), data: data.to_string() };
+    let record = RegistryImport {
+        key: key.to_string(),
+        subject_id: subject_id.map(str::to_string),
+        data: data.to_string(),
+    };
     storage.put_registry_records(dataset, &[record]).await
 }
 
@@ -97,18 +112,29 @@ pub async fn import_registry(
         bail!("dataset names are kebab-case (`vehicle-registry`)");
     }
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let counted = CountingReader { inner: file, read: 0 };
-    let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let counted = CountingReader {
+        inner: file,
+        read: 0,
+    };
+    let is_csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let mut batch = Vec::with_capacity(IMPORT_BATCH);
     let mut total = 0;
     if is_csv {
         let mut reader = csv::Reader::from_reader(counted);
         let headers = reader.headers()?.clone();
-        let key_at = headers.iter().position(|h| h == "key").context("the CSV header has no `key` column")?;
+        let key_at = headers
+            .iter()
+            .position(|h| h == "key")
+            .context("the CSV header has no `key` column")?;
         let subject_at = headers.iter().position(|h| h == "subject_id");
         let mut row = csv::StringRecord::new();
         let mut line = 0;
-        while reader.read_record(&mut row).with_context(|| format!("CSV record {}", line + 1))? {
+        while reader
+            .read_record(&mut row)
+            .with_context(|| format!("CSV record {}", line + 1))?
+        {
             line += 1;
             let mut data = Map::new();
             for (i, (name, cell)) in headers.iter().zip(row.iter()).enumerate() {
@@ -118,7 +144,10 @@ pub async fn import_registry(
             }
             batch.push(RegistryImport {
                 key: row.get(key_at).unwrap_or_default().to_string(),
-                subject_id: subject_at.and_then(|i| row.get(i)).filter(|s| !s.is_empty()).map(str::to_string),
+                subject_id: subject_at
+                    .and_then(|i| row.get(i))
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
                 data: Value::Object(data).to_string(),
             });
             if batch.len() == IMPORT_BATCH {
@@ -135,8 +164,11 @@ pub async fn import_registry(
         while reader.read_line(&mut line)? > 0 {
             number += 1;
             if !line.trim().is_empty() {
-                let record: Value = serde_json::from_str(&line).with_context(|| format!("line {number}"))?;
-                let key = record["key"].as_str().with_context(|| format!("line {number}: no string `key`"))?;
+                let record: Value =
+                    serde_json::from_str(&line).with_context(|| format!("line {number}"))?;
+                let key = record["key"]
+                    .as_str()
+                    .with_context(|| format!("line {number}: no string `key`"))?;
                 let data = &record["data"];
                 if !data.is_object() {
                     bail!("line {number}: `data` must be an object");
@@ -159,7 +191,11 @@ pub async fn import_registry(
     Ok(total)
 }
 
-async fn flush(storage: &Storage, dataset: &str, batch: &mut Vec<RegistryImport>) -> anyhow::Result<usize> {
+async fn flush(
+    storage: &Storage,
+    dataset: &str,
+    batch: &mut Vec<RegistryImport>,
+) -> anyhow::Result<usize> {
     if batch.iter().any(|r| r.key.is_empty()) {
         bail!("a record has an empty key");
     }
@@ -201,11 +237,28 @@ pub const DEMO_CITIZEN_ID: &str = "441900199001011234";
 /// The demo accounts and registry records of the README. For demonstrations only: every account
 /// shares one published password. Running it twice changes nothing.
 pub async fn seed_demo(storage: &Storage) -> anyhow::Result<()> {
-    storage.put_department("dongguan-vehicle-office", "东莞市公安局交通警察支队车辆管理所").await?;
+    storage
+        .put_department(
+            "dongguan-vehicle-office",
+            "东莞市公安局交通警察支队车辆管理所",
+        )
+        .await?;
     let users = [
         ("admin", Role::Admin, None, "平台管理员", None),
-        ("zhang.san", Role::Citizen, None, "张三", Some(DEMO_CITIZEN_ID)),
-        ("vehicle.office", Role::Reviewer, Some("dongguan-vehicle-office"), "车管所审核员", None),
+        (
+            "zhang.san",
+            Role::Citizen,
+            None,
+            "张三",
+            Some(DEMO_CITIZEN_ID),
+        ),
+        (
+            "vehicle.office",
+            Role::Reviewer,
+            Some("dongguan-vehicle-office"),
+            "车管所审核员",
+            None,
+        ),
         ("ems.courier", Role::Courier, None, "东莞邮政速递", None),
     ];
     for (login, role, department, name, id_number) in users {
@@ -224,10 +277,18 @@ pub async fn seed_demo(storage: &Storage) -> anyhow::Result<()> {
             .await?;
         }
     }
-    let courier = storage.user_by_login("ems.courier").await?.context("the courier account")?;
-    storage.insert_token(&auth::token_hash(DEMO_COURIER_TOKEN), courier.id, None).await?;
+    let courier = storage
+        .user_by_login("ems.courier")
+        .await?
+        .context("the courier account")?;
+    storage
+        .insert_token(&auth::token_hash(DEMO_COURIER_TOKEN), courier.id, None)
+        .await?;
 
-    for (plate, vin, violations) in [("粤S12345", "LSVAU2180N2123456", 0), ("粤S54321", "LFV2A21K8M3654321", 1)] {
+    for (plate, vin, violations) in [
+        ("粤S12345", "LSVAU2180N2123456", 0),
+        ("粤S54321", "LFV2A21K8M3654321", 1),
+    ] {
         let owner = Some(DEMO_CITIZEN_ID);
         put_registry_record(
             storage,

@@ -45,13 +45,18 @@ impl Settings {
     }
 
     pub fn cache_dir(&self) -> PathBuf {
-        self.cache_dir.clone().unwrap_or_else(|| self.data_dir.join("cache"))
+        self.cache_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("cache"))
     }
 
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("yiwang.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("yiwang.db").display()
+            ),
         }
     }
 }
@@ -85,7 +90,7 @@ fn yes() -> bool {
 }
 
 /// What an item may touch. Everything is denied unless granted here.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Grants {
     /// Registry datasets the item may read (`vehicle-registry`).
@@ -106,6 +111,21 @@ pub struct Grants {
     /// Logging is harmless and on unless switched off.
     #[serde(default = "yes")]
     pub log: bool,
+}
+
+impl Default for Grants {
+    /// Nothing but logging, the same as an entry without a `grants` table.
+    fn default() -> Self {
+        Self {
+            registries: Vec::new(),
+            certificates_issue: Vec::new(),
+            certificates_read: Vec::new(),
+            notify: false,
+            delivery: false,
+            records: false,
+            log: true,
+        }
+    }
 }
 
 /// Per-call limits. A call that hits one fails with a clear error; the host and other items go on.
@@ -147,7 +167,8 @@ impl Limits {
         if self.memory_mib == 0 || self.memory_mib > MAX_MEMORY_MIB {
             bail!("memory_mib must be between 1 and {MAX_MEMORY_MIB}");
         }
-        if self.cpu_ms == 0 || self.wall_ms == 0 || self.output_bytes == 0 || self.concurrency == 0 {
+        if self.cpu_ms == 0 || self.wall_ms == 0 || self.output_bytes == 0 || self.concurrency == 0
+        {
             bail!("cpu_ms, wall_ms, output_bytes and concurrency must be above 0");
         }
         Ok(())
@@ -156,14 +177,18 @@ impl Limits {
 
 impl PluginsFile {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         Self::parse(&text).with_context(|| format!("in {}", path.display()))
     }
 
     pub fn parse(text: &str) -> anyhow::Result<Self> {
         let file: PluginsFile = toml::from_str(text)?;
         for (code, entry) in &file.items {
-            entry.limits.check().with_context(|| format!("item {code}: limits"))?;
+            entry
+                .limits
+                .check()
+                .with_context(|| format!("item {code}: limits"))?;
         }
         Ok(file)
     }
@@ -193,6 +218,11 @@ mod tests {
         assert!(entry.enabled);
         assert!(entry.grants.registries.is_empty());
         assert!(!entry.grants.notify && !entry.grants.delivery && !entry.grants.records);
+        assert_eq!(
+            entry.grants,
+            Grants::default(),
+            "a missing table and the default agree"
+        );
         assert_eq!(entry.limits, Limits::default());
     }
 

@@ -14,7 +14,11 @@ use yiwang_host::storage::Storage;
 use yiwang_host::telemetry;
 
 #[derive(Parser)]
-#[command(name = "yiwang", version, about = "一网: online government services, each item a sandboxed WebAssembly component")]
+#[command(
+    name = "yiwang",
+    version,
+    about = "一网: online government services, each item a sandboxed WebAssembly component"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -128,7 +132,9 @@ enum DemoCommand {
 
 fn parse_role(s: &str) -> Result<Role, String> {
     match Role::parse(s) {
-        Some(Role::System) | None => Err(format!("unknown role `{s}` (citizen, reviewer, developer, admin, courier)")),
+        Some(Role::System) | None => Err(format!(
+            "unknown role `{s}` (citizen, reviewer, developer, admin, courier)"
+        )),
         Some(role) => Ok(role),
     }
 }
@@ -138,34 +144,74 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init();
     match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
-        Command::User { command: UserCommand::Add { login, role, department, name, id_number, data } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    login,
+                    role,
+                    department,
+                    name,
+                    id_number,
+                    data,
+                },
+        } => {
             let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).context("reading the password from stdin")?;
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password from stdin")?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();
             let storage = data.storage().await?;
             let name = name.unwrap_or_else(|| login.clone());
-            let id = admin::add_user(&storage, NewUser { login: login.clone(), password, role, department, name, id_number })
-                .await?;
+            let id = admin::add_user(
+                &storage,
+                NewUser {
+                    login: login.clone(),
+                    password,
+                    role,
+                    department,
+                    name,
+                    id_number,
+                },
+            )
+            .await?;
             println!("added {} `{login}` (id {id})", role.as_str());
             Ok(())
         }
-        Command::Registry { command: RegistryCommand::Import { dataset, file, data } } => {
+        Command::Registry {
+            command:
+                RegistryCommand::Import {
+                    dataset,
+                    file,
+                    data,
+                },
+        } => {
             let storage = data.storage().await?;
-            let size = std::fs::metadata(&file).with_context(|| format!("reading {}", file.display()))?.len();
+            let size = std::fs::metadata(&file)
+                .with_context(|| format!("reading {}", file.display()))?
+                .len();
             let bar = indicatif::ProgressBar::new(size).with_style(
-                indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")?
-                    .progress_chars("=> "),
+                indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})",
+                )?
+                .progress_chars("=> "),
             );
             bar.set_message(format!("importing {dataset}"));
-            let count = admin::import_registry(&storage, &dataset, &file, |read| bar.set_position(read)).await?;
+            let count =
+                admin::import_registry(&storage, &dataset, &file, |read| bar.set_position(read))
+                    .await?;
             bar.finish_and_clear();
             println!("imported {count} records into {dataset}");
             Ok(())
         }
-        Command::Demo { command: DemoCommand::Seed { data } } => {
+        Command::Demo {
+            command: DemoCommand::Seed { data },
+        } => {
             let storage = data.storage().await?;
             admin::seed_demo(&storage).await?;
-            println!("demo accounts and registry records are in place (password {})", admin::DEMO_PASSWORD);
+            println!(
+                "demo accounts and registry records are in place (password {})",
+                admin::DEMO_PASSWORD
+            );
             Ok(())
         }
     }

@@ -41,17 +41,37 @@ fn metrics_handle() -> PrometheusHandle {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        std::fs::create_dir_all(&settings.data_dir)
-            .with_context(|| format!("creating the data directory {}", settings.data_dir.display()))?;
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "creating the data directory {}",
+                settings.data_dir.display()
+            )
+        })?;
         let storage = Storage::connect(&settings.database_url()).await?;
         let runtime = Runtime::new(settings.cache_dir(), Arc::new(storage.clone()))?;
-        let items = Arc::new(Items::new(runtime.clone(), storage.clone(), &settings.data_dir)?);
+        let items = Arc::new(Items::new(
+            runtime.clone(),
+            storage.clone(),
+            &settings.data_dir,
+        )?);
         let failures = items.load_plugins_file(&settings.plugins).await?;
         for failure in &failures {
-            storage.append_audit("system", "item.load_failed", failure.split(':').next().unwrap_or_default(), failure).await?;
+            storage
+                .append_audit(
+                    "system",
+                    "item.load_failed",
+                    failure.split(':').next().unwrap_or_default(),
+                    failure,
+                )
+                .await?;
         }
         let calendar = Calendar::new(&settings.holidays, &settings.extra_workdays)?;
-        let cases = Arc::new(Cases::new(storage.clone(), runtime, items.clone(), calendar));
+        let cases = Arc::new(Cases::new(
+            storage.clone(),
+            runtime,
+            items.clone(),
+            calendar,
+        ));
         let state = AppState {
             storage: storage.clone(),
             items,
@@ -64,7 +84,12 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
         let port = listener.local_addr()?.port();
-        Ok(Application { listener, port, router, storage })
+        Ok(Application {
+            listener,
+            port,
+            router,
+            storage,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -75,9 +100,14 @@ impl Application {
         self.storage.clone()
     }
 
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         tracing::info!(port = self.port, "serving");
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
         self.storage.close().await;
         Ok(())
     }

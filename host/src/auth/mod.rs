@@ -7,9 +7,9 @@ mod extract;
 
 pub use extract::{Citizen, Courier, CurrentUser, Staff};
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use base64::Engine as _;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -29,13 +29,18 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// Burns the time a real verification takes, so an unknown login answers as slowly as a known one.
 pub fn verify_nothing(password: &str) {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let hash = DUMMY.get_or_init(|| hash_password("not-a-real-password").expect("hashing a constant"));
+    let hash =
+        DUMMY.get_or_init(|| hash_password("not-a-real-password").expect("hashing a constant"));
     let _ = verify_password(password, hash);
 }
 
@@ -53,7 +58,8 @@ pub fn token_hash(token: &str) -> String {
 
 /// The actor a stored user acts as.
 pub fn actor_of(user: &UserRow) -> anyhow::Result<Actor> {
-    let role = Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("user {} has unknown role {}", user.id, user.role))?;
+    let role = Role::parse(&user.role)
+        .ok_or_else(|| anyhow::anyhow!("user {} has unknown role {}", user.id, user.role))?;
     Ok(Actor {
         id: user.id.to_string(),
         role,

@@ -50,6 +50,12 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Actor {
-        Actor { id: "system".into(), role: Role::System, name: "系统".into(), department: None, id_number: None }
+        Actor {
+            id: "system".into(),
+            role: Role::System,
+            name: "系统".into(),
+            department: None,
+            id_number: None,
+        }
     }
 }

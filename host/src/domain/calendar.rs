@@ -32,7 +32,10 @@ impl Calendar {
                 })
                 .collect()
         };
-        Ok(Calendar { holidays: parse(holidays)?, extra_workdays: parse(extra_workdays)? })
+        Ok(Calendar {
+            holidays: parse(holidays)?,
+            extra_workdays: parse(extra_workdays)?,
+        })
     }
 
     pub fn is_working_day(&self, day: NaiveDate) -> bool {
@@ -67,22 +70,37 @@ mod tests {
     #[test]
     fn five_working_days_from_a_friday_end_the_next_friday() {
         let calendar = Calendar::default();
-        assert_eq!(calendar.add_working_days(date("2026-11-27"), 5), date("2026-12-04"));
+        assert_eq!(
+            calendar.add_working_days(date("2026-11-27"), 5),
+            date("2026-12-04")
+        );
     }
 
     #[test]
     fn holidays_are_skipped_and_swapped_weekend_days_count() {
-        let calendar =
-            Calendar::new(&["2026-10-01".into(), "2026-10-02".into()], &["2026-10-10".into()]).unwrap();
+        let calendar = Calendar::new(
+            &["2026-10-01".into(), "2026-10-02".into()],
+            &["2026-10-10".into()],
+        )
+        .unwrap();
         // Wed 2026-09-30 + 2 working days: Thu 1st and Fri 2nd are holidays, Mon 5th, Tue 6th.
-        assert_eq!(calendar.add_working_days(date("2026-09-30"), 2), date("2026-10-06"));
+        assert_eq!(
+            calendar.add_working_days(date("2026-09-30"), 2),
+            date("2026-10-06")
+        );
         // Fri 2026-10-09 + 1: Saturday the 10th is a swapped working day.
-        assert_eq!(calendar.add_working_days(date("2026-10-09"), 1), date("2026-10-10"));
+        assert_eq!(
+            calendar.add_working_days(date("2026-10-09"), 1),
+            date("2026-10-10")
+        );
     }
 
     #[test]
     fn zero_days_is_the_same_day() {
-        assert_eq!(Calendar::default().add_working_days(date("2026-11-28"), 0), date("2026-11-28"));
+        assert_eq!(
+            Calendar::default().add_working_days(date("2026-11-28"), 0),
+            date("2026-11-28")
+        );
     }
 
     #[test]

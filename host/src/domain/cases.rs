@@ -110,12 +110,24 @@ struct Act<'a> {
 impl Cases {
     pub fn new(storage: Storage, runtime: Runtime, items: Arc<Items>, calendar: Calendar) -> Cases {
         let numbers = NumberAllocator::new(storage.clone());
-        Cases { storage, runtime, items, numbers, calendar }
+        Cases {
+            storage,
+            runtime,
+            items,
+            numbers,
+            calendar,
+        }
     }
 
     /// A citizen applies. The form is checked against the item's schema, then by the item; the
     /// case, its events and what the item did are committed together before this returns.
-    pub async fn submit(&self, applicant: &Actor, code: &str, form: &Value, channel: &str) -> Result<Submitted> {
+    pub async fn submit(
+        &self,
+        applicant: &Actor,
+        code: &str,
+        form: &Value,
+        channel: &str,
+    ) -> Result<Submitted> {
         if applicant.role != Role::Citizen {
             return Err(DomainError::Forbidden("只有群众或企业账号可以申请".into()));
         }
@@ -124,22 +136,34 @@ impl Cases {
             return Err(DomainError::ItemDisabled);
         }
         if !CHANNELS.contains(&channel) {
-            return Err(DomainError::InvalidRequest("invalid_channel", format!("unknown channel `{channel}`")));
+            return Err(DomainError::InvalidRequest(
+                "invalid_channel",
+                format!("unknown channel `{channel}`"),
+            ));
         }
         form::check(&live.validator, form).map_err(DomainError::InvalidForm)?;
         let version = &live.version;
         let info = &version.info;
 
         let today = calendar::today();
-        let number = self.numbers.next(&today.format("%Y%m%d").to_string()).await?;
+        let number = self
+            .numbers
+            .next(&today.format("%Y%m%d").to_string())
+            .await?;
         let ctx = self.context(Some(&number), today);
         let form_text = form.to_string();
-        let outcome = self.runtime.submit(version, ctx.clone(), applicant, &form_text).await;
-        let (result, effects) = self.settle(version, applicant, Some(number.as_str()), "submit", outcome).await?;
+        let outcome = self
+            .runtime
+            .submit(version, ctx.clone(), applicant, &form_text)
+            .await;
+        let (result, effects) = self
+            .settle(version, applicant, Some(number.as_str()), "submit", outcome)
+            .await?;
         let accepted = match result {
             Ok(accepted) => accepted,
             Err(fields) => {
-                self.log_reads(version, applicant, Some(number.as_str()), &effects).await?;
+                self.log_reads(version, applicant, Some(number.as_str()), &effects)
+                    .await?;
                 return Err(DomainError::Ineligible(fields));
             }
         };
@@ -170,8 +194,15 @@ impl Cases {
             });
             state = step.to.clone();
         }
-        let applicant_id: i64 = applicant.id.parse().map_err(|_| anyhow::anyhow!("applicant id is not numeric"))?;
-        let due_date = self.calendar.add_working_days(today, info.promised_days).format("%Y-%m-%d").to_string();
+        let applicant_id: i64 = applicant
+            .id
+            .parse()
+            .map_err(|_| anyhow::anyhow!("applicant id is not numeric"))?;
+        let due_date = self
+            .calendar
+            .add_working_days(today, info.promised_days)
+            .format("%Y-%m-%d")
+            .to_string();
         let submitted_at = ctx.now.clone();
         let new_case = NewCase {
             number: number.as_str(),
@@ -187,7 +218,9 @@ impl Cases {
             submitted_at: &submitted_at,
             due_date: &due_date,
         };
-        self.storage.create_case(&new_case, &events, &effects).await?;
+        self.storage
+            .create_case(&new_case, &events, &effects)
+            .await?;
         metrics::counter!("yiwang_applications_total", "item" => info.code.clone(), "channel" => channel.to_string())
             .increment(1);
         Ok(Submitted {
@@ -203,7 +236,10 @@ impl Cases {
     /// The case as `viewer` may see it.
     pub async fn view(&self, viewer: &Actor, number: &str) -> Result<CaseDetail> {
         let case = self.visible_case(viewer, number).await?;
-        let version = self.items.pinned(&case.item_code, &case.item_sha256).await?;
+        let version = self
+            .items
+            .pinned(&case.item_code, &case.item_sha256)
+            .await?;
         let workflow = &version.info.workflow;
         let events = self.storage.case_events(case.id).await?;
         let deliveries = self.storage.case_deliveries(case.id).await?;
@@ -212,11 +248,15 @@ impl Cases {
         let available_actions = workflow
             .actions
             .iter()
-            .filter(|a| a.roles.contains(&viewer.role) && a.from.contains(&case.state))
+            .filter(|a| a.allows(viewer.role, viewer.department.as_deref(), &case.department))
+            .filter(|a| a.from.contains(&case.state))
             .map(|a| a.name.clone())
             .collect();
         Ok(CaseDetail {
-            state_label: workflow.state(&case.state).map(|s| s.label.clone()).unwrap_or_default(),
+            state_label: workflow
+                .state(&case.state)
+                .map(|s| s.label.clone())
+                .unwrap_or_default(),
             item_name: version.info.name.clone(),
             form: serde_json::from_str(&case.form).unwrap_or(Value::Null),
             derived: serde_json::from_str(&case.derived).unwrap_or(Value::Null),
@@ -268,16 +308,33 @@ impl Cases {
     ) -> Result<ActionDone> {
         let case = self.visible_case(actor, number).await?;
         if !input.is_object() {
-            return Err(DomainError::InvalidRequest("invalid_input", "input must be a JSON object".into()));
+            return Err(DomainError::InvalidRequest(
+                "invalid_input",
+                "input must be a JSON object".into(),
+            ));
         }
         let input = input.to_string();
-        let act = Act { actor, action, comment, input: &input, delivery_status: None };
+        let act = Act {
+            actor,
+            action,
+            comment,
+            input: &input,
+            delivery_status: None,
+        };
         let state = self.apply(case, act).await?;
-        Ok(ActionDone { number: number.to_string(), state })
+        Ok(ActionDone {
+            number: number.to_string(),
+            state,
+        })
     }
 
     /// A courier reports a pick-up or a delivery; it becomes the workflow action of the same name.
-    pub async fn courier_event(&self, courier: &Actor, tracking_number: &str, event: &str) -> Result<CourierDone> {
+    pub async fn courier_event(
+        &self,
+        courier: &Actor,
+        tracking_number: &str,
+        event: &str,
+    ) -> Result<CourierDone> {
         let (kind, status) = match event {
             "picked-up" => ("pickup", "picked-up"),
             "delivered" => ("shipment", "delivered"),
@@ -288,17 +345,35 @@ impl Cases {
                 ));
             }
         };
-        let delivery = self.storage.delivery_by_tracking_number(tracking_number).await?.ok_or(DomainError::NotFound)?;
+        let delivery = self
+            .storage
+            .delivery_by_tracking_number(tracking_number)
+            .await?
+            .ok_or(DomainError::NotFound)?;
         if delivery.kind != kind || delivery.status != "requested" {
             return Err(DomainError::WrongState(format!(
                 "a {} in status `{}` cannot take event `{event}`",
                 delivery.kind, delivery.status
             )));
         }
-        let case = self.storage.case_by_id(delivery.case_id).await?.ok_or(DomainError::NotFound)?;
-        let act = Act { actor: courier, action: event, comment: None, input: "{}", delivery_status: Some((tracking_number, status)) };
+        let case = self
+            .storage
+            .case_by_id(delivery.case_id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let act = Act {
+            actor: courier,
+            action: event,
+            comment: None,
+            input: "{}",
+            delivery_status: Some((tracking_number, status)),
+        };
         let case_state = self.apply(case, act).await?;
-        Ok(CourierDone { tracking_number: tracking_number.to_string(), status: status.to_string(), case_state })
+        Ok(CourierDone {
+            tracking_number: tracking_number.to_string(),
+            status: status.to_string(),
+            case_state,
+        })
     }
 
     /// An information service.
@@ -308,31 +383,54 @@ impl Cases {
             return Err(DomainError::ItemDisabled);
         }
         if !input.is_object() {
-            return Err(DomainError::InvalidRequest("invalid_input", "input must be a JSON object".into()));
+            return Err(DomainError::InvalidRequest(
+                "invalid_input",
+                "input must be a JSON object".into(),
+            ));
         }
         let version = &live.version;
         let ctx = self.context(None, calendar::today());
-        let outcome = self.runtime.query(version, ctx, actor, &input.to_string()).await;
+        let outcome = self
+            .runtime
+            .query(version, ctx, actor, &input.to_string())
+            .await;
         let (result, effects) = self.settle(version, actor, None, "query", outcome).await?;
         self.log_reads(version, actor, None, &effects).await?;
         let output = result.map_err(item_error)?;
-        let value = serde_json::from_str(&output).map_err(|_| misbehaved(version, "query", "output is not JSON"))?;
+        let value = serde_json::from_str(&output)
+            .map_err(|_| misbehaved(version, "query", "output is not JSON"))?;
         Ok(value)
     }
 
     /// Checks an action against the pinned version's workflow, runs it in the item, and commits
     /// the transition with its effects. Returns the new state.
     async fn apply(&self, case: CaseRow, act: Act<'_>) -> Result<String> {
-        let version = self.items.pinned(&case.item_code, &case.item_sha256).await?;
+        let version = self
+            .items
+            .pinned(&case.item_code, &case.item_sha256)
+            .await?;
         let workflow = &version.info.workflow;
-        let action = workflow
-            .action(act.action)
-            .ok_or_else(|| DomainError::UndeclaredAction(format!("「{}」没有名为 `{}` 的操作", version.info.name, act.action)))?;
-        if !action.roles.contains(&act.actor.role) {
-            return Err(DomainError::ForbiddenAction(format!("当前账号不能执行「{}」", action.label)));
+        let action = workflow.action(act.action).ok_or_else(|| {
+            DomainError::UndeclaredAction(format!(
+                "「{}」没有名为 `{}` 的操作",
+                version.info.name, act.action
+            ))
+        })?;
+        if !action.allows(
+            act.actor.role,
+            act.actor.department.as_deref(),
+            &case.department,
+        ) {
+            return Err(DomainError::ForbiddenAction(format!(
+                "当前账号不能执行「{}」",
+                action.label
+            )));
         }
         if !action.from.contains(&case.state) {
-            return Err(DomainError::WrongState(format!("办件当前状态不能执行「{}」", action.label)));
+            return Err(DomainError::WrongState(format!(
+                "办件当前状态不能执行「{}」",
+                action.label
+            )));
         }
         let comment = act.comment.map(str::trim).filter(|c| !c.is_empty());
         if action.comment_required && comment.is_none() {
@@ -349,21 +447,35 @@ impl Cases {
         };
         let number = ApplicationNumber::parse(&case.number);
         let ctx = self.context(number.as_ref(), calendar::today());
-        let outcome =
-            self.runtime.on_action(&version, ctx, act.actor, &view, act.action, comment, act.input).await;
-        let (result, effects) = self.settle(&version, act.actor, Some(&case.number), act.action, outcome).await?;
+        let outcome = self
+            .runtime
+            .on_action(
+                &version, ctx, act.actor, &view, act.action, comment, act.input,
+            )
+            .await;
+        let (result, effects) = self
+            .settle(&version, act.actor, Some(&case.number), act.action, outcome)
+            .await?;
         let checked = result.map_err(item_error).and_then(|transition| {
             if !action.to.contains(&transition.to) {
-                let why = format!("moved the case to `{}`, which `{}` does not allow", transition.to, action.name);
+                let why = format!(
+                    "moved the case to `{}`, which `{}` does not allow",
+                    transition.to, action.name
+                );
                 return Err(misbehaved(&version, act.action, &why));
             }
-            let derived = transition.derived.as_deref().map(|d| json_object(d, &version, act.action)).transpose()?;
+            let derived = transition
+                .derived
+                .as_deref()
+                .map(|d| json_object(d, &version, act.action))
+                .transpose()?;
             Ok((transition, derived))
         });
         let (transition, derived) = match checked {
             Ok(checked) => checked,
             Err(error) => {
-                self.log_reads(&version, act.actor, Some(&case.number), &effects).await?;
+                self.log_reads(&version, act.actor, Some(&case.number), &effects)
+                    .await?;
                 return Err(error);
             }
         };
@@ -386,8 +498,13 @@ impl Cases {
             },
             delivery_status: act.delivery_status,
         };
-        if !self.storage.transition_case(&case, &change, &effects).await? {
-            self.log_reads(&version, act.actor, Some(&case.number), &effects).await?;
+        if !self
+            .storage
+            .transition_case(&case, &change, &effects)
+            .await?
+        {
+            self.log_reads(&version, act.actor, Some(&case.number), &effects)
+                .await?;
             return Err(DomainError::Conflict);
         }
         Ok(transition.to)
@@ -407,15 +524,23 @@ impl Cases {
         let who = format!("{}:{}", actor.role.as_str(), actor.id);
         let target = format!("{}@{}", info.code, info.version);
         for denial in &outcome.effects.denials {
-            let detail = format!("{target} {function}: {} {}", denial.interface, denial.detail);
-            self.storage.append_audit(&who, "item.capability_denied", &info.code, &detail).await?;
+            let detail = format!(
+                "{target} {function}: {} {}",
+                denial.interface, denial.detail
+            );
+            self.storage
+                .append_audit(&who, "item.capability_denied", &info.code, &detail)
+                .await?;
         }
         match outcome.result {
             Ok(value) => Ok((value, outcome.effects)),
             Err(error) => {
-                self.log_reads(version, actor, case_number, &outcome.effects).await?;
+                self.log_reads(version, actor, case_number, &outcome.effects)
+                    .await?;
                 let detail = format!("{target} {function}: {}: {error}", error.code());
-                self.storage.append_audit(&who, "item.call_failed", &info.code, &detail).await?;
+                self.storage
+                    .append_audit(&who, "item.call_failed", &info.code, &detail)
+                    .await?;
                 Err(DomainError::ItemCall(error))
             }
         }
@@ -430,20 +555,50 @@ impl Cases {
         effects: &Effects,
     ) -> Result<()> {
         let item = (version.info.code.as_str(), version.info.version.as_str());
-        self.storage.log_data_uses(item, case_number, (&actor.id, actor.role.as_str()), &effects.data_uses).await?;
+        self.storage
+            .log_data_uses(
+                item,
+                case_number,
+                (&actor.id, actor.role.as_str()),
+                &effects.data_uses,
+            )
+            .await?;
         Ok(())
     }
 
     async fn visible_case(&self, viewer: &Actor, number: &str) -> Result<CaseRow> {
         let number = ApplicationNumber::parse(number).ok_or(DomainError::NotFound)?;
-        let case = self.storage.case_by_number(number.as_str()).await?.ok_or(DomainError::NotFound)?;
-        let visible = match viewer.role {
-            Role::Citizen => viewer.id == case.applicant_id.to_string(),
-            Role::Reviewer | Role::Developer => viewer.department.as_deref() == Some(case.department.as_str()),
-            Role::Admin => true,
-            Role::Courier | Role::System => false,
+        let case = self
+            .storage
+            .case_by_number(number.as_str())
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let visible = match (viewer.role, viewer.department.as_deref()) {
+            (Role::Citizen, _) => viewer.id == case.applicant_id.to_string(),
+            (Role::Reviewer | Role::Developer, Some(department))
+                if department == case.department =>
+            {
+                true
+            }
+            // Another department sees the case when the item gives it a part to work.
+            (Role::Reviewer | Role::Developer, Some(department)) => {
+                let version = self
+                    .items
+                    .pinned(&case.item_code, &case.item_sha256)
+                    .await?;
+                let actions = &version.info.workflow.actions;
+                actions
+                    .iter()
+                    .any(|a| a.departments.iter().any(|d| d == department))
+            }
+            (Role::Admin, _) => true,
+            (Role::Reviewer | Role::Developer | Role::Courier | Role::System, _) => false,
         };
-        if visible { Ok(case) } else { Err(DomainError::NotFound) }
+        if visible {
+            Ok(case)
+        } else {
+            Err(DomainError::NotFound)
+        }
     }
 
     async fn applicant(&self, case: &CaseRow) -> Result<Actor> {
@@ -472,13 +627,24 @@ impl Cases {
 }
 
 /// The item's first step after `submit` must be a `system` action out of the initial state.
-fn check_first_step(workflow: &Workflow, action: &str, to: &str) -> std::result::Result<(), String> {
-    let declared = workflow.action(action).ok_or_else(|| format!("first step `{action}` is not declared"))?;
+fn check_first_step(
+    workflow: &Workflow,
+    action: &str,
+    to: &str,
+) -> std::result::Result<(), String> {
+    let declared = workflow
+        .action(action)
+        .ok_or_else(|| format!("first step `{action}` is not declared"))?;
     if !declared.roles.contains(&Role::System) || !declared.from.contains(&workflow.initial) {
-        return Err(format!("first step `{action}` is not a system action from `{}`", workflow.initial));
+        return Err(format!(
+            "first step `{action}` is not a system action from `{}`",
+            workflow.initial
+        ));
     }
     if !declared.to.iter().any(|t| t == to) {
-        return Err(format!("first step `{action}` cannot move the case to `{to}`"));
+        return Err(format!(
+            "first step `{action}` cannot move the case to `{to}`"
+        ));
     }
     Ok(())
 }
@@ -492,13 +658,20 @@ fn item_error(error: ItemError) -> DomainError {
 }
 
 fn misbehaved(version: &LoadedVersion, function: &str, why: &str) -> DomainError {
-    DomainError::ItemMisbehaved(format!("{}@{}: {function}: {why}", version.info.code, version.info.version))
+    DomainError::ItemMisbehaved(format!(
+        "{}@{}: {function}: {why}",
+        version.info.code, version.info.version
+    ))
 }
 
 /// Derived data must be a JSON object; stored re-serialized.
 fn json_object(text: &str, version: &LoadedVersion, function: &str) -> Result<String> {
     match serde_json::from_str::<Value>(text) {
         Ok(value @ Value::Object(_)) => Ok(value.to_string()),
-        _ => Err(misbehaved(version, function, "derived data is not a JSON object")),
+        _ => Err(misbehaved(
+            version,
+            function,
+            "derived data is not a JSON object",
+        )),
     }
 }

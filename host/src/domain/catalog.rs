@@ -66,7 +66,27 @@ pub struct Action {
     pub from: Vec<String>,
     pub to: Vec<String>,
     pub roles: Vec<Role>,
+    /// Departments whose staff take this action; empty: the item's own department.
+    pub departments: Vec<String>,
     pub comment_required: bool,
+}
+
+impl Action {
+    /// May `role` of `department` take this action on a case of an item owned by `owner`?
+    /// Citizens, couriers, admins and the system are not tied to a department.
+    pub fn allows(&self, role: Role, department: Option<&str>, owner: &str) -> bool {
+        if !self.roles.contains(&role) {
+            return false;
+        }
+        match role {
+            Role::Reviewer | Role::Developer => match department {
+                Some(d) if self.departments.is_empty() => d == owner,
+                Some(d) => self.departments.iter().any(|x| x == d),
+                None => false,
+            },
+            _ => true,
+        }
+    }
 }
 
 /// Why a catalog entry is not acceptable.
@@ -122,10 +142,17 @@ impl ItemInfo {
             .legal_basis
             .iter()
             .chain(&self.channels)
-            .chain(self.materials.iter().flat_map(|m| [&m.name, &m.description]))
+            .chain(
+                self.materials
+                    .iter()
+                    .flat_map(|m| [&m.name, &m.description]),
+            )
             .chain(self.fees.iter().flat_map(|f| [&f.name, &f.basis]));
         if texts.into_iter().any(|t| t.len() > MAX_TEXT) {
-            return Err(CatalogError::TooLong("legal_basis/channels/materials/fees", MAX_TEXT));
+            return Err(CatalogError::TooLong(
+                "legal_basis/channels/materials/fees",
+                MAX_TEXT,
+            ));
         }
         if self.promised_days > self.statutory_days {
             return Err(CatalogError::BadWorkflow(format!(
@@ -134,9 +161,12 @@ impl ItemInfo {
             )));
         }
         if !self.form_schema.is_object() {
-            return Err(CatalogError::BadSchema("the schema must be a JSON object".into()));
+            return Err(CatalogError::BadSchema(
+                "the schema must be a JSON object".into(),
+            ));
         }
-        jsonschema::validator_for(&self.form_schema).map_err(|e| CatalogError::BadSchema(e.to_string()))?;
+        jsonschema::validator_for(&self.form_schema)
+            .map_err(|e| CatalogError::BadSchema(e.to_string()))?;
         self.workflow.check()
     }
 }
@@ -178,11 +208,25 @@ impl Workflow {
             if action.from.is_empty() || action.to.is_empty() || action.roles.is_empty() {
                 return bad(format!("action `{}` needs from, to and roles", action.name));
             }
+            if let Some(d) = action.departments.iter().find(|d| !is_code(d)) {
+                return bad(format!(
+                    "action `{}` names invalid department `{d}`",
+                    action.name
+                ));
+            }
             for state in action.from.iter().chain(&action.to) {
                 match self.state(state) {
-                    None => return bad(format!("action `{}` names undeclared state `{state}`", action.name)),
+                    None => {
+                        return bad(format!(
+                            "action `{}` names undeclared state `{state}`",
+                            action.name
+                        ));
+                    }
                     Some(s) if s.terminal && action.from.contains(state) => {
-                        return bad(format!("action `{}` leaves terminal state `{state}`", action.name));
+                        return bad(format!(
+                            "action `{}` leaves terminal state `{state}`",
+                            action.name
+                        ));
                     }
                     _ => {}
                 }
@@ -192,7 +236,11 @@ impl Workflow {
         let mut reached = BTreeSet::from([self.initial.as_str()]);
         let mut queue = VecDeque::from([self.initial.as_str()]);
         while let Some(state) = queue.pop_front() {
-            for action in self.actions.iter().filter(|a| a.from.iter().any(|f| f == state)) {
+            for action in self
+                .actions
+                .iter()
+                .filter(|a| a.from.iter().any(|f| f == state))
+            {
                 for to in &action.to {
                     if reached.insert(to.as_str()) {
                         queue.push_back(to.as_str());
@@ -200,8 +248,15 @@ impl Workflow {
                 }
             }
         }
-        if let Some(lost) = self.states.iter().find(|s| !reached.contains(s.name.as_str())) {
-            return bad(format!("state `{}` cannot be reached from `{}`", lost.name, self.initial));
+        if let Some(lost) = self
+            .states
+            .iter()
+            .find(|s| !reached.contains(s.name.as_str()))
+        {
+            return bad(format!(
+                "state `{}` cannot be reached from `{}`",
+                lost.name, self.initial
+            ));
         }
         Ok(())
     }
@@ -210,7 +265,8 @@ impl Workflow {
 /// kebab-case identifiers: item codes, state and action names, department codes.
 pub fn is_code(s: &str) -> bool {
     (2..=64).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -227,7 +283,13 @@ mod tests {
     use super::*;
 
     fn state(name: &str, terminal: bool) -> State {
-        State { name: name.into(), label: name.into(), terminal, sla_days: None, waits_on_applicant: false }
+        State {
+            name: name.into(),
+            label: name.into(),
+            terminal,
+            sla_days: None,
+            waits_on_applicant: false,
+        }
     }
 
     fn action(name: &str, from: &[&str], to: &[&str]) -> Action {
@@ -237,6 +299,7 @@ mod tests {
             from: from.iter().map(|s| s.to_string()).collect(),
             to: to.iter().map(|s| s.to_string()).collect(),
             roles: vec![Role::Reviewer],
+            departments: vec![],
             comment_required: false,
         }
     }
@@ -277,14 +340,19 @@ mod tests {
     fn an_unreachable_state_is_refused() {
         let mut wf = two_state_workflow();
         wf.states.push(state("orphan", true));
-        assert!(matches!(info(wf).check(), Err(CatalogError::BadWorkflow(m)) if m.contains("orphan")));
+        assert!(
+            matches!(info(wf).check(), Err(CatalogError::BadWorkflow(m)) if m.contains("orphan"))
+        );
     }
 
     #[test]
     fn an_action_to_an_undeclared_state_is_refused() {
         let mut wf = two_state_workflow();
-        wf.actions.push(action("reject", &["submitted"], &["nowhere"]));
-        assert!(matches!(info(wf).check(), Err(CatalogError::BadWorkflow(m)) if m.contains("nowhere")));
+        wf.actions
+            .push(action("reject", &["submitted"], &["nowhere"]));
+        assert!(
+            matches!(info(wf).check(), Err(CatalogError::BadWorkflow(m)) if m.contains("nowhere"))
+        );
     }
 
     #[test]
@@ -292,6 +360,21 @@ mod tests {
         let mut entry = info(two_state_workflow());
         entry.form_schema = serde_json::json!({"type": "no-such-type"});
         assert!(matches!(entry.check(), Err(CatalogError::BadSchema(_))));
+    }
+
+    #[test]
+    fn staff_actions_belong_to_the_owner_unless_they_name_departments() {
+        let own = action("approve", &["submitted"], &["approved"]);
+        assert!(own.allows(Role::Reviewer, Some("owner"), "owner"));
+        assert!(!own.allows(Role::Reviewer, Some("other"), "owner"));
+        assert!(!own.allows(Role::Reviewer, None, "owner"));
+        assert!(!own.allows(Role::Citizen, None, "owner"));
+        let shared = Action {
+            departments: vec!["tax".into()],
+            ..own
+        };
+        assert!(shared.allows(Role::Reviewer, Some("tax"), "owner"));
+        assert!(!shared.allows(Role::Reviewer, Some("owner"), "owner"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::runtime::CallError;
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
     /// Does not exist, or is not the caller's to see: the two look the same from outside.
-    #[error("not found")]
+    #[error("请求的内容不存在")]
     NotFound,
     #[error("{0}")]
     Forbidden(String),

@@ -36,7 +36,8 @@ pub struct Items {
 impl Items {
     pub fn new(runtime: Runtime, storage: Storage, data_dir: &Path) -> anyhow::Result<Items> {
         let components_dir = data_dir.join("components");
-        std::fs::create_dir_all(&components_dir).with_context(|| format!("creating {}", components_dir.display()))?;
+        std::fs::create_dir_all(&components_dir)
+            .with_context(|| format!("creating {}", components_dir.display()))?;
         Ok(Items {
             runtime,
             storage,
@@ -67,29 +68,58 @@ impl Items {
         Ok(failures)
     }
 
-    async fn load_entry(&self, plugins_toml: &Path, code: &str, entry: &ItemEntry) -> anyhow::Result<LiveItem> {
+    async fn load_entry(
+        &self,
+        plugins_toml: &Path,
+        code: &str,
+        entry: &ItemEntry,
+    ) -> anyhow::Result<LiveItem> {
         let path = PluginsFile::component_path(plugins_toml, entry);
-        let wasm = tokio::fs::read(&path).await.with_context(|| format!("reading {}", path.display()))?;
+        let wasm = tokio::fs::read(&path)
+            .await
+            .with_context(|| format!("reading {}", path.display()))?;
         let sha256 = hex::encode(Sha256::digest(&wasm));
-        let version = self.runtime.load(&wasm, entry.grants.clone(), entry.limits.clone()).await?;
+        let version = self
+            .runtime
+            .load(&wasm, entry.grants.clone(), entry.limits.clone())
+            .await?;
         let info = &version.info;
         if info.code != code {
             bail!("the component describes item `{}`, not `{code}`", info.code);
         }
         if info.department != entry.department {
-            bail!("the component belongs to department `{}`, plugins.toml says `{}`", info.department, entry.department);
+            bail!(
+                "the component belongs to department `{}`, plugins.toml says `{}`",
+                info.department,
+                entry.department
+            );
         }
         self.keep_component(&sha256, &wasm).await?;
         let info_json = serde_json::to_string(info)?;
         self.storage
-            .record_item_version(&sha256, (code, &info.version, &info.department), &info_json, wasm.len() as i64, "plugins.toml")
+            .record_item_version(
+                &sha256,
+                (code, &info.version, &info.department),
+                &info_json,
+                wasm.len() as i64,
+                "plugins.toml",
+            )
             .await?;
-        self.storage.put_item(code, &info.department, &sha256, entry.enabled).await?;
+        self.storage
+            .put_item(code, &info.department, &sha256, entry.enabled)
+            .await?;
         let validator = jsonschema::validator_for(&info.form_schema)
             .map_err(|e| anyhow::anyhow!("form schema: {e}"))?;
         tracing::info!(item = %code, version = %info.version, sha256 = %&sha256[..12], enabled = entry.enabled, "item loaded");
-        self.versions.lock().expect("versions lock").insert(sha256, version.clone());
-        Ok(LiveItem { version, validator: Arc::new(validator), enabled: entry.enabled })
+        self.versions
+            .lock()
+            .expect("versions lock")
+            .insert(sha256, version.clone());
+        Ok(LiveItem {
+            version,
+            validator: Arc::new(validator),
+            enabled: entry.enabled,
+        })
     }
 
     /// Writes the component under its hash, once.
@@ -119,12 +149,25 @@ impl Items {
         if let Some(version) = self.versions.lock().expect("versions lock").get(sha256) {
             return Ok(version.clone());
         }
-        let live = self.live(code).with_context(|| format!("item `{code}` is not configured on this host"))?;
+        let live = self
+            .live(code)
+            .with_context(|| format!("item `{code}` is not configured on this host"))?;
         let path = self.components_dir.join(format!("{sha256}.wasm"));
-        let wasm = tokio::fs::read(&path).await.with_context(|| format!("reading {}", path.display()))?;
-        let version =
-            self.runtime.load(&wasm, live.version.grants.clone(), live.version.limits.clone()).await?;
-        self.versions.lock().expect("versions lock").insert(sha256.to_string(), version.clone());
+        let wasm = tokio::fs::read(&path)
+            .await
+            .with_context(|| format!("reading {}", path.display()))?;
+        let version = self
+            .runtime
+            .load(
+                &wasm,
+                live.version.grants.clone(),
+                live.version.limits.clone(),
+            )
+            .await?;
+        self.versions
+            .lock()
+            .expect("versions lock")
+            .insert(sha256.to_string(), version.clone());
         Ok(version)
     }
 }

@@ -47,7 +47,10 @@ pub struct NumberAllocator {
 
 impl NumberAllocator {
     pub fn new(storage: Storage) -> NumberAllocator {
-        NumberAllocator { storage, block: Mutex::new(None) }
+        NumberAllocator {
+            storage,
+            block: Mutex::new(None),
+        }
     }
 
     /// The next number for `day` (`YYYYMMDD`).
@@ -80,14 +83,24 @@ mod tests {
 
     #[test]
     fn malformed_numbers_are_refused() {
-        for bad in ["", "YW-2026112-000123", "XX-20261127-000123", "YW-20261127-12", "YW-20261127-00012a", "YW-20261127"] {
+        for bad in [
+            "",
+            "YW-2026112-000123",
+            "XX-20261127-000123",
+            "YW-20261127-12",
+            "YW-20261127-00012a",
+            "YW-20261127",
+        ] {
             assert!(ApplicationNumber::parse(bad).is_none(), "{bad}");
         }
     }
 
     #[test]
     fn numbers_are_zero_padded() {
-        assert_eq!(ApplicationNumber::format("20261127", 7).as_str(), "YW-20261127-000007");
+        assert_eq!(
+            ApplicationNumber::format("20261127", 7).as_str(),
+            "YW-20261127-000007"
+        );
     }
 
     #[tokio::test]
@@ -95,7 +108,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("n.db").display());
         let storage = Storage::connect(&url).await.unwrap();
-        let (a, b) = (NumberAllocator::new(storage.clone()), NumberAllocator::new(storage));
+        let (a, b) = (
+            NumberAllocator::new(storage.clone()),
+            NumberAllocator::new(storage),
+        );
         let mut seen = std::collections::HashSet::new();
         for _ in 0..100 {
             assert!(seen.insert(a.next("20261127").await.unwrap()));

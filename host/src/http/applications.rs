@@ -1,8 +1,8 @@
 //! One case: read it, act on it.
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -20,7 +20,11 @@ pub fn router() -> Router<AppState> {
 /// item's department and admins; 404 for everyone else.
 #[utoipa::path(get, path = "/api/v1/applications/{number}", tag = "applications",
     responses((status = 200, body = CaseDetail), (status = 401), (status = 404)))]
-async fn show(State(state): State<AppState>, user: CurrentUser, Path(number): Path<String>) -> Result<Json<CaseDetail>> {
+async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(number): Path<String>,
+) -> Result<Json<CaseDetail>> {
     Ok(Json(state.cases.view(&user.actor, &number).await?))
 }
 
@@ -42,7 +46,18 @@ async fn act(
     Path(number): Path<String>,
     Json(request): Json<ActionRequest>,
 ) -> Result<Json<ActionDone>> {
-    let input = request.input.unwrap_or_else(|| Value::Object(Default::default()));
-    let done = state.cases.act(&user.actor, &number, &request.action, request.comment.as_deref(), &input).await?;
+    let input = request
+        .input
+        .unwrap_or_else(|| Value::Object(Default::default()));
+    let done = state
+        .cases
+        .act(
+            &user.actor,
+            &number,
+            &request.action,
+            request.comment.as_deref(),
+            &input,
+        )
+        .await?;
     Ok(Json(done))
 }

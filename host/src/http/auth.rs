@@ -1,9 +1,9 @@
 //! Logging in and out.
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use axum::Router;
 use chrono::{SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +11,9 @@ use super::{AppState, Error, Json, Result};
 use crate::auth::{self, CurrentUser};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/auth/login", post(login)).route("/api/v1/auth/logout", post(logout))
+    Router::new()
+        .route("/api/v1/auth/login", post(login))
+        .route("/api/v1/auth/logout", post(logout))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -39,7 +41,10 @@ pub struct UserView {
 /// Exchange a login and password for a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, description = "invalid_credentials")))]
-async fn login(State(state): State<AppState>, Json(request): Json<LoginRequest>) -> Result<Json<LoginResponse>> {
+async fn login(
+    State(state): State<AppState>,
+    Json(request): Json<LoginRequest>,
+) -> Result<Json<LoginResponse>> {
     let user = state.storage.user_by_login(request.login.trim()).await?;
     // Argon2 runs on the blocking pool: it is meant to be slow.
     let password = request.password;
@@ -57,11 +62,20 @@ async fn login(State(state): State<AppState>, Json(request): Json<LoginRequest>)
     let token = auth::new_token();
     let expires = Utc::now() + chrono::Duration::hours(state.token_ttl_hours);
     let expires_at = expires.to_rfc3339_opts(SecondsFormat::Millis, true);
-    state.storage.insert_token(&auth::token_hash(&token), user.id, Some(&expires_at)).await?;
+    state
+        .storage
+        .insert_token(&auth::token_hash(&token), user.id, Some(&expires_at))
+        .await?;
     Ok(Json(LoginResponse {
         token,
         expires_at,
-        user: UserView { id: user.id, login: user.login, name: user.name, role: user.role, department: user.department },
+        user: UserView {
+            id: user.id,
+            login: user.login,
+            name: user.name,
+            role: user.role,
+            department: user.department,
+        },
     }))
 }
 

@@ -1,8 +1,8 @@
 //! Department staff's inbox.
 
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
-use axum::Router;
 use serde::{Deserialize, Serialize};
 
 use super::{AppState, Json, Result};
@@ -34,13 +34,20 @@ pub struct DeptCase {
 /// The cases of the caller's department's items (every department for admins), earliest due first.
 #[utoipa::path(get, path = "/api/v1/dept/cases", tag = "staff", params(CaseFilter),
     responses((status = 200, body = [DeptCase]), (status = 401), (status = 403)))]
-async fn cases(State(state): State<AppState>, Staff(staff): Staff, Query(filter): Query<CaseFilter>) -> Result<Json<Vec<DeptCase>>> {
+async fn cases(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Query(filter): Query<CaseFilter>,
+) -> Result<Json<Vec<DeptCase>>> {
     let department = match staff.role {
         Role::Admin => None,
         // A staff account without a department sees nothing rather than everything.
         _ => Some(staff.department.clone().unwrap_or_default()),
     };
-    let rows = state.storage.cases_of_department(department.as_deref(), filter.state.as_deref(), INBOX_LIMIT).await?;
+    let rows = state
+        .storage
+        .cases_of_department(department.as_deref(), filter.state.as_deref(), INBOX_LIMIT)
+        .await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| DeptCase {

@@ -47,10 +47,16 @@ impl Error {
             Error::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", None),
             Error::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials", None),
             Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
-            Error::NotFound | Error::Domain(D::NotFound) => (StatusCode::NOT_FOUND, "not_found", None),
+            Error::NotFound | Error::Domain(D::NotFound) => {
+                (StatusCode::NOT_FOUND, "not_found", None)
+            }
             Error::BadRequest(code, _) => (StatusCode::UNPROCESSABLE_ENTITY, code, None),
             Error::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None),
-            Error::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", None),
+            Error::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                None,
+            ),
             Error::Domain(error) => match error {
                 D::NotFound => unreachable!("matched above"),
                 D::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
@@ -61,11 +67,23 @@ impl Error {
                 D::Conflict => (StatusCode::CONFLICT, "conflict", None),
                 D::ItemDisabled => (StatusCode::SERVICE_UNAVAILABLE, "item_disabled", None),
                 D::CommentRequired => (StatusCode::UNPROCESSABLE_ENTITY, "comment_required", None),
-                D::InvalidForm(fields) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_form", Some(fields)),
-                D::Ineligible(fields) => (StatusCode::UNPROCESSABLE_ENTITY, "ineligible", Some(fields)),
-                D::InvalidInput(fields) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", Some(fields)),
+                D::InvalidForm(fields) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_form",
+                    Some(fields),
+                ),
+                D::Ineligible(fields) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "ineligible", Some(fields))
+                }
+                D::InvalidInput(fields) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_input",
+                    Some(fields),
+                ),
                 D::InvalidRequest(code, _) => (StatusCode::UNPROCESSABLE_ENTITY, code, None),
-                D::ItemCall(call) if call.code() == "busy" => (StatusCode::SERVICE_UNAVAILABLE, "item_busy", None),
+                D::ItemCall(call) if call.code() == "busy" => {
+                    (StatusCode::SERVICE_UNAVAILABLE, "item_busy", None)
+                }
                 D::ItemCall(call) => (StatusCode::BAD_GATEWAY, call.code(), None),
                 D::ItemFailed(_) => (StatusCode::BAD_GATEWAY, "item_failed", None),
                 D::ItemMisbehaved(_) => (StatusCode::BAD_GATEWAY, "item_misbehaved", None),

@@ -2,30 +2,37 @@
 
 use std::time::Instant;
 
+use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use serde_json::json;
 
 use super::{AppState, Json, Result};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics))
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
 }
 
 /// 200 when the database answers.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200), (status = 500)))]
 async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>> {
     state.storage.ping().await?;
-    Ok(Json(json!({ "status": "ok", "items": state.items.all().len() })))
+    Ok(Json(
+        json!({ "status": "ok", "items": state.items.all().len() }),
+    ))
 }
 
 /// Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain")))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    ([("content-type", "text/plain; version=0.0.4")], state.metrics.render())
+    (
+        [("content-type", "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
 }
 
 /// Counts requests and their latency by route pattern (never by raw path: numbers would explode

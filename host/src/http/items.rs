@@ -1,10 +1,10 @@
 //! The public catalog (generated from what the items' `describe()` returned), applications and
 //! information queries.
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::Router;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -69,7 +69,10 @@ async fn list(State(state): State<AppState>) -> Json<Vec<ItemSummary>> {
     responses((status = 200, body = ItemDetail), (status = 404, description = "no such item")))]
 async fn show(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<ItemDetail>> {
     let live = state.items.live(&code).ok_or(Error::NotFound)?;
-    Ok(Json(ItemDetail { info: live.version.info.clone(), enabled: live.enabled }))
+    Ok(Json(ItemDetail {
+        info: live.version.info.clone(),
+        enabled: live.enabled,
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -91,7 +94,10 @@ async fn apply(
     Json(request): Json<ApplicationRequest>,
 ) -> Result<(StatusCode, Json<Submitted>)> {
     let channel = request.channel.as_deref().unwrap_or("web");
-    let submitted = state.cases.submit(&applicant, &code, &request.form, channel).await?;
+    let submitted = state
+        .cases
+        .submit(&applicant, &code, &request.form, channel)
+        .await?;
     Ok((StatusCode::CREATED, Json(submitted)))
 }
 
@@ -116,6 +122,9 @@ async fn query(
     Path(code): Path<String>,
     Json(request): Json<QueryRequest>,
 ) -> Result<Json<QueryResponse>> {
-    let output = state.cases.query(&user.actor, &code, &request.input).await?;
+    let output = state
+        .cases
+        .query(&user.actor, &code, &request.input)
+        .await?;
     Ok(Json(QueryResponse { output }))
 }

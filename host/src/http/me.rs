@@ -1,8 +1,8 @@
 //! A citizen's own things: applications, certificates, who used their data, messages.
 
+use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use axum::Router;
 use serde::Serialize;
 
 use super::{AppState, Json, Result};
@@ -30,7 +30,10 @@ pub struct MyApplication {
 }
 
 #[utoipa::path(get, path = "/api/v1/me/applications", tag = "me", responses((status = 200, body = [MyApplication]), (status = 401), (status = 403)))]
-async fn applications(State(state): State<AppState>, Citizen(me): Citizen) -> Result<Json<Vec<MyApplication>>> {
+async fn applications(
+    State(state): State<AppState>,
+    Citizen(me): Citizen,
+) -> Result<Json<Vec<MyApplication>>> {
     let id: i64 = me.id.parse().map_err(anyhow::Error::from)?;
     let cases = state.storage.cases_of_applicant(id).await?;
     Ok(Json(
@@ -49,9 +52,19 @@ async fn applications(State(state): State<AppState>, Citizen(me): Citizen) -> Re
 
 /// Certificates held under the citizen's ID number.
 #[utoipa::path(get, path = "/api/v1/me/certificates", tag = "me", responses((status = 200, body = [Certificate]), (status = 401), (status = 403)))]
-async fn certificates(State(state): State<AppState>, Citizen(me): Citizen) -> Result<Json<Vec<Certificate>>> {
-    let Some(id_number) = me.id_number else { return Ok(Json(Vec::new())) };
-    Ok(Json(state.storage.certificates_of_holder(&id_number, None).await?))
+async fn certificates(
+    State(state): State<AppState>,
+    Citizen(me): Citizen,
+) -> Result<Json<Vec<Certificate>>> {
+    let Some(id_number) = me.id_number else {
+        return Ok(Json(Vec::new()));
+    };
+    Ok(Json(
+        state
+            .storage
+            .certificates_of_holder(&id_number, None)
+            .await?,
+    ))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -67,9 +80,17 @@ pub struct DataUse {
 
 /// Every read of a registry record about the citizen (数据使用记录), newest first.
 #[utoipa::path(get, path = "/api/v1/me/data-use", tag = "me", responses((status = 200, body = [DataUse]), (status = 401), (status = 403)))]
-async fn data_use(State(state): State<AppState>, Citizen(me): Citizen) -> Result<Json<Vec<DataUse>>> {
-    let Some(id_number) = me.id_number else { return Ok(Json(Vec::new())) };
-    let rows = state.storage.data_use_of_subject(&id_number, LIST_LIMIT).await?;
+async fn data_use(
+    State(state): State<AppState>,
+    Citizen(me): Citizen,
+) -> Result<Json<Vec<DataUse>>> {
+    let Some(id_number) = me.id_number else {
+        return Ok(Json(Vec::new()));
+    };
+    let rows = state
+        .storage
+        .data_use_of_subject(&id_number, LIST_LIMIT)
+        .await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| DataUse {
@@ -96,7 +117,10 @@ pub struct Notification {
 
 /// Messages to the citizen (the app channel of the outbox), newest first.
 #[utoipa::path(get, path = "/api/v1/me/notifications", tag = "me", responses((status = 200, body = [Notification]), (status = 401), (status = 403)))]
-async fn notifications(State(state): State<AppState>, Citizen(me): Citizen) -> Result<Json<Vec<Notification>>> {
+async fn notifications(
+    State(state): State<AppState>,
+    Citizen(me): Citizen,
+) -> Result<Json<Vec<Notification>>> {
     let id: i64 = me.id.parse().map_err(anyhow::Error::from)?;
     let rows = state.storage.notifications_of(id, LIST_LIMIT).await?;
     Ok(Json(

@@ -45,5 +45,8 @@ impl utoipa::Modify for BearerAuth {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+    Router::new().route(
+        "/api/v1/openapi.json",
+        get(|| async { Json(ApiDoc::openapi()) }),
+    )
 }

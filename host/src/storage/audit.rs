@@ -22,7 +22,14 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 
 /// A row's hash: SHA-256 over its fields and the previous hash, each length-prefixed so that no
 /// two different rows hash alike.
-pub fn audit_hash(prev_hash: &str, at: &str, actor: &str, action: &str, target: &str, detail: &str) -> String {
+pub fn audit_hash(
+    prev_hash: &str,
+    at: &str,
+    actor: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> String {
     let mut hasher = Sha256::new();
     for field in [prev_hash, at, actor, action, target, detail] {
         hasher.update((field.len() as u64).to_be_bytes());
@@ -34,10 +41,18 @@ pub fn audit_hash(prev_hash: &str, at: &str, actor: &str, action: &str, target: 
 impl Storage {
     /// Appends an entry. Appends are serialized by the write connection (SQLite), so each row
     /// chains onto the one before.
-    pub async fn append_audit(&self, actor: &str, action: &str, target: &str, detail: &str) -> anyhow::Result<()> {
+    pub async fn append_audit(
+        &self,
+        actor: &str,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> anyhow::Result<()> {
         let mut tx = self.write.begin().await?;
         let prev: Option<(String,)> =
-            sqlx::query_as("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(&mut *tx).await?;
+            sqlx::query_as("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
         let prev_hash = prev.map(|(h,)| h).unwrap_or_else(|| GENESIS.to_string());
         let at = now_text();
         let hash = audit_hash(&prev_hash, &at, actor, action, target, detail);

@@ -201,7 +201,9 @@ impl Storage {
         for (i, event) in events.iter().enumerate() {
             insert_event(&mut tx, case_id, i as i64 + 1, event, case.submitted_at).await?;
         }
-        let first = events.first().context("a new case needs its submission event")?;
+        let first = events
+            .first()
+            .context("a new case needs its submission event")?;
         let target = EffectTarget {
             case_id,
             recipient_id: case.applicant_id,
@@ -247,18 +249,21 @@ impl Storage {
         if updated.rows_affected() != 1 {
             return Ok(false);
         }
-        let (last_seq,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM case_events WHERE case_id = $1")
-            .bind(change.case_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let (last_seq,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM case_events WHERE case_id = $1")
+                .bind(change.case_id)
+                .fetch_one(&mut *tx)
+                .await?;
         insert_event(&mut tx, change.case_id, last_seq + 1, &change.event, &now).await?;
         if let Some((tracking_number, status)) = change.delivery_status {
-            sqlx::query("UPDATE deliveries SET status = $1, updated_at = $2 WHERE tracking_number = $3")
-                .bind(status)
-                .bind(&now)
-                .bind(tracking_number)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE deliveries SET status = $1, updated_at = $2 WHERE tracking_number = $3",
+            )
+            .bind(status)
+            .bind(&now)
+            .bind(tracking_number)
+            .execute(&mut *tx)
+            .await?;
         }
         let target = EffectTarget {
             case_id: case.id,
@@ -279,12 +284,18 @@ impl Storage {
 
     pub async fn case_by_number(&self, number: &str) -> anyhow::Result<Option<CaseRow>> {
         let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1");
-        Ok(sqlx::query_as(&sql).bind(number).fetch_optional(&self.read).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(number)
+            .fetch_optional(&self.read)
+            .await?)
     }
 
     pub async fn case_by_id(&self, id: i64) -> anyhow::Result<Option<CaseRow>> {
         let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1");
-        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?)
     }
 
     pub async fn case_events(&self, case_id: i64) -> anyhow::Result<Vec<EventRow>> {
@@ -306,7 +317,10 @@ impl Storage {
         .await?)
     }
 
-    pub async fn delivery_by_tracking_number(&self, tracking_number: &str) -> anyhow::Result<Option<DeliveryRow>> {
+    pub async fn delivery_by_tracking_number(
+        &self,
+        tracking_number: &str,
+    ) -> anyhow::Result<Option<DeliveryRow>> {
         Ok(sqlx::query_as(
             "SELECT id, tracking_number, case_id, kind, status, contents FROM deliveries WHERE tracking_number = $1",
         )
@@ -320,7 +334,10 @@ impl Storage {
             "SELECT {CERTIFICATE_COLUMNS} FROM certificates c LEFT JOIN cases k ON k.id = c.case_id
              WHERE c.case_id = $1 ORDER BY c.serial"
         );
-        let rows: Vec<CertificateRow> = sqlx::query_as(&sql).bind(case_id).fetch_all(&self.read).await?;
+        let rows: Vec<CertificateRow> = sqlx::query_as(&sql)
+            .bind(case_id)
+            .fetch_all(&self.read)
+            .await?;
         Ok(rows.into_iter().map(Certificate::from).collect())
     }
 
@@ -337,7 +354,10 @@ impl Storage {
                     "SELECT {CERTIFICATE_COLUMNS} FROM certificates c LEFT JOIN cases k ON k.id = c.case_id
                      WHERE c.holder = $1 ORDER BY c.issued_on DESC, c.serial"
                 );
-                sqlx::query_as(&sql).bind(holder).fetch_all(&self.read).await?
+                sqlx::query_as(&sql)
+                    .bind(holder)
+                    .fetch_all(&self.read)
+                    .await?
             }
             Some((kind, today)) => {
                 let sql = format!(
@@ -345,18 +365,31 @@ impl Storage {
                      WHERE c.holder = $1 AND c.kind = $2 AND (c.valid_until IS NULL OR c.valid_until >= $3)
                      ORDER BY c.issued_on DESC, c.serial"
                 );
-                sqlx::query_as(&sql).bind(holder).bind(kind).bind(today).fetch_all(&self.read).await?
+                sqlx::query_as(&sql)
+                    .bind(holder)
+                    .bind(kind)
+                    .bind(today)
+                    .fetch_all(&self.read)
+                    .await?
             }
         };
         Ok(rows.into_iter().map(Certificate::from).collect())
     }
 
-    pub async fn certificate_of_case(&self, case_number: &str, kind: &str) -> anyhow::Result<Option<Certificate>> {
+    pub async fn certificate_of_case(
+        &self,
+        case_number: &str,
+        kind: &str,
+    ) -> anyhow::Result<Option<Certificate>> {
         let sql = format!(
             "SELECT {CERTIFICATE_COLUMNS} FROM certificates c JOIN cases k ON k.id = c.case_id
              WHERE k.number = $1 AND c.kind = $2"
         );
-        let row: Option<CertificateRow> = sqlx::query_as(&sql).bind(case_number).bind(kind).fetch_optional(&self.read).await?;
+        let row: Option<CertificateRow> = sqlx::query_as(&sql)
+            .bind(case_number)
+            .bind(kind)
+            .fetch_optional(&self.read)
+            .await?;
         Ok(row.map(Certificate::from))
     }
 
@@ -366,7 +399,10 @@ impl Storage {
             "SELECT {SUMMARY_COLUMNS} FROM cases c JOIN users u ON u.id = c.applicant_id
              WHERE c.applicant_id = $1 ORDER BY c.submitted_at DESC, c.id DESC"
         );
-        Ok(sqlx::query_as(&sql).bind(applicant_id).fetch_all(&self.read).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(applicant_id)
+            .fetch_all(&self.read)
+            .await?)
     }
 
     /// Cases of a department (all departments when `None`), optionally in one state, oldest due first.
@@ -381,11 +417,20 @@ impl Storage {
              WHERE ($1 IS NULL OR c.department = $1) AND ($2 IS NULL OR c.state = $2)
              ORDER BY c.due_date, c.id LIMIT $3"
         );
-        Ok(sqlx::query_as(&sql).bind(department).bind(state).bind(limit).fetch_all(&self.read).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(department)
+            .bind(state)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await?)
     }
 
     /// The data-use ledger of one person, newest first.
-    pub async fn data_use_of_subject(&self, subject_id: &str, limit: i64) -> anyhow::Result<Vec<DataUseRow>> {
+    pub async fn data_use_of_subject(
+        &self,
+        subject_id: &str,
+        limit: i64,
+    ) -> anyhow::Result<Vec<DataUseRow>> {
         Ok(sqlx::query_as(
             "SELECT at, dataset, record_key, item_code, case_number, purpose, actor_role FROM data_use_log
              WHERE subject_id = $1 ORDER BY id DESC LIMIT $2",
@@ -396,7 +441,11 @@ impl Storage {
         .await?)
     }
 
-    pub async fn notifications_of(&self, user_id: i64, limit: i64) -> anyhow::Result<Vec<NotificationRow>> {
+    pub async fn notifications_of(
+        &self,
+        user_id: i64,
+        limit: i64,
+    ) -> anyhow::Result<Vec<NotificationRow>> {
         Ok(sqlx::query_as(
             "SELECT o.subject, o.body, k.number AS case_number, o.created_at, o.status
              FROM outbox o LEFT JOIN cases k ON k.id = o.case_id
@@ -409,11 +458,12 @@ impl Storage {
     }
 
     pub async fn record_value(&self, item_code: &str, key: &str) -> anyhow::Result<Option<String>> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT value FROM item_records WHERE item_code = $1 AND key = $2")
-            .bind(item_code)
-            .bind(key)
-            .fetch_optional(&self.read)
-            .await?;
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT value FROM item_records WHERE item_code = $1 AND key = $2")
+                .bind(item_code)
+                .bind(key)
+                .fetch_optional(&self.read)
+                .await?;
         Ok(row.map(|(v,)| v))
     }
 }
@@ -453,7 +503,11 @@ struct EffectTarget<'a> {
     seq: i64,
 }
 
-async fn apply_effects(tx: &mut Transaction<'_, Any>, target: &EffectTarget<'_>, effects: &Effects) -> anyhow::Result<()> {
+async fn apply_effects(
+    tx: &mut Transaction<'_, Any>,
+    target: &EffectTarget<'_>,
+    effects: &Effects,
+) -> anyhow::Result<()> {
     let now = now_text();
     let item_code = target.by.item_code;
     for used in &effects.data_uses {

@@ -17,7 +17,11 @@ impl HostData for Storage {
         self.registry_record(dataset, key).boxed()
     }
 
-    fn record_get<'a>(&'a self, item: &'a str, key: &'a str) -> BoxFuture<'a, anyhow::Result<Option<String>>> {
+    fn record_get<'a>(
+        &'a self,
+        item: &'a str,
+        key: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<Option<String>>> {
         self.record_value(item, key).boxed()
     }
 
@@ -27,7 +31,8 @@ impl HostData for Storage {
         holder: &'a str,
         today: &'a str,
     ) -> BoxFuture<'a, anyhow::Result<Vec<Certificate>>> {
-        self.certificates_of_holder(holder, Some((kind, today))).boxed()
+        self.certificates_of_holder(holder, Some((kind, today)))
+            .boxed()
     }
 
     fn certificate_of_case<'a>(

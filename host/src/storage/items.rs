@@ -39,7 +39,13 @@ impl Storage {
     }
 
     /// Makes `sha256` the current version of the item.
-    pub async fn put_item(&self, code: &str, department: &str, sha256: &str, enabled: bool) -> anyhow::Result<()> {
+    pub async fn put_item(
+        &self,
+        code: &str,
+        department: &str,
+        sha256: &str,
+        enabled: bool,
+    ) -> anyhow::Result<()> {
         sqlx::query(
             "INSERT INTO items (code, department, current_sha256, enabled, updated_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (code) DO UPDATE SET department = excluded.department,
@@ -56,18 +62,21 @@ impl Storage {
     }
 
     pub async fn item(&self, code: &str) -> anyhow::Result<Option<ItemRow>> {
-        Ok(sqlx::query_as("SELECT code, department, current_sha256, enabled FROM items WHERE code = $1")
-            .bind(code)
-            .fetch_optional(&self.read)
-            .await?)
+        Ok(sqlx::query_as(
+            "SELECT code, department, current_sha256, enabled FROM items WHERE code = $1",
+        )
+        .bind(code)
+        .fetch_optional(&self.read)
+        .await?)
     }
 
     /// The item code a stored version belongs to.
     pub async fn item_version_code(&self, sha256: &str) -> anyhow::Result<Option<String>> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT item_code FROM item_versions WHERE sha256 = $1")
-            .bind(sha256)
-            .fetch_optional(&self.read)
-            .await?;
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT item_code FROM item_versions WHERE sha256 = $1")
+                .bind(sha256)
+                .fetch_optional(&self.read)
+                .await?;
         Ok(row.map(|(code,)| code))
     }
 }

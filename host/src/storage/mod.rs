@@ -18,7 +18,8 @@ mod users;
 
 pub use audit::AuditRow;
 pub use cases::{
-    CaseRow, CaseSummary, CaseTransition, DataUseRow, DeliveryRow, EventRow, NewCase, NewEvent, NotificationRow,
+    CaseRow, CaseSummary, CaseTransition, DataUseRow, DeliveryRow, EventRow, NewCase, NewEvent,
+    NotificationRow,
 };
 pub use items::ItemRow;
 pub use registries::RegistryImport;
@@ -80,14 +81,27 @@ impl Storage {
                             })
                         })
                 };
-                let write = pool(1).connect_with(options.clone()).await.context("opening the database")?;
-                SQLITE_MIGRATIONS.run(&write).await.context("running migrations")?;
-                let read = pool(8).connect_with(options).await.context("opening the database")?;
+                let write = pool(1)
+                    .connect_with(options.clone())
+                    .await
+                    .context("opening the database")?;
+                SQLITE_MIGRATIONS
+                    .run(&write)
+                    .await
+                    .context("running migrations")?;
+                let read = pool(8)
+                    .connect_with(options)
+                    .await
+                    .context("opening the database")?;
                 (read, write)
             }
             Backend::Postgres => unreachable!(),
         };
-        Ok(Storage { read, write, backend })
+        Ok(Storage {
+            read,
+            write,
+            backend,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -130,7 +144,12 @@ mod tests {
     #[tokio::test]
     async fn numbered_placeholders_bind_by_number_on_sqlite() {
         let (_dir, storage) = temp_storage().await;
-        let (a, b): (String, String) = sqlx::query_as("SELECT $2, $1").bind("one").bind("two").fetch_one(&storage.read).await.unwrap();
+        let (a, b): (String, String) = sqlx::query_as("SELECT $2, $1")
+            .bind("one")
+            .bind("two")
+            .fetch_one(&storage.read)
+            .await
+            .unwrap();
         assert_eq!((a.as_str(), b.as_str()), ("two", "one"));
     }
 }

@@ -15,7 +15,11 @@ pub struct RegistryImport {
 
 impl Storage {
     /// Inserts or replaces records of a dataset, all in one transaction.
-    pub async fn put_registry_records(&self, dataset: &str, records: &[RegistryImport]) -> anyhow::Result<()> {
+    pub async fn put_registry_records(
+        &self,
+        dataset: &str,
+        records: &[RegistryImport],
+    ) -> anyhow::Result<()> {
         let now = now_text();
         let mut tx = self.write.begin().await?;
         for record in records {
@@ -36,13 +40,18 @@ impl Storage {
         Ok(())
     }
 
-    pub async fn registry_record(&self, dataset: &str, key: &str) -> anyhow::Result<Option<RegistryRecord>> {
-        let row: Option<(Option<String>, String)> =
-            sqlx::query_as("SELECT subject_id, data FROM registry_records WHERE dataset = $1 AND key = $2")
-                .bind(dataset)
-                .bind(key)
-                .fetch_optional(&self.read)
-                .await?;
+    pub async fn registry_record(
+        &self,
+        dataset: &str,
+        key: &str,
+    ) -> anyhow::Result<Option<RegistryRecord>> {
+        let row: Option<(Option<String>, String)> = sqlx::query_as(
+            "SELECT subject_id, data FROM registry_records WHERE dataset = $1 AND key = $2",
+        )
+        .bind(dataset)
+        .bind(key)
+        .fetch_optional(&self.read)
+        .await?;
         Ok(row.map(|(subject_id, data)| RegistryRecord { subject_id, data }))
     }
 
@@ -60,7 +69,13 @@ impl Storage {
         }
         let now = now_text();
         let mut tx = self.write.begin().await?;
-        let who = DataUser { item_code: item.0, item_version: item.1, case_number, actor_id: actor.0, actor_role: actor.1 };
+        let who = DataUser {
+            item_code: item.0,
+            item_version: item.1,
+            case_number,
+            actor_id: actor.0,
+            actor_role: actor.1,
+        };
         for used in uses {
             insert_data_use(&mut tx, &who, used, &now).await?;
         }

@@ -22,7 +22,8 @@ pub struct NewUserRow<'a> {
     pub id_number: Option<&'a str>,
 }
 
-const USER_COLUMNS: &str = "u.id, u.login, u.password_hash, u.role, u.department, u.name, u.id_number";
+const USER_COLUMNS: &str =
+    "u.id, u.login, u.password_hash, u.role, u.department, u.name, u.id_number";
 
 impl Storage {
     /// Creates the department or renames it.
@@ -41,7 +42,10 @@ impl Storage {
 
     pub async fn department_exists(&self, code: &str) -> anyhow::Result<bool> {
         let found: Option<(String,)> =
-            sqlx::query_as("SELECT code FROM departments WHERE code = $1").bind(code).fetch_optional(&self.read).await?;
+            sqlx::query_as("SELECT code FROM departments WHERE code = $1")
+                .bind(code)
+                .fetch_optional(&self.read)
+                .await?;
         Ok(found.is_some())
     }
 
@@ -65,15 +69,26 @@ impl Storage {
 
     pub async fn user_by_login(&self, login: &str) -> anyhow::Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.login = $1");
-        Ok(sqlx::query_as(&sql).bind(login).fetch_optional(&self.read).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(login)
+            .fetch_optional(&self.read)
+            .await?)
     }
 
     pub async fn user_by_id(&self, id: i64) -> anyhow::Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
-        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?)
     }
 
-    pub async fn insert_token(&self, token_hash: &str, user_id: i64, expires_at: Option<&str>) -> anyhow::Result<()> {
+    pub async fn insert_token(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        expires_at: Option<&str>,
+    ) -> anyhow::Result<()> {
         sqlx::query(
             "INSERT INTO tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (token_hash) DO NOTHING",
@@ -93,15 +108,21 @@ impl Storage {
             "SELECT {USER_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
         );
-        Ok(sqlx::query_as(&sql).bind(token_hash).bind(now_text()).fetch_optional(&self.read).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(token_hash)
+            .bind(now_text())
+            .fetch_optional(&self.read)
+            .await?)
     }
 
     pub async fn revoke_token(&self, token_hash: &str) -> anyhow::Result<()> {
-        sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL")
-            .bind(token_hash)
-            .bind(now_text())
-            .execute(&self.write)
-            .await?;
+        sqlx::query(
+            "UPDATE tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .bind(now_text())
+        .execute(&self.write)
+        .await?;
         Ok(())
     }
 }

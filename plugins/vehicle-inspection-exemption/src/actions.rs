@@ -90,7 +90,9 @@ fn request_pickup(case: &CaseInfo) -> Result<Transition, ItemError> {
     tell(
         case,
         "已预约上门揽收",
-        &format!("邮政速递将上门揽收机动车行驶证和交强险保单副本，揽收运单号 {tracking_number}。"),
+        &format!(
+            "邮政速递将上门揽收机动车行驶证复印件和交强险保单副本，揽收运单号 {tracking_number}。"
+        ),
     )?;
     derived.insert("pickup_tracking_number".into(), json!(tracking_number));
     Ok(Transition {

@@ -11,7 +11,7 @@ pub const DEPARTMENT: &str = "dongguan-vehicle-office";
 pub const NAME: &str = "新车6年免检申领检验标志";
 
 /// What EMS collects from the applicant.
-pub const PICKUP_CONTENTS: [&str; 2] = ["机动车行驶证", "交强险保单副本"];
+pub const PICKUP_CONTENTS: [&str; 2] = ["机动车行驶证复印件", "交强险保单副本"];
 /// What EMS mails to the applicant who asked for the paper mark.
 pub const SHIPMENT_CONTENTS: [&str; 1] = ["机动车检验合格标志"];
 /// The certificate kind in the electronic licence library.
@@ -60,7 +60,7 @@ pub fn info() -> ItemInfo {
                    由车主本人申请。"
             .to_owned(),
         materials: vec![
-            Material::required("机动车行驶证", "由邮政速递工作人员上门揽收，无需到窗口提交。"),
+            Material::required("机动车行驶证复印件", "由邮政速递工作人员上门揽收，无需到窗口提交；复印件不退还，原件无需寄出。"),
             Material::required(
                 "交强险保单副本",
                 "机动车交通事故责任强制保险单副本，由邮政速递工作人员上门揽收。",

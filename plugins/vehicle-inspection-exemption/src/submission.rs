@@ -55,7 +55,7 @@ pub fn submit(
         "新车6年免检申请已受理",
         &format!(
             "您的新车6年免检申领（申请编号 {case_number}，号牌 {plate}）已受理。邮政速递将上门揽收\
-             机动车行驶证和交强险保单副本，揽收运单号 {tracking_number}，请提前备好材料并保持电话畅通。",
+             机动车行驶证复印件和交强险保单副本，揽收运单号 {tracking_number}，请提前备好材料并保持电话畅通。",
             plate = form.plate_number,
         ),
     )

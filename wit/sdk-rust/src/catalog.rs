@@ -42,8 +42,17 @@ impl Action {
             from: owned(from),
             to: owned(to),
             roles: roles.to_vec(),
+            departments: Vec::new(),
             comment_required: false,
         }
+    }
+
+    /// Staff of these departments (codes) take the action instead of the item's own department:
+    /// parallel review (并联审批), where each department works its own part.
+    #[must_use]
+    pub fn by_departments(mut self, departments: &[&str]) -> Self {
+        self.departments = owned(departments);
+        self
     }
 
     /// The actor must give a comment, e.g. the reason for a rejection.

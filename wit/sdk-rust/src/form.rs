@@ -58,8 +58,7 @@ mod tests {
 
     #[test]
     fn stored_data_that_does_not_fit_is_the_items_failure() {
-        assert!(
-            matches!(parse_stored::<Form>("case.form", "[]"), Err(ItemError::Failed(m)) if m.starts_with("case.form: "))
-        );
+        let error = parse_stored::<Form>("case.form", "[]").unwrap_err();
+        assert!(matches!(error, ItemError::Failed(m) if m.starts_with("case.form: ")));
     }
 }

@@ -5,9 +5,9 @@
 //! catalog records ([`catalog`]), field and host errors ([`error`]), typed JSON forms ([`form`]),
 //! typed registry look-ups ([`registry`]) and calendar dates ([`date`]).
 //!
-//! This crate knows only the WIT package; it never sees the host. Everything here also compiles for
-//! the build machine, so an item's pure logic can be unit-tested with a plain `cargo test` (calling a
-//! host interface outside a component panics).
+//! This crate knows only the WIT package; it never sees the host. Everything here also compiles
+//! for the build machine, so an item's pure logic can be unit-tested with a plain `cargo test`
+//! (calling a host interface outside a component panics).
 
 wit_bindgen::generate!({
     path: "../v0.1.0",
