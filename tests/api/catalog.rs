@@ -58,7 +58,7 @@ async fn the_catalog_lists_the_vehicle_item_without_a_login() {
     assert!(promised <= statutory, "{entry}");
     // The version listed is the one stored, content-addressed, for the item.
     let stored: Vec<String> =
-        sqlx::query_scalar("SELECT version FROM item_versions WHERE item_code = ?")
+        sqlx::query_scalar("SELECT version FROM item_versions WHERE item_code = $1")
             .bind(VEHICLE_ITEM)
             .fetch_all(&app.db)
             .await

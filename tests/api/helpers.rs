@@ -2,15 +2,21 @@
 //! directory, the prebuilt guest components and the demo data, and returns a [`TestApp`] with typed
 //! helpers for the HTTP API and a read-only pool to check what was stored.
 //!
+//! The backend is chosen here and only here: the SQLite file in the data directory (the host's
+//! default), or, when `YIWANG_TEST_DATABASE_URL` names a PostgreSQL database, a fresh schema of its
+//! own in that database for each app. Tests' SQL is the dialect both share (`$N` placeholders).
+//!
 //! Tests reach the host only through its HTTP API, the library entry points an operator has
 //! (build, seed, add users, import registry records) and the database schema — never its internals.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -51,9 +57,13 @@ pub struct TestApp {
     pub data_dir: TempDir,
     pub storage: Storage,
     /// Read-only connections to the host's database, to check what was stored.
-    pub db: SqlitePool,
+    pub db: AnyPool,
     pub client: reqwest::Client,
     server: Option<Server>,
+    /// Changes a test made to the settings, applied again on restart.
+    configure: Configure,
+    /// Last, so that it is dropped last: a PostgreSQL schema goes after everything that uses it.
+    database: TestDatabase,
 }
 
 struct Server {
@@ -62,18 +72,27 @@ struct Server {
     task: JoinHandle<anyhow::Result<()>>,
 }
 
+type Configure = Arc<dyn Fn(&mut Settings) + Send + Sync>;
+
 /// Starts a host on a fresh data directory and seeds the demo data.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with settings changed by `configure` (a notification gateway, say).
+pub async fn spawn_app_with(configure: impl Fn(&mut Settings) + Send + Sync + 'static) -> TestApp {
+    let configure: Configure = Arc::new(configure);
     let data_dir = tempfile::Builder::new()
         .prefix("yiwang-api-")
         .tempdir()
         .expect("creating the data dir");
     write_plugins_toml(data_dir.path());
-    let (server, port, storage) = start(data_dir.path()).await;
+    let database = TestDatabase::create().await;
+    let (server, port, storage) = start(data_dir.path(), &database, &configure).await;
     admin::seed_demo(&storage)
         .await
         .expect("seeding the demo data");
-    let db = open_db(data_dir.path()).await;
+    let db = open_db(data_dir.path(), &database).await;
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
@@ -85,6 +104,8 @@ pub async fn spawn_app() -> TestApp {
             .build()
             .expect("building the HTTP client"),
         server: Some(server),
+        configure,
+        database,
     }
 }
 
@@ -142,21 +163,24 @@ fn toml_string(path: &Path) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-fn settings(data_dir: &Path) -> Settings {
+fn settings(data_dir: &Path, database: &TestDatabase) -> Settings {
     let mut settings = Settings::new(data_dir, data_dir.join("plugins.toml"));
     settings.listen = "127.0.0.1:0".into();
     settings.token_ttl_hours = TOKEN_TTL_HOURS;
     // Compiling a component takes seconds; every test app shares the artifacts.
     settings.cache_dir = Some(workspace_root().join("target/test-artifact-cache"));
-    // The storage backend is chosen here, and only here: the SQLite file in the data dir. When the
-    // PostgreSQL backend lands, YIWANG_TEST_DATABASE_URL will select it (a fresh database per app)
-    // and `open_db` will follow.
-    settings.database_url = None;
+    settings.database_url = database.host_url();
     settings
 }
 
-async fn start(data_dir: &Path) -> (Server, u16, Storage) {
-    let app = Application::build(settings(data_dir))
+async fn start(
+    data_dir: &Path,
+    database: &TestDatabase,
+    configure: &Configure,
+) -> (Server, u16, Storage) {
+    let mut settings = settings(data_dir, database);
+    configure(&mut settings);
+    let app = Application::build(settings)
         .await
         .expect("building the application");
     let port = app.port();
@@ -169,15 +193,104 @@ async fn start(data_dir: &Path) -> (Server, u16, Storage) {
     (Server { shutdown, task }, port, storage)
 }
 
-async fn open_db(data_dir: &Path) -> SqlitePool {
-    let options = SqliteConnectOptions::new()
-        .filename(data_dir.join("yiwang.db"))
-        .read_only(true);
-    SqlitePoolOptions::new()
+async fn open_db(data_dir: &Path, database: &TestDatabase) -> AnyPool {
+    AnyPoolOptions::new()
         .max_connections(2)
-        .connect_with(options)
+        .connect(&database.read_only_url(data_dir))
         .await
         .expect("opening the database read-only")
+}
+
+/// Names a PostgreSQL database (which must exist) to run the suite on instead of SQLite.
+pub const TEST_DATABASE_URL_ENV: &str = "YIWANG_TEST_DATABASE_URL";
+
+/// Where one test app's data lives.
+enum TestDatabase {
+    /// `yiwang.db` in the data directory: the host's default.
+    Sqlite,
+    /// A schema of its own, `schema`, in the PostgreSQL database at `url`; dropped with the app.
+    Postgres { url: String, schema: String },
+}
+
+impl TestDatabase {
+    /// SQLite, or a fresh schema when [`TEST_DATABASE_URL_ENV`] is set.
+    async fn create() -> TestDatabase {
+        let Some(url) = std::env::var(TEST_DATABASE_URL_ENV)
+            .ok()
+            .filter(|url| !url.is_empty())
+        else {
+            return TestDatabase::Sqlite;
+        };
+        sqlx::any::install_default_drivers();
+        let schema = format!("t_{:016x}", rand::random::<u64>());
+        let mut conn = AnyConnection::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("connecting to {TEST_DATABASE_URL_ENV}: {e}"));
+        conn.execute(format!("CREATE SCHEMA {schema}").as_str())
+            .await
+            .expect("creating the test schema");
+        let _ = conn.close().await;
+        TestDatabase::Postgres { url, schema }
+    }
+
+    /// The host's `--database-url`; `None` is its default, the SQLite file in the data directory.
+    fn host_url(&self) -> Option<String> {
+        match self {
+            TestDatabase::Sqlite => None,
+            TestDatabase::Postgres { url, schema } => {
+                Some(with_pg_options(url, &format!("-c search_path={schema}")))
+            }
+        }
+    }
+
+    /// The same database as the host's, opened read-only.
+    fn read_only_url(&self, data_dir: &Path) -> String {
+        match self {
+            TestDatabase::Sqlite => {
+                format!("sqlite://{}?mode=ro", data_dir.join("yiwang.db").display())
+            }
+            TestDatabase::Postgres { url, schema } => with_pg_options(
+                url,
+                &format!("-c search_path={schema} -c default_transaction_read_only=on"),
+            ),
+        }
+    }
+}
+
+/// `url` with libpq `options` (server settings for every connection) added to its query.
+fn with_pg_options(url: &str, options: &str) -> String {
+    let mut url = reqwest::Url::parse(url)
+        .unwrap_or_else(|e| panic!("{TEST_DATABASE_URL_ENV} is not a URL: {e}"));
+    url.query_pairs_mut().append_pair("options", options);
+    url.into()
+}
+
+impl Drop for TestDatabase {
+    /// Drops the schema, on a thread of its own since `Drop` cannot wait on the test's runtime. A
+    /// lock still held by a connection of the app would make it wait; it then gives up after a few
+    /// seconds and leaves the schema behind.
+    fn drop(&mut self) {
+        let TestDatabase::Postgres { url, schema } = self else {
+            return;
+        };
+        let (url, drop_schema) = (url.clone(), format!("DROP SCHEMA {schema} CASCADE"));
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let mut conn = AnyConnection::connect(&url).await?;
+                conn.execute("SET lock_timeout = '5s'").await?;
+                conn.execute(drop_schema.as_str()).await?;
+                conn.close().await?;
+                anyhow::Ok(())
+            })
+        })
+        .join();
+        if let Ok(Err(e)) = dropped {
+            eprintln!("the test schema {schema} was left behind: {e:#}");
+        }
+    }
 }
 
 /// The JSON body of a response that must have `status`; panics with the body otherwise.
@@ -466,7 +579,8 @@ impl TestApp {
     /// Stops the server and starts a new one on the same data directory.
     pub async fn restart(&mut self) {
         self.stop().await;
-        let (server, port, storage) = start(self.data_dir.path()).await;
+        let (server, port, storage) =
+            start(self.data_dir.path(), &self.database, &self.configure).await;
         self.address = format!("http://127.0.0.1:{port}");
         self.port = port;
         self.storage = storage;
@@ -476,7 +590,7 @@ impl TestApp {
     // --- what was stored
 
     pub async fn user_id(&self, login: &str) -> i64 {
-        sqlx::query_scalar("SELECT id FROM users WHERE login = ?")
+        sqlx::query_scalar("SELECT id FROM users WHERE login = $1")
             .bind(login)
             .fetch_one(&self.db)
             .await
@@ -488,7 +602,7 @@ impl TestApp {
         sqlx::query_as(
             "SELECT item_code, item_sha256, item_version, department, applicant_id, state, form, derived,
                     channel, submitted_at, due_date, completed_at
-             FROM cases WHERE number = ?",
+             FROM cases WHERE number = $1",
         )
         .bind(number)
         .fetch_optional(&self.db)
@@ -505,7 +619,7 @@ impl TestApp {
     pub async fn events(&self, number: &str) -> Vec<EventRow> {
         sqlx::query_as(
             "SELECT e.seq, e.action, e.from_state, e.to_state, e.actor_role, e.comment
-             FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.number = ? ORDER BY e.seq",
+             FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.number = $1 ORDER BY e.seq",
         )
         .bind(number)
         .fetch_all(&self.db)
@@ -525,7 +639,7 @@ impl TestApp {
     pub async fn deliveries(&self, number: &str) -> Vec<(String, String, String)> {
         sqlx::query_as(
             "SELECT d.tracking_number, d.kind, d.status FROM deliveries d JOIN cases c ON c.id = d.case_id
-             WHERE c.number = ? ORDER BY d.id",
+             WHERE c.number = $1 ORDER BY d.id",
         )
         .bind(number)
         .fetch_all(&self.db)
@@ -553,7 +667,7 @@ impl TestApp {
     /// Rows of `table` (which has a `case_id`) that belong to the case.
     pub async fn count_for_case(&self, table: &str, number: &str) -> i64 {
         let sql = format!(
-            "SELECT COUNT(*) FROM {table} WHERE case_id = (SELECT id FROM cases WHERE number = ?)"
+            "SELECT COUNT(*) FROM {table} WHERE case_id = (SELECT id FROM cases WHERE number = $1)"
         );
         sqlx::query_scalar(&sql)
             .bind(number)
@@ -583,7 +697,7 @@ impl TestApp {
     /// Everything about one case that a refused request must leave as it was.
     pub async fn case_snapshot(&self, number: &str) -> CaseSnapshot {
         let (state, updated_at, derived): (String, String, String) =
-            sqlx::query_as("SELECT state, updated_at, derived FROM cases WHERE number = ?")
+            sqlx::query_as("SELECT state, updated_at, derived FROM cases WHERE number = $1")
                 .bind(number)
                 .fetch_one(&self.db)
                 .await
@@ -602,7 +716,7 @@ impl TestApp {
     /// Data-use ledger rows about `subject_id`, as `(dataset, record_key, item_code, found)`.
     pub async fn data_uses_about(&self, subject_id: &str) -> Vec<(String, String, String, i64)> {
         sqlx::query_as(
-            "SELECT dataset, record_key, item_code, found FROM data_use_log WHERE subject_id = ? ORDER BY id",
+            "SELECT dataset, record_key, item_code, found FROM data_use_log WHERE subject_id = $1 ORDER BY id",
         )
         .bind(subject_id)
         .fetch_all(&self.db)
@@ -612,7 +726,7 @@ impl TestApp {
 
     /// Audit entries with `action` on `target`.
     pub async fn audit_count(&self, action: &str, target: &str) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = ? AND target = ?")
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1 AND target = $2")
             .bind(action)
             .bind(target)
             .fetch_one(&self.db)
@@ -834,5 +948,19 @@ impl TestApp {
         )
         .await
         .expect("importing the violations");
+    }
+}
+
+impl TestApp {
+    /// The database URL the host runs on, read-write: for the CLI's `--database-url`, and for the
+    /// test that edits the audit log behind the host's back.
+    pub fn database_url(&self) -> String {
+        self.database.host_url().unwrap_or_else(|| {
+            Settings::new(
+                self.data_dir.path(),
+                self.data_dir.path().join("plugins.toml"),
+            )
+            .database_url()
+        })
     }
 }

@@ -128,7 +128,7 @@ async fn vehicle_applications_from_other_clients_succeed_while_hostile_items_mis
         let number = body["number"].as_str().expect("number");
         assert_eq!(app.case_row(number).await.state, "awaiting-pickup");
     }
-    let hostile_cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE item_code <> ?")
+    let hostile_cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE item_code <> $1")
         .bind(VEHICLE_ITEM)
         .fetch_one(&app.db)
         .await

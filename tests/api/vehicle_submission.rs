@@ -36,7 +36,7 @@ async fn an_eligible_application_is_201_and_stores_a_case_awaiting_the_couriers_
         case.item_version,
         body["version"].as_str().expect("version")
     );
-    let version: String = sqlx::query_scalar("SELECT version FROM item_versions WHERE sha256 = ?")
+    let version: String = sqlx::query_scalar("SELECT version FROM item_versions WHERE sha256 = $1")
         .bind(&case.item_sha256)
         .fetch_one(&app.db)
         .await
@@ -88,7 +88,7 @@ async fn an_eligible_application_is_201_and_stores_a_case_awaiting_the_couriers_
 
     // Assert: the applicant is told, and the registry reads are in the ledger under the case
     let recipients: Vec<i64> = sqlx::query_scalar(
-        "SELECT o.recipient_id FROM outbox o JOIN cases c ON c.id = o.case_id WHERE c.number = ?",
+        "SELECT o.recipient_id FROM outbox o JOIN cases c ON c.id = o.case_id WHERE c.number = $1",
     )
     .bind(number)
     .fetch_all(&app.db)
@@ -96,7 +96,7 @@ async fn an_eligible_application_is_201_and_stores_a_case_awaiting_the_couriers_
     .unwrap();
     assert_eq!(recipients, vec![case.applicant_id]);
     let datasets: Vec<String> = sqlx::query_scalar(
-        "SELECT dataset FROM data_use_log WHERE case_number = ? AND subject_id = ? AND item_code = ? AND found = 1",
+        "SELECT dataset FROM data_use_log WHERE case_number = $1 AND subject_id = $2 AND item_code = $3 AND found = 1",
     )
     .bind(number)
     .bind(CITIZEN_ID)
@@ -254,7 +254,7 @@ async fn a_vehicle_missing_from_the_registry_is_ineligible_and_the_failed_lookup
     )
     .await;
     let found: Vec<i64> = sqlx::query_scalar(
-        "SELECT found FROM data_use_log WHERE dataset = 'vehicle-registry' AND record_key LIKE '%' || ? || '%'",
+        "SELECT found FROM data_use_log WHERE dataset = 'vehicle-registry' AND record_key LIKE '%' || $1 || '%'",
     )
     .bind(&vehicle.plate)
     .fetch_all(&app.db)

@@ -109,7 +109,7 @@ async fn the_whole_flow_ends_completed_with_exactly_one_inspection_mark_mailed_t
         .map(|(k, s)| (k.to_string(), s.to_string()));
     assert_eq!(statuses, expected);
     let (kind, holder, valid_until): (String, String, Option<String>) =
-        sqlx::query_as("SELECT kind, holder, valid_until FROM certificates WHERE serial = ?")
+        sqlx::query_as("SELECT kind, holder, valid_until FROM certificates WHERE serial = $1")
             .bind(&serial)
             .fetch_one(&app.db)
             .await

@@ -29,9 +29,12 @@ commands:
   demo        build, seed the demo data and run the server in the foreground (Ctrl-C stops it)
                 --listen ADDR      address to listen on (default 127.0.0.1:8080)
                 --data-dir DIR     data directory (default .yiwang-demo at the workspace root)
-  test        build the guests, then test the host side (building it) and the guests natively
+  test        build the guests, then test the host side (building it) and the guests natively;
+              the host side runs on SQLite, and with YIWANG_TEST_DATABASE_URL set the api suite
+              runs a second time on that PostgreSQL database
                 -- ARGS…           passed to the host-side `cargo test`; what follows a second `--`
-                                   (test-harness arguments such as a name filter) reaches the guests too
+                                   (test-harness arguments such as a name filter) reaches the guests
+                                   and the PostgreSQL run too
   bench       build the guests, then `cargo bench -p yiwang-host --bench plugin_call`
                 -- ARGS…           passed to `cargo bench`
   load        load run of the submit endpoint (loopback only; stops by itself), prints a table

@@ -1,13 +1,18 @@
 //! `cargo xtask test`: builds the guests, then runs the host-side suite (every workspace member but the
-//! guests) and the guests' own unit tests natively. Both run even when the first fails, so one CI run
-//! shows every failure; any failure fails the command.
+//! guests) and the guests' own unit tests natively. Each run goes ahead even when one before it
+//! fails, so one CI run shows every failure; any failure fails the command.
 //!
 //! The host is built by the host-side `cargo test` itself (its integration tests need the `yiwang`
 //! binary, so cargo builds it too): a separate `cargo build -p yiwang-host` resolves features without
 //! the dev-dependencies and the rest of the workspace, and on a fresh CI machine would build wasmtime
 //! and the host a second time for nothing.
 //!
-//! `YIWANG_TEST_DATABASE_URL`, when set, is simply inherited: the suite itself reads it.
+//! The black-box suite picks its backend from `YIWANG_TEST_DATABASE_URL` (its `helpers.rs` is the one
+//! place that reads it). The host-side run always goes without it, on SQLite, so a machine with no
+//! PostgreSQL passes; when it is set, the api suite runs a second time with it, on PostgreSQL, so
+//! one `cargo xtask test` covers both backends.
+
+use std::process::Command;
 
 use anyhow::{Result, bail};
 
@@ -19,26 +24,47 @@ use crate::workspace::Workspace;
 /// Tells the tests where the guest components are, whatever the target directory.
 pub const GUEST_DIR_ENV: &str = "YIWANG_GUEST_DIR";
 
+/// A PostgreSQL database for the black-box suite to run on as well.
+pub const TEST_DATABASE_URL_ENV: &str = "YIWANG_TEST_DATABASE_URL";
+
 pub fn run(ws: &Workspace, passthrough: &[String]) -> Result<()> {
     compile::guest_target(ws)?;
     compile::guests(ws)?;
 
     let mut failed = Vec::new();
 
-    let mut host_side = process::cargo(&ws.root);
-    host_side.args(["test", "--workspace"]);
-    for guest in &ws.guests {
-        host_side.args(["--exclude", &guest.package]);
-    }
+    let mut host_side = host_side_test(ws);
     host_side
         .args(passthrough)
-        .env(GUEST_DIR_ENV, ws.guest_dir());
+        .env(GUEST_DIR_ENV, ws.guest_dir())
+        .env_remove(TEST_DATABASE_URL_ENV);
     step(format_args!(
-        "host and its tests: {}",
+        "host and its tests, on SQLite: {}",
         process::shown(&host_side)
     ));
     if let Err(err) = process::run(&mut host_side) {
         failed.push(err);
+    }
+
+    if std::env::var_os(TEST_DATABASE_URL_ENV).is_some_and(|url| !url.is_empty()) {
+        // Only the harness arguments again (a name filter …): the cargo-level ones chose targets for
+        // the run above. The same packages as that run, so that features resolve alike and its
+        // build is reused. The URL is inherited, never shown: it may carry a password.
+        let mut on_postgres = host_side_test(ws);
+        on_postgres
+            .args(["--test", "api"])
+            .env(GUEST_DIR_ENV, ws.guest_dir());
+        let harness = harness_args(passthrough);
+        if !harness.is_empty() {
+            on_postgres.arg("--").args(harness);
+        }
+        step(format_args!(
+            "the black-box suite again, on PostgreSQL ({TEST_DATABASE_URL_ENV}): {}",
+            process::shown(&on_postgres)
+        ));
+        if let Err(err) = process::run(&mut on_postgres) {
+            failed.push(err);
+        }
     }
 
     if !ws.guests.is_empty() {
@@ -64,4 +90,14 @@ pub fn run(ws: &Workspace, passthrough: &[String]) -> Result<()> {
         [only] => bail!("{only:#}"),
         [first, second, ..] => bail!("{first:#}; {second:#}"),
     }
+}
+
+/// `cargo test` over every workspace member but the guests.
+fn host_side_test(ws: &Workspace) -> Command {
+    let mut cmd = process::cargo(&ws.root);
+    cmd.args(["test", "--workspace"]);
+    for guest in &ws.guests {
+        cmd.args(["--exclude", &guest.package]);
+    }
+    cmd
 }

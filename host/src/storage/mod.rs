@@ -7,12 +7,16 @@
 //!
 //! SQLite allows one writer at a time; writes go through a one-connection pool so that they queue
 //! in the process instead of failing with `SQLITE_BUSY`, and `synchronous=FULL` makes every commit
-//! durable before it returns — a 201 is only sent after that.
+//! durable before it returns — a 201 is only sent after that. PostgreSQL reads and writes through
+//! one pool; what needs serializing there (the audit chain) takes a lock in its transaction. The
+//! few statements that differ by backend branch on [`Backend`] (or the connection's backend)
+//! inside this module.
 
 mod audit;
 mod cases;
 mod host_data;
 mod items;
+mod outbox;
 mod registries;
 mod users;
 
@@ -22,6 +26,7 @@ pub use cases::{
     NotificationRow,
 };
 pub use items::ItemRow;
+pub use outbox::{OutboxRow, Recipient};
 pub use registries::RegistryImport;
 pub use users::{NewUserRow, UserRow};
 
@@ -30,7 +35,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Database, Executor, Postgres};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -48,15 +53,23 @@ pub struct Storage {
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Connections to PostgreSQL, reads and writes together.
+const POSTGRES_POOL_SIZE: u32 = 16;
 
 impl Storage {
-    /// Connects and runs the migrations.
+    /// Connects and runs the migrations: `sqlite://…` or `postgres://…` (`postgresql://…`).
+    ///
+    /// On PostgreSQL the tables live in the first schema of the connection's `search_path`, which
+    /// must exist. To keep a deployment (or a test) in its own schema, say so in the URL:
+    /// `postgres://host/db?options=-c%20search_path%3Dyiwang` (libpq's `options`, URL-encoded).
     pub async fn connect(url: &str) -> anyhow::Result<Storage> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            anyhow::bail!("the PostgreSQL backend is not available in this build yet; use SQLite")
+            Backend::Postgres
         } else {
             anyhow::bail!("unsupported database URL scheme (expected sqlite: or postgres:)")
         };
@@ -95,7 +108,19 @@ impl Storage {
                     .context("opening the database")?;
                 (read, write)
             }
-            Backend::Postgres => unreachable!(),
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(POSTGRES_POOL_SIZE)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await
+                    .context("connecting to PostgreSQL")?;
+                POSTGRES_MIGRATIONS
+                    .run(&pool)
+                    .await
+                    .context("running migrations")?;
+                (pool.clone(), pool)
+            }
         };
         Ok(Storage {
             read,
@@ -123,6 +148,21 @@ impl Storage {
 /// Now, as stored: RFC 3339 UTC with milliseconds (sorts as text).
 pub fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Serializes appends to the hash-chained audit log: the first statement of an append's
+/// transaction, before it reads the last hash. SQLite's one write connection already runs appends
+/// one at a time; on PostgreSQL several connections (and hosts) append at once, so the table is
+/// locked against other writers until the commit (readers go on). The lock is the table's own, so
+/// schemas side by side in one database do not wait on each other. Holding it to the commit is why
+/// the append should be a transaction's last write.
+async fn lock_audit_log(conn: &mut AnyConnection) -> anyhow::Result<()> {
+    if conn.backend_name() == Postgres::NAME {
+        sqlx::query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Is this a unique-constraint violation (a duplicate)?
