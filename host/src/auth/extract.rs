@@ -19,6 +19,8 @@ pub struct Citizen(pub Actor);
 /// Reviewers, developers and admins.
 pub struct Staff(pub Actor);
 pub struct Courier(pub Actor);
+/// Platform admins only.
+pub struct Admin(pub Actor);
 
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = Error;
@@ -105,5 +107,18 @@ impl FromRequestParts<AppState> for Courier {
         with_role(parts, state, &[Role::Courier], "此接口仅限寄递企业")
             .await
             .map(Courier)
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        with_role(parts, state, &[Role::Admin], "此功能仅限平台管理员")
+            .await
+            .map(Admin)
     }
 }

@@ -5,7 +5,7 @@
 
 mod extract;
 
-pub use extract::{Citizen, Courier, CurrentUser, Staff};
+pub use extract::{Admin, Citizen, Courier, CurrentUser, Staff};
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;

@@ -2,6 +2,11 @@
 //! version a case is pinned to. The live set sits behind an `ArcSwap`, so a request takes one
 //! consistent snapshot and a swap never waits for requests in flight.
 //!
+//! Admins switch an item on and off here, at once and without a restart: the live map is rebuilt
+//! with the new flag and stored into the `ArcSwap`, never edited in place. `plugins.toml` stays
+//! authoritative: loading it (at startup, or when the file changes) sets every item's flag from
+//! the file again, so a switch over the API lasts until then.
+//!
 //! Components are kept content-addressed under `<data_dir>/components/<sha256>.wasm`, so a case
 //! submitted under an old version can still be worked after `plugins.toml` moves on.
 
@@ -13,6 +18,8 @@ use anyhow::{Context, bail};
 use arc_swap::ArcSwap;
 use sha2::{Digest, Sha256};
 
+use super::actor::{Actor, Role};
+use super::error::{DomainError, Result};
 use crate::config::{ItemEntry, PluginsFile};
 use crate::runtime::{LoadedVersion, Runtime};
 use crate::storage::Storage;
@@ -31,6 +38,9 @@ pub struct Items {
     components_dir: PathBuf,
     live: ArcSwap<BTreeMap<String, Arc<LiveItem>>>,
     versions: Mutex<HashMap<String, Arc<LoadedVersion>>>,
+    /// Held by whatever rebuilds the live map, so that two changes cannot lose one another and
+    /// the stored flags end in the order the live ones did.
+    changes: tokio::sync::Mutex<()>,
 }
 
 impl Items {
@@ -44,12 +54,14 @@ impl Items {
             components_dir,
             live: ArcSwap::from_pointee(BTreeMap::new()),
             versions: Mutex::new(HashMap::new()),
+            changes: tokio::sync::Mutex::new(()),
         })
     }
 
     /// Loads every item of `plugins.toml`. An item that fails to load is logged and left out;
     /// the others are served. Returns the failures, as `code: reason`.
     pub async fn load_plugins_file(&self, path: &Path) -> anyhow::Result<Vec<String>> {
+        let _changing = self.changes.lock().await;
         let file = PluginsFile::load(path)?;
         let mut live = BTreeMap::new();
         let mut failures = Vec::new();
@@ -105,6 +117,8 @@ impl Items {
                 "plugins.toml",
             )
             .await?;
+        // The file decides whether the item is enabled, whatever an admin switched over the API
+        // before: plugins.toml is the deployment's source of truth at load.
         self.storage
             .put_item(code, &info.department, &sha256, entry.enabled)
             .await?;
@@ -132,6 +146,48 @@ impl Items {
         tokio::fs::write(&tmp, wasm).await?;
         tokio::fs::rename(&tmp, &path).await?;
         Ok(())
+    }
+
+    /// An admin switches an item on or off. The stored flag and its audit entry are committed
+    /// first, then a new live map is swapped in: the next request sees the change, requests in
+    /// flight finish on the snapshot they took. Cases already open are not affected — their
+    /// actions never look at the flag.
+    ///
+    /// Lasts until `plugins.toml` is loaded again (the next start, or a change to the file).
+    pub async fn set_enabled(
+        &self,
+        admin: &Actor,
+        code: &str,
+        enabled: bool,
+    ) -> Result<Arc<LiveItem>> {
+        if admin.role != Role::Admin {
+            return Err(DomainError::Forbidden("此功能仅限平台管理员".into()));
+        }
+        let _changing = self.changes.lock().await;
+        let current = self.live(code).ok_or(DomainError::NotFound)?;
+        let info = &current.version.info;
+        let detail = format!(
+            "{code}@{}: enabled {} -> {enabled}",
+            info.version, current.enabled
+        );
+        let actor = format!("{}:{}", admin.role.as_str(), admin.id);
+        let stored = self
+            .storage
+            .set_item_enabled(code, enabled, &actor, &detail)
+            .await?;
+        if !stored {
+            return Err(anyhow::anyhow!("item `{code}` is live but has no stored row").into());
+        }
+        let switched = Arc::new(LiveItem {
+            version: current.version.clone(),
+            validator: current.validator.clone(),
+            enabled,
+        });
+        let mut live = BTreeMap::clone(&self.live.load());
+        live.insert(code.to_string(), switched.clone());
+        self.live.store(Arc::new(live));
+        tracing::info!(item = %code, enabled, by = %actor, "item switched");
+        Ok(switched)
     }
 
     pub fn live(&self, code: &str) -> Option<Arc<LiveItem>> {

@@ -2,6 +2,7 @@
 //! its own `router()`, merged by [`api_router`]. Handlers take the authenticated actor from an
 //! extractor, call the domain and shape JSON; they hold no SQL and know nothing of wasmtime.
 
+mod admin;
 mod applications;
 mod auth;
 mod delivery;
@@ -47,6 +48,7 @@ pub fn api_router(state: AppState) -> Router {
         .merge(me::router())
         .merge(dept::router())
         .merge(delivery::router())
+        .merge(admin::router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(health::track_metrics))
         .with_state(state)

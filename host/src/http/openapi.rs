@@ -8,7 +8,7 @@ use super::{AppState, Json};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Yiwang 一网 API", description = "Online government services: catalog, applications, cases, deliveries."),
+    info(title = "Yiwang 一网 API", description = "Online government services: catalog, applications, cases, deliveries, administration."),
     paths(
         super::health::healthz,
         super::health::metrics,
@@ -26,6 +26,9 @@ use super::{AppState, Json};
         super::me::notifications,
         super::dept::cases,
         super::delivery::event,
+        super::admin::enable,
+        super::admin::disable,
+        super::admin::audit,
     ),
     modifiers(&BearerAuth)
 )]
