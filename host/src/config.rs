@@ -28,6 +28,21 @@ pub struct Settings {
     /// working days (调休), for due dates. Weekends are otherwise rest days.
     pub holidays: Vec<String>,
     pub extra_workdays: Vec<String>,
+    /// Where notifications go: the log, or a signed webhook to the deployment's gateway.
+    pub notify: NotifyChannel,
+    /// Delay before the first retry of a failed notification; doubled after each failure.
+    pub notify_retry_base_ms: u64,
+}
+
+/// The deployment's notification channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotifyChannel {
+    Log,
+    /// POST to `url`, signed with HMAC-SHA256 under `secret` (never logged).
+    Webhook {
+        url: String,
+        secret: String,
+    },
 }
 
 impl Settings {
@@ -41,6 +56,8 @@ impl Settings {
             token_ttl_hours: 12,
             holidays: Vec::new(),
             extra_workdays: Vec::new(),
+            notify: NotifyChannel::Log,
+            notify_retry_base_ms: 5_000,
         }
     }
 
@@ -53,11 +70,13 @@ impl Settings {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join("yiwang.db").display()
-            ),
+            None => format!("sqlite://{}?mode=rwc", self.sqlite_file().display()),
         }
+    }
+
+    /// The SQLite database file in the data directory (used when no database URL is given).
+    pub fn sqlite_file(&self) -> PathBuf {
+        self.data_dir.join("yiwang.db")
     }
 }
 

@@ -10,6 +10,7 @@ pub mod capabilities;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod outbox;
 pub mod runtime;
 pub mod startup;
 pub mod storage;

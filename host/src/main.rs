@@ -1,13 +1,14 @@
 //! The `yiwang` binary: a thin command line over the library (serve, users, registry imports,
-//! the demo seed).
+//! the demo seed, audit verification).
 
 use std::io::Read;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use yiwang_host::admin::{self, NewUser};
-use yiwang_host::config::Settings;
+use yiwang_host::config::{NotifyChannel, Settings};
 use yiwang_host::domain::actor::Role;
 use yiwang_host::startup::Application;
 use yiwang_host::storage::Storage;
@@ -43,6 +44,11 @@ enum Command {
         #[command(subcommand)]
         command: DemoCommand,
     },
+    /// The hash-chained audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
 }
 
 /// Where the data is; every command that touches data takes it.
@@ -61,6 +67,15 @@ impl DataArgs {
         let mut settings = Settings::new(&self.data_dir, "plugins.toml");
         settings.database_url = self.database_url.clone();
         settings.database_url()
+    }
+
+    /// The existing database: an absent SQLite file is an error, not a new empty database.
+    async fn existing_storage(&self) -> anyhow::Result<Storage> {
+        if self.database_url.is_none() {
+            let file = Settings::new(&self.data_dir, "plugins.toml").sqlite_file();
+            anyhow::ensure!(file.is_file(), "no database at {}", file.display());
+        }
+        Storage::connect(&self.url()).await
     }
 
     async fn storage(&self) -> anyhow::Result<Storage> {
@@ -88,6 +103,16 @@ struct ServeArgs {
     /// Weekend days that are working days (调休), YYYY-MM-DD, comma-separated.
     #[arg(long, env = "YIWANG_EXTRA_WORKDAYS", value_delimiter = ',')]
     extra_workdays: Vec<String>,
+    /// Deliver notifications by POSTing them to this gateway URL (signed); without it they go to the log.
+    #[arg(
+        long,
+        env = "YIWANG_NOTIFY_WEBHOOK_URL",
+        requires = "notify_webhook_secret"
+    )]
+    notify_webhook_url: Option<String>,
+    /// The shared secret the webhook signature is made with (at least 16 characters).
+    #[arg(long, env = "YIWANG_NOTIFY_WEBHOOK_SECRET", hide_env_values = true)]
+    notify_webhook_secret: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -130,6 +155,16 @@ enum DemoCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain: exits 0 when intact, 1 naming the first altered, inserted or
+    /// deleted entry otherwise.
+    Verify {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
 fn parse_role(s: &str) -> Result<Role, String> {
     match Role::parse(s) {
         Some(Role::System) | None => Err(format!(
@@ -140,10 +175,10 @@ fn parse_role(s: &str) -> Result<Role, String> {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
     telemetry::init();
     match Cli::parse().command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
         Command::User {
             command:
                 UserCommand::Add {
@@ -175,7 +210,7 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?;
             println!("added {} `{login}` (id {id})", role.as_str());
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Registry {
             command:
@@ -201,7 +236,7 @@ async fn main() -> anyhow::Result<()> {
                     .await?;
             bar.finish_and_clear();
             println!("imported {count} records into {dataset}");
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Demo {
             command: DemoCommand::Seed { data },
@@ -212,7 +247,22 @@ async fn main() -> anyhow::Result<()> {
                 "demo accounts and registry records are in place (password {})",
                 admin::DEMO_PASSWORD
             );
-            Ok(())
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { data },
+        } => {
+            let storage = data.existing_storage().await?;
+            let report = storage.verify_audit().await;
+            storage.close().await;
+            let report = report?;
+            if report.is_intact() {
+                println!("{report}");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("{report}");
+                Ok(ExitCode::FAILURE)
+            }
         }
     }
 }
@@ -224,6 +274,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     settings.token_ttl_hours = args.token_ttl_hours;
     settings.holidays = args.holidays;
     settings.extra_workdays = args.extra_workdays;
+    if let (Some(url), Some(secret)) = (args.notify_webhook_url, args.notify_webhook_secret) {
+        settings.notify = NotifyChannel::Webhook { url, secret };
+    }
     let app = Application::build(settings).await?;
     println!("yiwang listening on http://127.0.0.1:{}", app.port());
     app.run_until_stopped(stop_signal()).await

@@ -4,17 +4,20 @@
 
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
-use crate::config::Settings;
+use crate::config::{NotifyChannel, Settings};
 use crate::domain::calendar::Calendar;
 use crate::domain::cases::Cases;
 use crate::domain::items::Items;
 use crate::http::{self, AppState};
+use crate::outbox::{Channel, Dispatcher, LogChannel, RetryPolicy, WebhookChannel};
 use crate::runtime::Runtime;
 use crate::storage::Storage;
 
@@ -23,6 +26,7 @@ pub struct Application {
     port: u16,
     router: Router,
     storage: Storage,
+    dispatcher: Dispatcher,
 }
 
 /// The process-wide metrics recorder; several applications in one process (tests) share it.
@@ -84,11 +88,24 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
         let port = listener.local_addr()?.port();
+        let channel: Arc<dyn Channel> = match &settings.notify {
+            NotifyChannel::Log => Arc::new(LogChannel),
+            NotifyChannel::Webhook { url, secret } => {
+                Arc::new(WebhookChannel::new(url.clone(), secret.clone())?)
+            }
+        };
+        let policy = RetryPolicy {
+            base_delay: Duration::from_millis(settings.notify_retry_base_ms),
+            poll: Duration::from_millis(settings.notify_retry_base_ms.clamp(50, 500)),
+            ..RetryPolicy::default()
+        };
+        let dispatcher = Dispatcher::new(storage.clone(), channel, policy);
         Ok(Application {
             listener,
             port,
             router,
             storage,
+            dispatcher,
         })
     }
 
@@ -105,10 +122,18 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(port = self.port, "serving");
-        axum::serve(self.listener, self.router)
+        let (stop, stopped) = watch::channel(false);
+        let dispatcher = tokio::spawn(self.dispatcher.run(stopped));
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        };
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .await;
+        // The dispatcher stops between notifications; one it was sending is retried after a restart.
+        let _ = dispatcher.await;
         self.storage.close().await;
-        Ok(())
+        Ok(served?)
     }
 }

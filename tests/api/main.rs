@@ -1,8 +1,10 @@
+mod admin;
 mod auth;
 mod catalog;
 mod health;
 mod helpers;
 mod limits;
+mod notifications;
 mod persistence;
 mod vehicle_submission;
 mod vehicle_workflow;
