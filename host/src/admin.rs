@@ -231,19 +231,34 @@ impl<R: Read> Read for CountingReader<R> {
 }
 
 pub const DEMO_PASSWORD: &str = "demo123456";
+
+/// The departments of the shipped items.
+pub const DEMO_DEPARTMENTS: [(&str, &str); 7] = [
+    (
+        "dongguan-vehicle-office",
+        "东莞市公安局交通警察支队车辆管理所",
+    ),
+    ("dongguan-market-regulation", "东莞市市场监督管理局"),
+    ("dongguan-tax", "国家税务总局东莞市税务局"),
+    ("dongguan-social-insurance", "东莞市社会保障局"),
+    ("dongguan-human-resources", "东莞市人力资源局"),
+    ("dongguan-customs", "东莞海关"),
+    ("dongguan-ciq", "东莞出入境检验检疫局"),
+];
+
+/// 张三's social-insurance record, as the social-insurance item documents it.
+const DEMO_SOCIAL_INSURANCE: &str =
+    include_str!("../../plugins/social-insurance-query/demo/social-insurance.jsonl");
 pub const DEMO_COURIER_TOKEN: &str = "demo-courier-token";
 pub const DEMO_CITIZEN_ID: &str = "441900199001011234";
 
 /// The demo accounts and registry records of the README. For demonstrations only: every account
 /// shares one published password. Running it twice changes nothing.
 pub async fn seed_demo(storage: &Storage) -> anyhow::Result<()> {
-    storage
-        .put_department(
-            "dongguan-vehicle-office",
-            "东莞市公安局交通警察支队车辆管理所",
-        )
-        .await?;
-    let users = [
+    for (code, name) in DEMO_DEPARTMENTS {
+        storage.put_department(code, name).await?;
+    }
+    let mut users = vec![
         ("admin", Role::Admin, None, "平台管理员", None),
         (
             "zhang.san",
@@ -261,6 +276,12 @@ pub async fn seed_demo(storage: &Storage) -> anyhow::Result<()> {
         ),
         ("ems.courier", Role::Courier, None, "东莞邮政速递", None),
     ];
+    // One reviewer for each department of the enterprise registration (市场监管 and the five
+    // departments its registration fans out to), named after the department code's last part.
+    for (code, _) in &DEMO_DEPARTMENTS[1..] {
+        let login = code.trim_start_matches("dongguan-");
+        users.push((login, Role::Reviewer, Some(*code), "部门审核员", None));
+    }
     for (login, role, department, name, id_number) in users {
         if storage.user_by_login(login).await?.is_none() {
             add_user(
@@ -322,6 +343,22 @@ pub async fn seed_demo(storage: &Storage) -> anyhow::Result<()> {
                 "plate_number": plate, "unhandled_violations": violations,
                 "unhandled_accidents": 0, "casualty_accidents": 0
             }),
+        )
+        .await?;
+    }
+    for line in DEMO_SOCIAL_INSURANCE
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+    {
+        let record: Value =
+            serde_json::from_str(line).context("the demo social-insurance record")?;
+        let key = record["key"].as_str().context("the demo record's key")?;
+        put_registry_record(
+            storage,
+            "social-insurance",
+            key,
+            record["subject_id"].as_str(),
+            record["data"].clone(),
         )
         .await?;
     }

@@ -67,6 +67,11 @@ impl Date {
             day: 1,
         })
     }
+
+    /// How many days `later` is after `self` (negative when it is before).
+    pub fn days_until(self, later: Self) -> i64 {
+        day_number(later) - day_number(self)
+    }
 }
 
 impl FromStr for Date {
@@ -211,6 +216,14 @@ mod tests {
         assert_eq!(date("2024-02-29").weekday(), 4);
         assert_eq!(date("2025-06-01").weekday(), 7);
         assert_eq!(date("2025-06-02").weekday(), 1);
+    }
+
+    #[test]
+    fn days_between_two_dates_undo_adding_days() {
+        assert_eq!(date("2024-02-28").days_until(date("2024-03-01")), 2);
+        assert_eq!(date("2000-01-01").days_until(date("1999-12-31")), -1);
+        let start = date("2025-06-01");
+        assert_eq!(start.days_until(start.add_days(730)), 730);
     }
 
     #[test]

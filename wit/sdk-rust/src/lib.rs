@@ -3,7 +3,7 @@
 //! An item implements [`Guest`] and calls `yiwang_sdk::export!(MyItem);`. Beside the generated
 //! bindings this crate holds the small helpers every item would otherwise rewrite: constructors for
 //! catalog records ([`catalog`]), field and host errors ([`error`]), typed JSON forms ([`form`]),
-//! typed registry look-ups ([`registry`]) and calendar dates ([`date`]).
+//! typed registry look-ups ([`registry`]), calendar dates ([`date`]) and months ([`month`]).
 //!
 //! This crate knows only the WIT package; it never sees the host. Everything here also compiles
 //! for the build machine, so an item's pure logic can be unit-tested with a plain `cargo test`
@@ -22,6 +22,7 @@ pub mod catalog;
 pub mod date;
 pub mod error;
 pub mod form;
+pub mod month;
 pub mod registry;
 
 pub use exports::yiwang::service::item::Guest;
