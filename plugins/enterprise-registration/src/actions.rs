@@ -6,6 +6,7 @@
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use yiwang_sdk::error::reason;
 use yiwang_sdk::form::{parse_input, parse_stored};
 use yiwang_sdk::{CallContext, CaseInfo, ItemError, Transition, certificates, notify};
 
@@ -16,7 +17,6 @@ use crate::parts::{self, Part, Parts};
 use crate::uscc;
 
 /// The code of a reject or request-materials without a reason.
-const COMMENT_REQUIRED: &str = "comment-required";
 /// The code of a part's `reference` that is blank or too long.
 const INVALID_REFERENCE: &str = "invalid-reference";
 
@@ -233,14 +233,6 @@ fn parts_of(derived: &Map<String, Value>) -> Result<Parts, ItemError> {
         .map_err(|error| ItemError::failed(format!("case.derived.parts: {error}")))
 }
 
-/// The reviewer's reason; the host enforces `comment-required`, this keeps a blank one out too.
-fn reason(comment: Option<&str>) -> Result<&str, ItemError> {
-    comment
-        .map(str::trim)
-        .filter(|comment| !comment.is_empty())
-        .ok_or_else(|| ItemError::invalid_field("comment", COMMENT_REQUIRED, "请填写理由。"))
-}
-
 /// Tells the applicant, naming the case so the message stands on its own.
 fn tell(case: &CaseInfo, subject: &str, body: &str) -> Result<(), ItemError> {
     notify::send(
@@ -253,13 +245,6 @@ fn tell(case: &CaseInfo, subject: &str, body: &str) -> Result<(), ItemError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_blank_reason_is_no_reason() {
-        assert!(reason(None).is_err());
-        assert!(reason(Some("  ")).is_err());
-        assert_eq!(reason(Some(" 住所信息不完整 ")), Ok("住所信息不完整"));
-    }
 
     #[test]
     fn a_department_may_pass_only_its_reference() {

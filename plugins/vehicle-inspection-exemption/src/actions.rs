@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value, json};
 use yiwang_sdk::catalog::owned;
+use yiwang_sdk::error::reason;
 use yiwang_sdk::form::parse_stored;
 use yiwang_sdk::{CallContext, CaseInfo, ItemError, Transition, certificates, delivery, notify};
 
@@ -15,7 +16,6 @@ use crate::form::Form;
 use crate::submission::{sender, today};
 
 /// The code of a reject or request-materials without a reason.
-const COMMENT_REQUIRED: &str = "comment-required";
 
 pub fn handle(
     ctx: &CallContext,
@@ -180,14 +180,6 @@ fn derived(case: &CaseInfo) -> Result<Map<String, Value>, ItemError> {
     parse_stored("case.derived", &case.derived)
 }
 
-/// The reviewer's reason; the host enforces `comment-required`, this keeps a blank one out too.
-fn reason(comment: Option<&str>) -> Result<&str, ItemError> {
-    comment
-        .map(str::trim)
-        .filter(|comment| !comment.is_empty())
-        .ok_or_else(|| ItemError::invalid_field("comment", COMMENT_REQUIRED, "请填写理由。"))
-}
-
 /// Tells the applicant, naming the case so the message stands on its own.
 fn tell(case: &CaseInfo, subject: &str, body: &str) -> Result<(), ItemError> {
     notify::send(
@@ -195,16 +187,4 @@ fn tell(case: &CaseInfo, subject: &str, body: &str) -> Result<(), ItemError> {
         &format!("【申请编号 {}】{body}", case.number),
     )
     .map_err(|error| ItemError::host("notify.send", error))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_blank_reason_is_no_reason() {
-        assert!(reason(None).is_err());
-        assert!(reason(Some("  ")).is_err());
-        assert_eq!(reason(Some(" 行驶证照片不清晰 ")), Ok("行驶证照片不清晰"));
-    }
 }

@@ -19,6 +19,15 @@ impl FieldError {
     }
 }
 
+/// The actor's reason for an action such as a rejection, trimmed. The host already refuses a
+/// missing comment where the workflow says `comment-required`; this also keeps a blank one out.
+pub fn reason(comment: Option<&str>) -> Result<&str, ItemError> {
+    comment
+        .map(str::trim)
+        .filter(|comment| !comment.is_empty())
+        .ok_or_else(|| ItemError::invalid_field("comment", "comment-required", "请填写理由。"))
+}
+
 impl ItemError {
     /// The input is not acceptable because of one field (HTTP 422).
     pub fn invalid_field(field: &str, code: &str, message: impl Into<String>) -> Self {
@@ -82,6 +91,13 @@ impl HostError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_blank_reason_is_no_reason() {
+        assert!(reason(None).is_err());
+        assert!(reason(Some("  ")).is_err());
+        assert_eq!(reason(Some(" 材料不清晰 ")), Ok("材料不清晰"));
+    }
 
     #[test]
     fn a_failed_host_call_names_the_call_the_kind_and_the_reason() {
