@@ -17,10 +17,13 @@ use super::form;
 use super::items::Items;
 use super::numbering::{ApplicationNumber, NumberAllocator};
 use crate::runtime::{CallOutcome, LoadedVersion, Runtime};
-use crate::storage::{CaseRow, CaseTransition, NewCase, NewEvent, Storage, now_text};
+use crate::storage::{CaseRow, CaseSummary, CaseTransition, NewCase, NewEvent, Storage, now_text};
 
 /// The channels an application can come through (the client declares it).
 pub const CHANNELS: &[&str] = &["web", "mobile", "wechat", "alipay", "department"];
+
+/// The most cases a department inbox lists.
+const INBOX_LIMIT: i64 = 500;
 
 pub struct Cases {
     storage: Storage,
@@ -295,6 +298,45 @@ impl Cases {
             due_date: case.due_date,
             completed_at: case.completed_at,
         })
+    }
+
+    /// The department inbox of `staff`, earliest due first: the cases of its own department's
+    /// items, and those of the live items that give it a part, in a state where it has an
+    /// action; every case for an admin; nothing for staff without a department.
+    pub async fn inbox(&self, staff: &Actor, state: Option<&str>) -> Result<Vec<CaseSummary>> {
+        let department = match (staff.role, staff.department.as_deref()) {
+            (Role::Admin, _) => {
+                let rows = self
+                    .storage
+                    .cases_of_department(None, state, INBOX_LIMIT)
+                    .await?;
+                return Ok(rows);
+            }
+            (Role::Reviewer | Role::Developer, Some(department)) => department,
+            _ => return Ok(Vec::new()),
+        };
+        let items = self.items.all();
+        let participating: Vec<(&str, Vec<&str>)> = items
+            .values()
+            .filter_map(|live| {
+                let info = &live.version.info;
+                let mut states: Vec<&str> = info
+                    .workflow
+                    .actions
+                    .iter()
+                    .filter(|a| a.departments.iter().any(|d| d == department))
+                    .flat_map(|a| a.from.iter().map(String::as_str))
+                    .collect();
+                states.sort_unstable();
+                states.dedup();
+                (!states.is_empty()).then_some((info.code.as_str(), states))
+            })
+            .collect();
+        let rows = self
+            .storage
+            .inbox_of_department(department, &participating, state, INBOX_LIMIT)
+            .await?;
+        Ok(rows)
     }
 
     /// A staff or citizen action on a case.

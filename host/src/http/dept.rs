@@ -7,9 +7,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{AppState, Json, Result};
 use crate::auth::Staff;
-use crate::domain::actor::Role;
-
-const INBOX_LIMIT: i64 = 500;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/dept/cases", get(cases))
@@ -31,7 +28,8 @@ pub struct DeptCase {
     applicant_name: String,
 }
 
-/// The cases of the caller's department's items (every department for admins), earliest due first.
+/// The cases of the caller's department's items and of the items it works a part of, in a state
+/// where it has an action (every case for admins), earliest due first.
 #[utoipa::path(get, path = "/api/v1/dept/cases", tag = "staff", params(CaseFilter),
     responses((status = 200, body = [DeptCase]), (status = 401), (status = 403)))]
 async fn cases(
@@ -39,15 +37,7 @@ async fn cases(
     Staff(staff): Staff,
     Query(filter): Query<CaseFilter>,
 ) -> Result<Json<Vec<DeptCase>>> {
-    let department = match staff.role {
-        Role::Admin => None,
-        // A staff account without a department sees nothing rather than everything.
-        _ => Some(staff.department.clone().unwrap_or_default()),
-    };
-    let rows = state
-        .storage
-        .cases_of_department(department.as_deref(), filter.state.as_deref(), INBOX_LIMIT)
-        .await?;
+    let rows = state.cases.inbox(&staff, filter.state.as_deref()).await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| DeptCase {

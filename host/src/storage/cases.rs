@@ -425,6 +425,52 @@ impl Storage {
             .await?)
     }
 
+    /// The inbox of `department`: the cases of its own items, and the cases of the items it
+    /// works a part of (`participating`: item code and the states in which it has an action).
+    pub async fn inbox_of_department(
+        &self,
+        department: &str,
+        participating: &[(&str, Vec<&str>)],
+        state: Option<&str>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<CaseSummary>> {
+        let mut next = 2;
+        let mut placeholder = || {
+            let p = format!("${next}");
+            next += 1;
+            p
+        };
+        let mut parts = Vec::new();
+        for (_, states) in participating.iter().filter(|(_, s)| !s.is_empty()) {
+            let code = placeholder();
+            let states: Vec<String> = states.iter().map(|_| placeholder()).collect();
+            parts.push(format!(
+                " OR (c.item_code = {code} AND c.state IN ({}))",
+                states.join(", ")
+            ));
+        }
+        let state_p = placeholder();
+        let limit_p = placeholder();
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM cases c JOIN users u ON u.id = c.applicant_id
+             WHERE (c.department = $1{}) AND ({state_p} IS NULL OR c.state = {state_p})
+             ORDER BY c.due_date, c.id LIMIT {limit_p}",
+            parts.concat()
+        );
+        let mut query = sqlx::query_as(&sql).bind(department);
+        for (code, states) in participating.iter().filter(|(_, s)| !s.is_empty()) {
+            query = query.bind(*code);
+            for s in states {
+                query = query.bind(*s);
+            }
+        }
+        Ok(query
+            .bind(state)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await?)
+    }
+
     /// The data-use ledger of one person, newest first.
     pub async fn data_use_of_subject(
         &self,

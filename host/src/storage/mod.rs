@@ -18,6 +18,7 @@ mod host_data;
 mod items;
 mod outbox;
 mod registries;
+mod stats;
 mod users;
 
 pub use audit::AuditRow;
@@ -28,6 +29,7 @@ pub use cases::{
 pub use items::ItemRow;
 pub use outbox::{OutboxRow, Recipient};
 pub use registries::RegistryImport;
+pub use stats::{StatsCaseRow, StatsEventRow};
 pub use users::{NewUserRow, UserRow};
 
 use std::str::FromStr;

@@ -15,8 +15,6 @@ use crate::catalog::{
 use crate::form::Form;
 use crate::submission::{sender, today};
 
-/// The code of a reject or request-materials without a reason.
-
 pub fn handle(
     ctx: &CallContext,
     case: &CaseInfo,
