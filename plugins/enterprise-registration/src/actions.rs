@@ -16,7 +16,6 @@ use crate::license::{self, License};
 use crate::parts::{self, Part, Parts};
 use crate::uscc;
 
-/// The code of a reject or request-materials without a reason.
 /// The code of a part's `reference` that is blank or too long.
 const INVALID_REFERENCE: &str = "invalid-reference";
 
