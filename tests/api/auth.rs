@@ -127,3 +127,50 @@ async fn requests_without_a_valid_token_are_401_unauthenticated() {
     error_body(without, StatusCode::UNAUTHORIZED, "unauthenticated").await;
     error_body(made_up, StatusCode::UNAUTHORIZED, "unauthenticated").await;
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_lock_the_login_even_against_the_right_one() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act: five failures; the fourth and fifth are answered more slowly.
+    for _ in 0..5 {
+        let response = app.login_response(CITIZEN, "not-the-password").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let locked = app.login_response(CITIZEN, PASSWORD).await;
+
+    // Assert: 429 with a Retry-After of about fifteen minutes, and the lock is stored.
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: i64 = locked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((14 * 60..=15 * 60).contains(&retry_after), "{retry_after}");
+    let body: serde_json::Value = locked.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "login_locked");
+    let (locked_until,): (Option<String>,) =
+        sqlx::query_as("SELECT locked_until FROM login_attempts WHERE login = $1")
+            .bind(CITIZEN)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(locked_until.is_some());
+    // Another account is not affected.
+    assert_eq!(app.login_response("vehicle.office", PASSWORD).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_successful_login_forgets_earlier_failures() {
+    // Arrange: three failures, then the right password.
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        app.login_response(CITIZEN, "not-the-password").await;
+    }
+    assert_eq!(app.login_response(CITIZEN, PASSWORD).await.status(), StatusCode::OK);
+
+    // Act: three more failures would have locked the login without the reset.
+    for _ in 0..3 {
+        app.login_response(CITIZEN, "not-the-password").await;
+    }
+
+    // Assert
+    assert_eq!(app.login_response(CITIZEN, PASSWORD).await.status(), StatusCode::OK);
+}

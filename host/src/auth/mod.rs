@@ -4,6 +4,7 @@
 //! Knows storage's user and token methods; knows nothing of items or cases.
 
 mod extract;
+pub mod throttle;
 
 pub use extract::{Admin, Citizen, Courier, CurrentUser, Staff};
 

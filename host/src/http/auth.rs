@@ -8,6 +8,7 @@ use chrono::{SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{AppState, Error, Json, Result};
+use crate::auth::throttle::{self, Gate};
 use crate::auth::{self, CurrentUser};
 
 pub fn router() -> Router<AppState> {
@@ -40,12 +41,19 @@ pub struct UserView {
 
 /// Exchange a login and password for a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, description = "invalid_credentials")))]
+    responses((status = 200, body = LoginResponse), (status = 401, description = "invalid_credentials"),
+        (status = 429, description = "login_locked: too many failures; see Retry-After")))]
 async fn login(
     State(state): State<AppState>,
     Json(request): Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>> {
-    let user = state.storage.user_by_login(request.login.trim()).await?;
+    let login = request.login.trim().to_string();
+    if let Gate::Locked(until) = throttle::gate(&state.storage, &login).await? {
+        return Err(Error::LoginLocked {
+            retry_after_secs: (until - Utc::now()).num_seconds(),
+        });
+    }
+    let user = state.storage.user_by_login(&login).await?;
     // Argon2 runs on the blocking pool: it is meant to be slow.
     let password = request.password;
     let user = tokio::task::spawn_blocking(move || match user {
@@ -58,7 +66,13 @@ async fn login(
     })
     .await
     .map_err(anyhow::Error::from)?;
-    let user = user.ok_or(Error::InvalidCredentials)?;
+    let Some(user) = user else {
+        // Held back a little longer with each failure, so guessing gets slow before it gets locked.
+        let delay = throttle::failed(&state.storage, &login).await?;
+        tokio::time::sleep(delay).await;
+        return Err(Error::InvalidCredentials);
+    };
+    throttle::succeeded(&state.storage, &login).await?;
     let token = auth::new_token();
     let expires = Utc::now() + chrono::Duration::hours(state.token_ttl_hours);
     let expires_at = expires.to_rfc3339_opts(SecondsFormat::Millis, true);

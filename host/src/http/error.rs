@@ -18,6 +18,9 @@ pub enum Error {
     Unauthenticated,
     #[error("用户名或密码错误")]
     InvalidCredentials,
+    /// Too many failed logins: locked for `retry_after_secs` more seconds.
+    #[error("登录失败次数过多，账号已暂时锁定，请稍后再试")]
+    LoginLocked { retry_after_secs: i64 },
     #[error("{0}")]
     Forbidden(String),
     #[error("请求的内容不存在")]
@@ -46,6 +49,7 @@ impl Error {
         match self {
             Error::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", None),
             Error::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials", None),
+            Error::LoginLocked { .. } => (StatusCode::TOO_MANY_REQUESTS, "login_locked", None),
             Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
             Error::NotFound | Error::Domain(D::NotFound) => {
                 (StatusCode::NOT_FOUND, "not_found", None)
@@ -65,6 +69,7 @@ impl Error {
                 D::UndeclaredAction(_) => (StatusCode::CONFLICT, "undeclared_action", None),
                 D::Refused(_) => (StatusCode::CONFLICT, "refused", None),
                 D::Conflict => (StatusCode::CONFLICT, "conflict", None),
+                D::AlreadyRated => (StatusCode::CONFLICT, "already_rated", None),
                 D::ItemDisabled => (StatusCode::SERVICE_UNAVAILABLE, "item_disabled", None),
                 D::CommentRequired => (StatusCode::UNPROCESSABLE_ENTITY, "comment_required", None),
                 D::InvalidForm(fields) => (
@@ -112,6 +117,13 @@ impl IntoResponse for Error {
         if let Some(fields) = fields {
             error["fields"] = json!(fields);
         }
-        (status, Json(json!({ "error": error }))).into_response()
+        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        if let Error::LoginLocked { retry_after_secs } = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                retry_after_secs.max(1).into(),
+            );
+        }
+        response
     }
 }
