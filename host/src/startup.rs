@@ -16,6 +16,7 @@ use crate::config::{NotifyChannel, Settings};
 use crate::domain::calendar::Calendar;
 use crate::domain::cases::Cases;
 use crate::domain::items::Items;
+use crate::domain::stats::Stats;
 use crate::http::{self, AppState};
 use crate::outbox::{Channel, Dispatcher, LogChannel, RetryPolicy, WebhookChannel};
 use crate::runtime::Runtime;
@@ -70,6 +71,7 @@ impl Application {
                 .await?;
         }
         let calendar = Calendar::new(&settings.holidays, &settings.extra_workdays)?;
+        let stats = Arc::new(Stats::new(storage.clone(), items.clone(), calendar.clone()));
         let cases = Arc::new(Cases::new(
             storage.clone(),
             runtime,
@@ -80,6 +82,7 @@ impl Application {
             storage: storage.clone(),
             items,
             cases,
+            stats,
             token_ttl_hours: settings.token_ttl_hours,
             metrics: metrics_handle(),
         };

@@ -142,7 +142,11 @@ async fn repeated_wrong_passwords_lock_the_login_even_against_the_right_one() {
 
     // Assert: 429 with a Retry-After of about fifteen minutes, and the lock is stored.
     assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry_after: i64 = locked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: i64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((14 * 60..=15 * 60).contains(&retry_after), "{retry_after}");
     let body: serde_json::Value = locked.json().await.unwrap();
     assert_eq!(body["error"]["code"], "login_locked");
@@ -154,7 +158,12 @@ async fn repeated_wrong_passwords_lock_the_login_even_against_the_right_one() {
             .unwrap();
     assert!(locked_until.is_some());
     // Another account is not affected.
-    assert_eq!(app.login_response("vehicle.office", PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.login_response("vehicle.office", PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -164,7 +173,10 @@ async fn a_successful_login_forgets_earlier_failures() {
     for _ in 0..3 {
         app.login_response(CITIZEN, "not-the-password").await;
     }
-    assert_eq!(app.login_response(CITIZEN, PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.login_response(CITIZEN, PASSWORD).await.status(),
+        StatusCode::OK
+    );
 
     // Act: three more failures would have locked the login without the reset.
     for _ in 0..3 {
@@ -172,5 +184,8 @@ async fn a_successful_login_forgets_earlier_failures() {
     }
 
     // Assert
-    assert_eq!(app.login_response(CITIZEN, PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.login_response(CITIZEN, PASSWORD).await.status(),
+        StatusCode::OK
+    );
 }

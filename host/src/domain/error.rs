@@ -25,6 +25,8 @@ pub enum DomainError {
     ItemDisabled,
     #[error("请填写办理意见")]
     CommentRequired,
+    #[error("此办件已评价过")]
+    AlreadyRated,
     #[error("表单填写有误")]
     InvalidForm(Vec<FieldError>),
     #[error("不符合办理条件")]

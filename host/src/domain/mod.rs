@@ -11,3 +11,4 @@ pub mod error;
 pub mod form;
 pub mod items;
 pub mod numbering;
+pub mod stats;

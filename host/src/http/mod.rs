@@ -12,6 +12,7 @@ mod health;
 mod items;
 mod me;
 mod openapi;
+mod stats;
 
 use std::sync::Arc;
 
@@ -24,6 +25,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::domain::cases::Cases;
 use crate::domain::items::Items;
+use crate::domain::stats::Stats;
 use crate::storage::Storage;
 
 /// Largest JSON body the API takes.
@@ -34,6 +36,7 @@ pub struct AppState {
     pub storage: Storage,
     pub items: Arc<Items>,
     pub cases: Arc<Cases>,
+    pub stats: Arc<Stats>,
     pub token_ttl_hours: i64,
     pub metrics: PrometheusHandle,
 }
@@ -49,6 +52,7 @@ pub fn api_router(state: AppState) -> Router {
         .merge(dept::router())
         .merge(delivery::router())
         .merge(admin::router())
+        .merge(stats::router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(health::track_metrics))
         .with_state(state)

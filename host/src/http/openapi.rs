@@ -29,6 +29,8 @@ use super::{AppState, Json};
         super::admin::enable,
         super::admin::disable,
         super::admin::audit,
+        super::stats::rate,
+        super::stats::stats,
     ),
     modifiers(&BearerAuth)
 )]

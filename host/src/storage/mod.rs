@@ -16,6 +16,7 @@ mod audit;
 mod cases;
 mod host_data;
 mod items;
+mod logins;
 mod outbox;
 mod registries;
 mod stats;
