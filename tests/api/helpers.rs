@@ -43,6 +43,8 @@ pub const TOKEN_TTL_HOURS: i64 = 12;
 pub const VEHICLE_ITEM: &str = "vehicle-inspection-exemption";
 pub const INFINITE_LOOP_ITEM: &str = "infinite-loop";
 pub const MEMORY_HOG_ITEM: &str = "memory-hog";
+pub const SOCIAL_INSURANCE_ITEM: &str = "social-insurance-query";
+pub const ENTERPRISE_ITEM: &str = "enterprise-registration";
 
 /// 张三's car that the demo registry makes eligible, and the last six characters of its VIN.
 pub const ELIGIBLE_PLATE: &str = "粤S12345";
@@ -129,12 +131,15 @@ fn component(name: &str) -> PathBuf {
     path
 }
 
-/// The admin's `plugins.toml`: the vehicle item with what it needs, and the two hostile test items
-/// with tight limits and nothing granted.
+/// The admin's `plugins.toml`: the vehicle item with what it needs, the two hostile test items
+/// with tight limits and nothing granted, and the social-insurance query and enterprise
+/// registration items with the grants their READMEs give.
 fn write_plugins_toml(data_dir: &Path) {
     let vehicle = toml_string(&component("yiwang_item_vehicle_inspection_exemption"));
     let infinite_loop = toml_string(&component("yiwang_test_infinite_loop"));
     let memory_hog = toml_string(&component("yiwang_test_memory_hog"));
+    let social_insurance = toml_string(&component("yiwang_item_social_insurance_query"));
+    let enterprise = toml_string(&component("yiwang_item_enterprise_registration"));
     let text = format!(
         r#"[items.{VEHICLE_ITEM}]
 component = {vehicle}
@@ -152,6 +157,20 @@ limits = {{ memory_mib = 32, cpu_ms = 200, wall_ms = 2000 }}
 component = {memory_hog}
 department = "test-lab"
 limits = {{ memory_mib = 32, cpu_ms = 2000, wall_ms = 5000 }}
+
+[items.{SOCIAL_INSURANCE_ITEM}]
+component = {social_insurance}
+department = "dongguan-social-insurance"
+enabled = true
+grants = {{ registries = ["social-insurance"] }}
+limits = {{ memory_mib = 64, cpu_ms = 1000, wall_ms = 5000 }}
+
+[items.{ENTERPRISE_ITEM}]
+component = {enterprise}
+department = "dongguan-market-regulation"
+enabled = true
+grants = {{ certificates_issue = ["business-license"], certificates_read = ["business-license"], notify = true }}
+limits = {{ memory_mib = 64, cpu_ms = 1000, wall_ms = 5000 }}
 "#
     );
     std::fs::write(data_dir.join("plugins.toml"), text).expect("writing plugins.toml");

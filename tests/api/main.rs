@@ -1,10 +1,14 @@
 mod admin;
 mod auth;
 mod catalog;
+mod crash;
+mod enterprise_registration;
 mod health;
 mod helpers;
 mod limits;
 mod notifications;
 mod persistence;
+mod social_insurance;
+mod stats;
 mod vehicle_submission;
 mod vehicle_workflow;

@@ -464,11 +464,7 @@ impl Storage {
                 query = query.bind(*s);
             }
         }
-        Ok(query
-            .bind(state)
-            .bind(limit)
-            .fetch_all(&self.read)
-            .await?)
+        Ok(query.bind(state).bind(limit).fetch_all(&self.read).await?)
     }
 
     /// The data-use ledger of one person, newest first.
