@@ -43,6 +43,12 @@ pub const TOKEN_TTL_HOURS: i64 = 12;
 pub const VEHICLE_ITEM: &str = "vehicle-inspection-exemption";
 pub const INFINITE_LOOP_ITEM: &str = "infinite-loop";
 pub const MEMORY_HOG_ITEM: &str = "memory-hog";
+pub const DEEP_RECURSION_ITEM: &str = "deep-recursion";
+pub const PANICS_ITEM: &str = "panics";
+pub const HUGE_OUTPUT_ITEM: &str = "huge-output";
+pub const HOST_CALL_FLOOD_ITEM: &str = "host-call-flood";
+pub const UNGRANTED_LOOKUP_ITEM: &str = "ungranted-lookup";
+pub const OTHER_ITEMS_RECORDS_ITEM: &str = "other-items-records";
 pub const SOCIAL_INSURANCE_ITEM: &str = "social-insurance-query";
 pub const ENTERPRISE_ITEM: &str = "enterprise-registration";
 
@@ -131,13 +137,19 @@ fn component(name: &str) -> PathBuf {
     path
 }
 
-/// The admin's `plugins.toml`: the vehicle item with what it needs, the two hostile test items
-/// with tight limits and nothing granted, and the social-insurance query and enterprise
+/// The admin's `plugins.toml`: the vehicle item with what it needs, the hostile test items
+/// with tight limits and only the grants their READMEs name, and the social-insurance query and enterprise
 /// registration items with the grants their READMEs give.
 fn write_plugins_toml(data_dir: &Path) {
     let vehicle = toml_string(&component("yiwang_item_vehicle_inspection_exemption"));
     let infinite_loop = toml_string(&component("yiwang_test_infinite_loop"));
     let memory_hog = toml_string(&component("yiwang_test_memory_hog"));
+    let deep_recursion = toml_string(&component("yiwang_test_deep_recursion"));
+    let panics = toml_string(&component("yiwang_test_panics"));
+    let huge_output = toml_string(&component("yiwang_test_huge_output"));
+    let host_call_flood = toml_string(&component("yiwang_test_host_call_flood"));
+    let ungranted_lookup = toml_string(&component("yiwang_test_ungranted_lookup"));
+    let other_items_records = toml_string(&component("yiwang_test_other_items_records"));
     let social_insurance = toml_string(&component("yiwang_item_social_insurance_query"));
     let enterprise = toml_string(&component("yiwang_item_enterprise_registration"));
     let text = format!(
@@ -157,6 +169,39 @@ limits = {{ memory_mib = 32, cpu_ms = 200, wall_ms = 2000 }}
 component = {memory_hog}
 department = "test-lab"
 limits = {{ memory_mib = 32, cpu_ms = 2000, wall_ms = 5000 }}
+
+[items.{DEEP_RECURSION_ITEM}]
+component = {deep_recursion}
+department = "test-lab"
+limits = {{ memory_mib = 32, cpu_ms = 1000, wall_ms = 5000 }}
+
+[items.{PANICS_ITEM}]
+component = {panics}
+department = "test-lab"
+limits = {{ memory_mib = 32, cpu_ms = 200, wall_ms = 2000 }}
+
+[items.{HUGE_OUTPUT_ITEM}]
+component = {huge_output}
+department = "test-lab"
+limits = {{ memory_mib = 64, cpu_ms = 2000, wall_ms = 5000, output_bytes = 65536 }}
+
+[items.{HOST_CALL_FLOOD_ITEM}]
+component = {host_call_flood}
+department = "test-lab"
+grants = {{ log = true }}
+limits = {{ memory_mib = 32, cpu_ms = 1000, wall_ms = 5000, host_calls = 100 }}
+
+[items.{UNGRANTED_LOOKUP_ITEM}]
+component = {ungranted_lookup}
+department = "test-lab"
+grants = {{ registries = ["vehicle-registry"] }}
+limits = {{ memory_mib = 32, cpu_ms = 200, wall_ms = 2000 }}
+
+[items.{OTHER_ITEMS_RECORDS_ITEM}]
+component = {other_items_records}
+department = "test-lab"
+grants = {{ records = true }}
+limits = {{ memory_mib = 32, cpu_ms = 200, wall_ms = 2000 }}
 
 [items.{SOCIAL_INSURANCE_ITEM}]
 component = {social_insurance}

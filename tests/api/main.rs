@@ -5,6 +5,7 @@ mod crash;
 mod enterprise_registration;
 mod health;
 mod helpers;
+mod hostile;
 mod limits;
 mod notifications;
 mod persistence;

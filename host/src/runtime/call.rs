@@ -90,6 +90,8 @@ pub enum CallError {
         function: Function,
         limit: u32,
     },
+    #[error("{item}: {function} exhausted its call stack (unbounded recursion)")]
+    StackOverflow { item: String, function: Function },
     #[error("{item}: {function} trapped: {message}")]
     Trap {
         item: String,
@@ -114,6 +116,7 @@ impl CallError {
             CallError::MemoryLimit { .. } => "memory_limit",
             CallError::OutputTooLarge { .. } => "output_too_large",
             CallError::HostCallLimit { .. } => "host_call_limit",
+            CallError::StackOverflow { .. } => "stack_overflow",
             CallError::Trap { .. } => "trap",
             CallError::Busy { .. } => "busy",
             CallError::HostFailure { .. } => "host_failure",
@@ -339,6 +342,12 @@ fn classify(
             function,
             waited_ms: millis(started.elapsed()),
         };
+    }
+    if matches!(
+        error.downcast_ref::<wasmtime::Trap>(),
+        Some(wasmtime::Trap::StackOverflow)
+    ) {
+        return CallError::StackOverflow { item, function };
     }
     // The full error (with the wasm backtrace) is for the log; the message keeps the trap and,
     // for a Rust guest that panicked, its panic message from stderr.
