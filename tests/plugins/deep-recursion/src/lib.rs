@@ -3,45 +3,21 @@
 //! Used by the host's black-box tests; everything else behaves, so the item fails for one
 //! reason only.
 
-use yiwang_sdk::{
-    Accepted, Actor, CallContext, CaseInfo, FieldError, Guest, ItemError, ItemInfo, Transition,
-};
+use yiwang_sdk::Accepted;
 
-struct TestItem;
-
-impl Guest for TestItem {
-    fn describe() -> ItemInfo {
+yiwang_test_support::test_item! {
+    describe: {
         yiwang_test_support::describe(
             "deep-recursion",
             "测试事项：无限递归",
             env!("CARGO_PKG_VERSION"),
         )
-    }
-
-    fn submit(
-        _ctx: CallContext,
-        _applicant: Actor,
-        _form: String,
-    ) -> Result<Accepted, Vec<FieldError>> {
+    },
+    submit(_ctx, _applicant, _form) {
         Ok(Accepted {
             derived: depth(0).to_string(),
             then: None,
         })
-    }
-
-    fn on_action(
-        _ctx: CallContext,
-        _actor: Actor,
-        _case: CaseInfo,
-        action: String,
-        _comment: Option<String>,
-        _input: String,
-    ) -> Result<Transition, ItemError> {
-        yiwang_test_support::on_action(&action)
-    }
-
-    fn query(_ctx: CallContext, _actor: Actor, _input: String) -> Result<String, ItemError> {
-        yiwang_test_support::query()
     }
 }
 
@@ -55,5 +31,3 @@ fn depth(level: u64) -> u64 {
     let below = depth(level + 1);
     std::hint::black_box(below.wrapping_mul(31).wrapping_add(level))
 }
-
-yiwang_sdk::export!(TestItem);

@@ -3,26 +3,17 @@
 //! Used by the host's black-box tests; everything else behaves, so the item fails for one
 //! reason only.
 
-use yiwang_sdk::{
-    Accepted, Actor, CallContext, CaseInfo, FieldError, Guest, ItemError, ItemInfo, Transition,
-};
+use yiwang_sdk::Accepted;
 
-struct TestItem;
-
-impl Guest for TestItem {
-    fn describe() -> ItemInfo {
+yiwang_test_support::test_item! {
+    describe: {
         yiwang_test_support::describe(
             "huge-output",
             "测试事项：超大返回值",
             env!("CARGO_PKG_VERSION"),
         )
-    }
-
-    fn submit(
-        _ctx: CallContext,
-        _applicant: Actor,
-        _form: String,
-    ) -> Result<Accepted, Vec<FieldError>> {
+    },
+    submit(_ctx, _applicant, _form) {
         // A JSON string of 8 MiB, built at run time so nothing of it sits in the component.
         let mut derived = String::with_capacity(OUTPUT_BYTES + 16);
         derived.push_str("{\"pad\":\"");
@@ -35,23 +26,6 @@ impl Guest for TestItem {
             then: None,
         })
     }
-
-    fn on_action(
-        _ctx: CallContext,
-        _actor: Actor,
-        _case: CaseInfo,
-        action: String,
-        _comment: Option<String>,
-        _input: String,
-    ) -> Result<Transition, ItemError> {
-        yiwang_test_support::on_action(&action)
-    }
-
-    fn query(_ctx: CallContext, _actor: Actor, _input: String) -> Result<String, ItemError> {
-        yiwang_test_support::query()
-    }
 }
 
 const OUTPUT_BYTES: usize = 8 << 20;
-
-yiwang_sdk::export!(TestItem);

@@ -3,26 +3,15 @@
 //! Used by the host's black-box tests; everything but `submit` behaves, so the item loads
 //! and answers queries normally.
 
-use yiwang_sdk::{
-    Accepted, Actor, CallContext, CaseInfo, FieldError, Guest, ItemError, ItemInfo, Transition,
-};
-
-struct TestItem;
-
-impl Guest for TestItem {
-    fn describe() -> ItemInfo {
+yiwang_test_support::test_item! {
+    describe: {
         yiwang_test_support::describe(
             "memory-hog",
             "测试事项：内存耗尽",
             env!("CARGO_PKG_VERSION"),
         )
-    }
-
-    fn submit(
-        _ctx: CallContext,
-        _applicant: Actor,
-        _form: String,
-    ) -> Result<Accepted, Vec<FieldError>> {
+    },
+    submit(_ctx, _applicant, _form) {
         // Non-zero bytes, so every page is written, not just reserved; black_box keeps the hoard
         // alive as far as the optimizer can tell.
         let mut hoard: Vec<Vec<u8>> = Vec::new();
@@ -31,21 +20,4 @@ impl Guest for TestItem {
             std::hint::black_box(&hoard);
         }
     }
-
-    fn on_action(
-        _ctx: CallContext,
-        _actor: Actor,
-        _case: CaseInfo,
-        action: String,
-        _comment: Option<String>,
-        _input: String,
-    ) -> Result<Transition, ItemError> {
-        yiwang_test_support::on_action(&action)
-    }
-
-    fn query(_ctx: CallContext, _actor: Actor, _input: String) -> Result<String, ItemError> {
-        yiwang_test_support::query()
-    }
 }
-
-yiwang_sdk::export!(TestItem);

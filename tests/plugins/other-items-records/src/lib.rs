@@ -3,27 +3,18 @@
 //! Used by the host's black-box tests; everything else behaves, so the item fails for one
 //! reason only.
 
+use yiwang_sdk::FieldError;
 use yiwang_sdk::records;
-use yiwang_sdk::{
-    Accepted, Actor, CallContext, CaseInfo, FieldError, Guest, ItemError, ItemInfo, Transition,
-};
 
-struct TestItem;
-
-impl Guest for TestItem {
-    fn describe() -> ItemInfo {
+yiwang_test_support::test_item! {
+    describe: {
         yiwang_test_support::describe(
             "other-items-records",
             "测试事项：读取他项记录",
             env!("CARGO_PKG_VERSION"),
         )
-    }
-
-    fn submit(
-        _ctx: CallContext,
-        _applicant: Actor,
-        _form: String,
-    ) -> Result<Accepted, Vec<FieldError>> {
+    },
+    submit(_ctx, _applicant, _form) {
         let seen: Vec<String> = FOREIGN_KEYS
             .iter()
             .filter_map(|key| match records::get(key) {
@@ -38,21 +29,6 @@ impl Guest for TestItem {
         };
         Err(vec![error])
     }
-
-    fn on_action(
-        _ctx: CallContext,
-        _actor: Actor,
-        _case: CaseInfo,
-        action: String,
-        _comment: Option<String>,
-        _input: String,
-    ) -> Result<Transition, ItemError> {
-        yiwang_test_support::on_action(&action)
-    }
-
-    fn query(_ctx: CallContext, _actor: Actor, _input: String) -> Result<String, ItemError> {
-        yiwang_test_support::query()
-    }
 }
 
 /// Keys another item (the vehicle item) could keep, spelled as a path escape would try them.
@@ -65,5 +41,3 @@ const FOREIGN_KEYS: &[&str] = &[
     "%",
     "",
 ];
-
-yiwang_sdk::export!(TestItem);

@@ -56,3 +56,45 @@ pub fn on_action(action: &str) -> Result<Transition, ItemError> {
 pub fn query() -> Result<String, ItemError> {
     Ok(r#"{"ok":true}"#.to_owned())
 }
+
+/// Declares and exports a test item from its `describe` and `submit`; `on-action` and `query`
+/// come from this crate. A hostile item then states only how it misbehaves.
+#[macro_export]
+macro_rules! test_item {
+    (describe: $describe:expr, submit($ctx:pat, $applicant:pat, $form:pat) $submit:block) => {
+        struct TestItem;
+
+        impl ::yiwang_sdk::Guest for TestItem {
+            fn describe() -> ::yiwang_sdk::ItemInfo {
+                $describe
+            }
+
+            fn submit(
+                $ctx: ::yiwang_sdk::CallContext,
+                $applicant: ::yiwang_sdk::Actor,
+                $form: String,
+            ) -> Result<::yiwang_sdk::Accepted, Vec<::yiwang_sdk::FieldError>> $submit
+
+            fn on_action(
+                _ctx: ::yiwang_sdk::CallContext,
+                _actor: ::yiwang_sdk::Actor,
+                _case: ::yiwang_sdk::CaseInfo,
+                action: String,
+                _comment: Option<String>,
+                _input: String,
+            ) -> Result<::yiwang_sdk::Transition, ::yiwang_sdk::ItemError> {
+                $crate::on_action(&action)
+            }
+
+            fn query(
+                _ctx: ::yiwang_sdk::CallContext,
+                _actor: ::yiwang_sdk::Actor,
+                _input: String,
+            ) -> Result<String, ::yiwang_sdk::ItemError> {
+                $crate::query()
+            }
+        }
+
+        ::yiwang_sdk::export!(TestItem);
+    };
+}

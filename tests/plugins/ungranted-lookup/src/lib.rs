@@ -3,28 +3,19 @@
 //! Used by the host's black-box tests; everything else behaves, so the item fails for one
 //! reason only.
 
+use yiwang_sdk::FieldError;
 use yiwang_sdk::HostError;
 use yiwang_sdk::registries;
-use yiwang_sdk::{
-    Accepted, Actor, CallContext, CaseInfo, FieldError, Guest, ItemError, ItemInfo, Transition,
-};
 
-struct TestItem;
-
-impl Guest for TestItem {
-    fn describe() -> ItemInfo {
+yiwang_test_support::test_item! {
+    describe: {
         yiwang_test_support::describe(
             "ungranted-lookup",
             "测试事项：越权查询",
             env!("CARGO_PKG_VERSION"),
         )
-    }
-
-    fn submit(
-        _ctx: CallContext,
-        _applicant: Actor,
-        _form: String,
-    ) -> Result<Accepted, Vec<FieldError>> {
+    },
+    submit(_ctx, _applicant, _form) {
         let answer = registries::lookup("household-registry", "441900199001011234", "核验户籍信息");
         let error = match answer {
             Err(HostError::Denied(reason)) => FieldError::whole("denied", reason),
@@ -34,21 +25,4 @@ impl Guest for TestItem {
         };
         Err(vec![error])
     }
-
-    fn on_action(
-        _ctx: CallContext,
-        _actor: Actor,
-        _case: CaseInfo,
-        action: String,
-        _comment: Option<String>,
-        _input: String,
-    ) -> Result<Transition, ItemError> {
-        yiwang_test_support::on_action(&action)
-    }
-
-    fn query(_ctx: CallContext, _actor: Actor, _input: String) -> Result<String, ItemError> {
-        yiwang_test_support::query()
-    }
 }
-
-yiwang_sdk::export!(TestItem);
