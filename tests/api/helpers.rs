@@ -476,6 +476,30 @@ impl TestApp {
             .expect("adding a department");
     }
 
+    /// `count` fresh citizens, each owning an eligible car and logged in on a token of their own.
+    /// `series` (1 to 9) keeps logins, ID numbers and plates apart between tests.
+    pub async fn citizens_with_eligible_vehicles(
+        &self,
+        count: u32,
+        series: u32,
+    ) -> Vec<(String, Vehicle)> {
+        let mut citizens = Vec::new();
+        for n in 0..count {
+            let login = format!("citizen.{series}.{n}");
+            let id = id_number(series * 100 + n);
+            self.add_citizen(&login, &format!("市民{n}"), &id).await;
+            let vehicle = Vehicle::eligible(
+                &format!("粤S{series}{n}0{n}8"),
+                &format!("LSVAU2180N{series}{n}5432{n}"),
+                &id,
+                "市民",
+            );
+            self.register_vehicle(&vehicle).await;
+            citizens.push((self.login(&login, PASSWORD).await, vehicle));
+        }
+        citizens
+    }
+
     /// Adds a citizen with the demo password and returns their user id.
     pub async fn add_citizen(&self, login: &str, name: &str, id_number: &str) -> i64 {
         self.add_user(login, Role::Citizen, None, name, Some(id_number))

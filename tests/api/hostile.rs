@@ -15,7 +15,7 @@ use yiwang_host::config::Settings;
 use crate::helpers::{
     CITIZEN, DEEP_RECURSION_ITEM, HOST_CALL_FLOOD_ITEM, HUGE_OUTPUT_ITEM, OTHER_ITEMS_RECORDS_ITEM,
     PANICS_ITEM, PASSWORD, TestApp, UNGRANTED_LOOKUP_ITEM, VEHICLE_ITEM, Vehicle, error_body,
-    field_errors, find, id_number, json_body, spawn_app, spawn_app_with,
+    field_errors, find, json_body, spawn_app, spawn_app_with,
 };
 
 /// The item whose `describe()` is too big to load; only in the app of its own test, since every
@@ -220,20 +220,7 @@ async fn vehicle_applications_from_other_clients_succeed_while_every_hostile_ite
     // Arrange: three citizens, each with an eligible car, on a client of their own
     let app = spawn_app().await;
     let hostile = app.login(CITIZEN, PASSWORD).await;
-    let mut applicants = Vec::new();
-    for n in 0..3u32 {
-        let login = format!("citizen.h{n}");
-        let id = id_number(200 + n);
-        app.add_citizen(&login, &format!("市民{n}"), &id).await;
-        let vehicle = Vehicle::eligible(
-            &format!("粤S7{n}1{n}9"),
-            &format!("LSVAU2180N3{n}6543{n}"),
-            &id,
-            "市民",
-        );
-        app.register_vehicle(&vehicle).await;
-        applicants.push((app.login(&login, PASSWORD).await, vehicle));
-    }
+    let applicants = app.citizens_with_eligible_vehicles(3, 2).await;
     let expected = [
         (
             DEEP_RECURSION_ITEM,

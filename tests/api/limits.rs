@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::helpers::{
     CITIZEN, INFINITE_LOOP_ITEM, MEMORY_HOG_ITEM, PASSWORD, TestApp, VEHICLE_ITEM, Vehicle,
-    id_number, json_body, spawn_app,
+    json_body, spawn_app,
 };
 
 /// The limits given in the test `plugins.toml`, plus room for a loaded machine: the point is that
@@ -79,20 +79,7 @@ async fn vehicle_applications_from_other_clients_succeed_while_hostile_items_mis
     // Arrange: four citizens, each with an eligible car, on a client of their own
     let app = spawn_app().await;
     let hostile = app.login(CITIZEN, PASSWORD).await;
-    let mut applicants = Vec::new();
-    for n in 0..4u32 {
-        let login = format!("citizen.{n}");
-        let id = id_number(100 + n);
-        app.add_citizen(&login, &format!("市民{n}"), &id).await;
-        let vehicle = Vehicle::eligible(
-            &format!("粤S6{n}0{n}8"),
-            &format!("LSVAU2180N2{n}5432{n}"),
-            &id,
-            "市民",
-        );
-        app.register_vehicle(&vehicle).await;
-        applicants.push((app.login(&login, PASSWORD).await, vehicle));
-    }
+    let applicants = app.citizens_with_eligible_vehicles(4, 1).await;
 
     // Act
     let (looping, hogging, vehicles) = tokio::join!(
