@@ -7,6 +7,7 @@ mod health;
 mod helpers;
 mod hostile;
 mod limits;
+mod logs;
 mod notifications;
 mod persistence;
 mod social_insurance;
