@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use yiwang_sdk::error::reason;
-use yiwang_sdk::form::{parse_input, parse_stored};
+use yiwang_sdk::form::{derived_of, parse_input, parse_stored};
 use yiwang_sdk::{CallContext, CaseInfo, ItemError, Transition, certificates, notify};
 
 use crate::catalog::{DEPARTMENT_NAME, action, state};
@@ -38,7 +38,7 @@ pub fn handle(
         return complete_part(ctx, case, part, input);
     }
     match action {
-        action::ACCEPT => Ok(moved(
+        action::ACCEPT => Ok(Transition::to(
             state::UNDER_REVIEW,
             &format!("已受理，{DEPARTMENT_NAME}审核中。"),
         )),
@@ -50,7 +50,10 @@ pub fn handle(
                 "不予登记",
                 &format!("您的设立登记申请不予登记，原因：{reason}"),
             )?;
-            Ok(moved(state::REJECTED, &format!("不予登记：{reason}")))
+            Ok(Transition::to(
+                state::REJECTED,
+                &format!("不予登记：{reason}"),
+            ))
         }
         action::REQUEST_MATERIALS => {
             let reason = reason(comment)?;
@@ -59,14 +62,14 @@ pub fn handle(
                 "请补正",
                 &format!("您的设立登记申请需要补正：{reason}。补正后请在申请详情中重新提交。"),
             )?;
-            Ok(moved(
+            Ok(Transition::to(
                 state::MATERIALS_REQUESTED,
                 &format!("请补正：{reason}"),
             ))
         }
         action::RESUBMIT => {
             tell(case, "补正已收到", "已收到您的补正，申请重新进入登记审核。")?;
-            Ok(moved(
+            Ok(Transition::to(
                 state::UNDER_REVIEW,
                 "申请人已补正，重新进入登记审核。",
             ))
@@ -79,7 +82,7 @@ pub fn handle(
 /// department then reads, and hands the case to them.
 fn approve(ctx: &CallContext, case: &CaseInfo) -> Result<Transition, ItemError> {
     let form: Form = parse_stored("case.form", &case.form)?;
-    let mut derived = derived(case)?;
+    let mut derived = derived_of(case)?;
     let code = uscc::derive(&case.number, form.enterprise_type.entity_kind());
     let data = License::new(&form, &code, &ctx.today);
     let data = serde_json::to_string(&data)
@@ -106,7 +109,7 @@ fn approve(ctx: &CallContext, case: &CaseInfo) -> Result<Transition, ItemError> 
     )?;
     Ok(Transition {
         derived: Some(Value::Object(derived).to_string()),
-        ..moved(
+        ..Transition::to(
             state::IN_DEPARTMENTS,
             &format!(
                 "核准登记，已核发电子营业执照（统一社会信用代码 {}），推送{}。",
@@ -125,7 +128,7 @@ fn complete_part(
     part: Part,
     input: &str,
 ) -> Result<Transition, ItemError> {
-    let mut derived = derived(case)?;
+    let mut derived = derived_of(case)?;
     let mut parts = parts_of(&derived)?;
     // Refuse a part not needed or done before touching the licence library.
     parts::ensure_pending(&parts, part)?;
@@ -204,25 +207,8 @@ fn complete_part(
     tell(case, &subject, &body)?;
     Ok(Transition {
         derived: Some(Value::Object(derived).to_string()),
-        ..moved(to, &note)
+        ..Transition::to(to, &note)
     })
-}
-
-fn moved(to: &str, note: &str) -> Transition {
-    Transition {
-        to: to.to_owned(),
-        derived: None,
-        note: Some(note.to_owned()),
-    }
-}
-
-/// The case's derived data as a JSON object, so a step adds to it without dropping what it
-/// does not know.
-fn derived(case: &CaseInfo) -> Result<Map<String, Value>, ItemError> {
-    if case.derived.trim().is_empty() {
-        return Ok(Map::new());
-    }
-    parse_stored("case.derived", &case.derived)
 }
 
 /// The parts bookkeeping `submit` started.

@@ -3,10 +3,10 @@
 //! (issue the mark, book the mail-out, tell the applicant) and picks the next state. A failing host
 //! call fails the action, naming the call, so nothing half-done is kept.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use yiwang_sdk::catalog::owned;
 use yiwang_sdk::error::reason;
-use yiwang_sdk::form::parse_stored;
+use yiwang_sdk::form::{derived_of, parse_stored};
 use yiwang_sdk::{CallContext, CaseInfo, ItemError, Transition, certificates, delivery, notify};
 
 use crate::catalog::{
@@ -29,7 +29,10 @@ pub fn handle(
                 "材料已揽收",
                 "您的纸质材料已由邮政速递揽收，车管所正在审核。",
             )?;
-            Ok(moved(state::UNDER_REVIEW, "材料已揽收，进入审核。"))
+            Ok(Transition::to(
+                state::UNDER_REVIEW,
+                "材料已揽收，进入审核。",
+            ))
         }
         action::APPROVE => approve(ctx, case),
         action::REJECT => {
@@ -39,7 +42,10 @@ pub fn handle(
                 "不予办理",
                 &format!("您的申请不予办理，原因：{reason}"),
             )?;
-            Ok(moved(state::REJECTED, &format!("不予办理：{reason}")))
+            Ok(Transition::to(
+                state::REJECTED,
+                &format!("不予办理：{reason}"),
+            ))
         }
         action::REQUEST_MATERIALS => {
             let reason = reason(comment)?;
@@ -48,14 +54,17 @@ pub fn handle(
                 "请补正材料",
                 &format!("您的申请需要补正：{reason}。补正后请在申请详情中重新提交。"),
             )?;
-            Ok(moved(
+            Ok(Transition::to(
                 state::MATERIALS_REQUESTED,
                 &format!("请补正：{reason}"),
             ))
         }
         action::RESUBMIT => {
             tell(case, "补正已收到", "已收到您的补正，申请重新进入审核。")?;
-            Ok(moved(state::UNDER_REVIEW, "申请人已补正，重新进入审核。"))
+            Ok(Transition::to(
+                state::UNDER_REVIEW,
+                "申请人已补正，重新进入审核。",
+            ))
         }
         action::DELIVERED => {
             tell(
@@ -63,7 +72,10 @@ pub fn handle(
                 "检验合格标志已送达",
                 "纸质检验合格标志已送达，本次申请办结。",
             )?;
-            Ok(moved(state::COMPLETED, "检验合格标志已送达，办结。"))
+            Ok(Transition::to(
+                state::COMPLETED,
+                "检验合格标志已送达，办结。",
+            ))
         }
         other => Err(ItemError::refused(format!("本事项没有“{other}”这项操作。"))),
     }
@@ -72,12 +84,12 @@ pub fn handle(
 /// The system's first step. `submit` has normally booked the pick-up already; book it here only
 /// if it has not, so a repeated step never sends EMS twice.
 fn request_pickup(case: &CaseInfo) -> Result<Transition, ItemError> {
-    let mut derived = derived(case)?;
+    let mut derived = derived_of(case)?;
     if derived
         .get("pickup_tracking_number")
         .is_some_and(Value::is_string)
     {
-        return Ok(moved(
+        return Ok(Transition::to(
             state::AWAITING_PICKUP,
             "已预约邮政速递上门揽收纸质材料。",
         ));
@@ -95,7 +107,7 @@ fn request_pickup(case: &CaseInfo) -> Result<Transition, ItemError> {
     derived.insert("pickup_tracking_number".into(), json!(tracking_number));
     Ok(Transition {
         derived: Some(Value::Object(derived).to_string()),
-        ..moved(
+        ..Transition::to(
             state::AWAITING_PICKUP,
             &format!("已预约邮政速递上门揽收纸质材料，运单号 {tracking_number}。"),
         )
@@ -105,7 +117,7 @@ fn request_pickup(case: &CaseInfo) -> Result<Transition, ItemError> {
 /// Issues the electronic mark and, for an applicant who wants the paper one, books its mail-out.
 fn approve(ctx: &CallContext, case: &CaseInfo) -> Result<Transition, ItemError> {
     let form: Form = parse_stored("case.form", &case.form)?;
-    let mut derived = derived(case)?;
+    let mut derived = derived_of(case)?;
     let valid_until = today(ctx)?.add_days(MARK_VALID_DAYS.into()).to_string();
     let vehicle = derived.get("vehicle").cloned().unwrap_or(Value::Null);
     let data = json!({
@@ -141,7 +153,7 @@ fn approve(ctx: &CallContext, case: &CaseInfo) -> Result<Transition, ItemError> 
         )?;
         Ok(Transition {
             derived: Some(Value::Object(derived).to_string()),
-            ..moved(
+            ..Transition::to(
                 state::APPROVED,
                 &format!(
                     "审核通过，已签发电子检验合格标志；纸质标志已交邮政速递寄递，运单号 {tracking_number}。"
@@ -156,26 +168,9 @@ fn approve(ctx: &CallContext, case: &CaseInfo) -> Result<Transition, ItemError> 
         )?;
         Ok(Transition {
             derived: Some(Value::Object(derived).to_string()),
-            ..moved(state::COMPLETED, "审核通过，已签发电子检验合格标志，办结。")
+            ..Transition::to(state::COMPLETED, "审核通过，已签发电子检验合格标志，办结。")
         })
     }
-}
-
-fn moved(to: &str, note: &str) -> Transition {
-    Transition {
-        to: to.to_owned(),
-        derived: None,
-        note: Some(note.to_owned()),
-    }
-}
-
-/// The case's derived data as a JSON object, so a step adds to it without dropping what it
-/// does not know.
-fn derived(case: &CaseInfo) -> Result<Map<String, Value>, ItemError> {
-    if case.derived.trim().is_empty() {
-        return Ok(Map::new());
-    }
-    parse_stored("case.derived", &case.derived)
 }
 
 /// Tells the applicant, naming the case so the message stands on its own.

@@ -1,7 +1,8 @@
 //! Constructors for the catalog records an item returns from `describe()`: workflow states and
-//! actions, materials and fees. They only fill in the WIT records; the host checks the result.
+//! actions, materials and fees, and the transition an action returns. They only fill in the WIT
+//! records; the host checks the result.
 
-use crate::{Action, Fee, Material, Role, State};
+use crate::{Action, Fee, Material, Role, State, Transition};
 
 impl State {
     /// A state in which staff (or a courier) work the case, overdue after `sla_days` working days
@@ -60,6 +61,17 @@ impl Action {
     pub fn comment_required(mut self) -> Self {
         self.comment_required = true;
         self
+    }
+}
+
+impl Transition {
+    /// Move the case to `to`, with a note for the applicant's timeline; derived data unchanged.
+    pub fn to(to: &str, note: &str) -> Self {
+        Self {
+            to: to.to_owned(),
+            derived: None,
+            note: Some(note.to_owned()),
+        }
     }
 }
 

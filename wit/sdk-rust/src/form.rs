@@ -4,8 +4,9 @@
 //! a panic.
 
 use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
-use crate::{FieldError, ItemError};
+use crate::{CaseInfo, FieldError, ItemError};
 
 /// The stable code of a form (or input) that does not fit the item's type.
 pub const INVALID_FORM: &str = "invalid-form";
@@ -36,6 +37,43 @@ pub fn parse_stored<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, It
     serde_json::from_str(json).map_err(|error| ItemError::Failed(format!("{what}: {error}")))
 }
 
+/// The case's derived data as a JSON object, so a step adds to it without dropping what it does
+/// not know.
+pub fn derived_of(case: &CaseInfo) -> Result<Map<String, Value>, ItemError> {
+    if case.derived.trim().is_empty() {
+        return Ok(Map::new());
+    }
+    parse_stored("case.derived", &case.derived)
+}
+
+/// What a form schema lacks for applicants: every property should have a Chinese `title` (the
+/// label the web form shows) and be listed in `required` (ask only what is needed). Empty when
+/// the schema is fine; items check it in their tests.
+pub fn schema_problems(schema: &Value) -> Vec<String> {
+    let empty = Map::new();
+    let properties = schema["properties"].as_object().unwrap_or(&empty);
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let mut problems = Vec::new();
+    for (name, property) in properties {
+        if !required.contains(&name.as_str()) {
+            problems.push(format!("{name} is not required"));
+        }
+        let title = property["title"].as_str().unwrap_or_default();
+        if !title
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fa5}').contains(&c))
+        {
+            problems.push(format!("{name} has no Chinese title"));
+        }
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,6 +82,18 @@ mod tests {
     struct Form {
         #[allow(dead_code)]
         name: String,
+    }
+
+    #[test]
+    fn a_schema_names_its_untitled_and_optional_properties() {
+        let schema = serde_json::json!({
+            "required": ["a"],
+            "properties": {"a": {"title": "姓名"}, "b": {"title": "Name"}}
+        });
+        assert_eq!(
+            schema_problems(&schema),
+            vec!["b is not required", "b has no Chinese title"]
+        );
     }
 
     #[test]
