@@ -476,6 +476,43 @@ impl TestApp {
             .expect("adding a department");
     }
 
+    /// Applies for `vehicle` through a fresh HTTP client, as a separate user agent would.
+    pub async fn apply_on_own_client(&self, token: &str, vehicle: &Vehicle) -> (StatusCode, Value) {
+        let response = reqwest::Client::new()
+            .post(format!(
+                "{}/api/v1/items/{VEHICLE_ITEM}/applications",
+                self.address
+            ))
+            .bearer_auth(token)
+            .json(&json!({ "form": vehicle.form(true) }))
+            .send()
+            .await
+            .expect("sending the application");
+        let status = response.status();
+        (status, response.json().await.expect("a JSON body"))
+    }
+
+    /// Every vehicle application was accepted and awaits the courier, no case of any other item
+    /// was stored, and the host still answers.
+    pub async fn assert_only_vehicle_applications_went_through(
+        &self,
+        vehicles: Vec<(StatusCode, Value)>,
+    ) {
+        for (status, body) in vehicles {
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            let number = body["number"].as_str().expect("number");
+            assert_eq!(self.case_row(number).await.state, "awaiting-pickup");
+        }
+        let other_cases: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE item_code <> $1")
+                .bind(VEHICLE_ITEM)
+                .fetch_one(&self.db)
+                .await
+                .unwrap();
+        assert_eq!(other_cases, 0);
+        assert_eq!(self.get("/healthz", None).await.status(), StatusCode::OK);
+    }
+
     /// `count` fresh citizens, each owning an eligible car and logged in on a token of their own.
     /// `series` (1 to 9) keeps logins, ID numbers and plates apart between tests.
     pub async fn citizens_with_eligible_vehicles(

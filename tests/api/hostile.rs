@@ -8,14 +8,14 @@
 use std::path::Path;
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::any::AnyPoolOptions;
 use yiwang_host::config::Settings;
 
 use crate::helpers::{
     CITIZEN, DEEP_RECURSION_ITEM, HOST_CALL_FLOOD_ITEM, HUGE_OUTPUT_ITEM, OTHER_ITEMS_RECORDS_ITEM,
-    PANICS_ITEM, PASSWORD, TestApp, UNGRANTED_LOOKUP_ITEM, VEHICLE_ITEM, Vehicle, error_body,
-    field_errors, find, json_body, spawn_app, spawn_app_with,
+    PANICS_ITEM, PASSWORD, TestApp, UNGRANTED_LOOKUP_ITEM, VEHICLE_ITEM, error_body, field_errors,
+    find, json_body, spawn_app, spawn_app_with,
 };
 
 /// The item whose `describe()` is too big to load; only in the app of its own test, since every
@@ -260,7 +260,7 @@ async fn vehicle_applications_from_other_clients_succeed_while_every_hostile_ite
         futures::future::join_all(
             applicants
                 .iter()
-                .map(|(token, vehicle)| apply_on_own_client(&app, token, vehicle))
+                .map(|(token, vehicle)| app.apply_on_own_client(token, vehicle))
         ),
     );
 
@@ -270,32 +270,6 @@ async fn vehicle_applications_from_other_clients_succeed_while_every_hostile_ite
         assert_eq!(body["error"]["code"], *code, "{item}: {body}");
     }
     // … and every vehicle application went through.
-    for (status, body) in vehicles {
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        let number = body["number"].as_str().expect("number");
-        assert_eq!(app.case_row(number).await.state, "awaiting-pickup");
-    }
-    let hostile_cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE item_code <> $1")
-        .bind(VEHICLE_ITEM)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    assert_eq!(hostile_cases, 0);
-    assert_eq!(app.get("/healthz", None).await.status(), StatusCode::OK);
-}
-
-/// Applies for `vehicle` through a fresh HTTP client, as a separate user agent would.
-async fn apply_on_own_client(app: &TestApp, token: &str, vehicle: &Vehicle) -> (StatusCode, Value) {
-    let response = reqwest::Client::new()
-        .post(format!(
-            "http://127.0.0.1:{}/api/v1/items/{VEHICLE_ITEM}/applications",
-            app.port
-        ))
-        .bearer_auth(token)
-        .json(&json!({ "form": vehicle.form(true) }))
-        .send()
-        .await
-        .expect("sending the application");
-    let status = response.status();
-    (status, response.json().await.expect("a JSON body"))
+    app.assert_only_vehicle_applications_went_through(vehicles)
+        .await;
 }

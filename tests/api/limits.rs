@@ -10,8 +10,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{
-    CITIZEN, INFINITE_LOOP_ITEM, MEMORY_HOG_ITEM, PASSWORD, TestApp, VEHICLE_ITEM, Vehicle,
-    json_body, spawn_app,
+    CITIZEN, INFINITE_LOOP_ITEM, MEMORY_HOG_ITEM, PASSWORD, json_body, spawn_app,
 };
 
 /// The limits given in the test `plugins.toml`, plus room for a loaded machine: the point is that
@@ -88,7 +87,7 @@ async fn vehicle_applications_from_other_clients_succeed_while_hostile_items_mis
         futures::future::join_all(
             applicants
                 .iter()
-                .map(|(token, vehicle)| apply_on_own_client(&app, token, vehicle))
+                .map(|(token, vehicle)| app.apply_on_own_client(token, vehicle))
         ),
     );
 
@@ -110,36 +109,6 @@ async fn vehicle_applications_from_other_clients_succeed_while_hostile_items_mis
         1
     );
     // … and every vehicle application went through.
-    for (status, body) in vehicles {
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        let number = body["number"].as_str().expect("number");
-        assert_eq!(app.case_row(number).await.state, "awaiting-pickup");
-    }
-    let hostile_cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE item_code <> $1")
-        .bind(VEHICLE_ITEM)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    assert_eq!(hostile_cases, 0);
-    assert_eq!(app.get("/healthz", None).await.status(), StatusCode::OK);
-}
-
-/// Applies for `vehicle` through a fresh HTTP client, as a separate user agent would.
-async fn apply_on_own_client(
-    app: &TestApp,
-    token: &str,
-    vehicle: &Vehicle,
-) -> (StatusCode, serde_json::Value) {
-    let response = reqwest::Client::new()
-        .post(format!(
-            "http://127.0.0.1:{}/api/v1/items/{VEHICLE_ITEM}/applications",
-            app.port
-        ))
-        .bearer_auth(token)
-        .json(&json!({ "form": vehicle.form(true) }))
-        .send()
-        .await
-        .expect("sending the application");
-    let status = response.status();
-    (status, response.json().await.expect("a JSON body"))
+    app.assert_only_vehicle_applications_went_through(vehicles)
+        .await;
 }
