@@ -1,11 +1,13 @@
 //! Building: the wasm32-wasip2 target if missing, every guest in one cargo invocation (profile
-//! `guest`), and the host. The other commands call these; `cargo xtask build` calls them all.
+//! `guest`) followed by the crafted test item's variants, and the host. The other commands call
+//! these; `cargo xtask build` calls them all.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
+use crate::crafted;
 use crate::process::{self, step};
 use crate::workspace::{GUEST_PROFILE, GUEST_TARGET, HOST_PACKAGE, Profile, Workspace};
 
@@ -66,7 +68,8 @@ fn sysroot_has_guest_target(root: &Path) -> bool {
             .is_dir()
 }
 
-/// Builds every guest as a component in one cargo invocation; checks each `.wasm` appeared.
+/// Builds every guest as a component in one cargo invocation; checks each `.wasm` appeared. Then
+/// the crafted test item's variants, which the upload tests and the swap run load.
 pub fn guests(ws: &Workspace) -> Result<()> {
     if ws.guests.is_empty() {
         step(
@@ -106,7 +109,7 @@ pub fn guests(ws: &Workspace) -> Result<()> {
             size.div_ceil(1024)
         );
     }
-    Ok(())
+    crafted::variants(ws)
 }
 
 /// Builds the `yiwang` binary in the given profile.

@@ -6,6 +6,7 @@
 mod args;
 mod bench;
 mod compile;
+mod crafted;
 mod demo;
 mod load;
 mod process;
@@ -24,8 +25,9 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  build       ensure the wasm32-wasip2 target, build every guest (profile `guest`)
-              and the host (dev profile)
+  build       ensure the wasm32-wasip2 target, build every guest (profile `guest`), the
+              crafted test item's variants (target/wasm32-wasip2/guest/crafted/) and the
+              host (dev profile)
   demo        build, seed the demo data and run the server in the foreground (Ctrl-C stops it)
                 --listen ADDR      address to listen on (default 127.0.0.1:8080)
                 --data-dir DIR     data directory (default .yiwang-demo at the workspace root)

@@ -1,0 +1,116 @@
+//! Test item `crafted-item`: a small valid item, or that item broken in exactly one way, chosen
+//! when it is built (`YIWANG_CRAFT`), so the upload checks of the host can each be shown to refuse
+//! a real component for one reason only. `YIWANG_CRAFT_VERSION` sets the version it describes,
+//! and `submit` answers it, so a test can tell which version served a request.
+//!
+//! `cargo xtask build` builds every variant; built without the variables it is `ok` at 1.0.0.
+
+use yiwang_sdk::catalog::owned;
+use yiwang_sdk::{
+    Accepted, Action, Actor, CallContext, CaseInfo, FieldError, Guest, ItemError, ItemInfo, Role,
+    State, Transition, Workflow,
+};
+
+/// Which variant this build is: `ok`, `describe-trap`, `invalid-schema`, `unreachable-state`,
+/// `undeclared-target` or `missing-field`.
+const CRAFT: &str = match option_env!("YIWANG_CRAFT") {
+    Some(craft) => craft,
+    None => "ok",
+};
+
+const VERSION: &str = match option_env!("YIWANG_CRAFT_VERSION") {
+    Some(version) => version,
+    None => "1.0.0",
+};
+
+const CODE: &str = "crafted-item";
+const DEPARTMENT: &str = "yiwang-test-dept";
+const SUBMITTED: &str = "submitted";
+const APPROVED: &str = "approved";
+const APPROVE: &str = "approve";
+
+struct Crafted;
+
+impl Guest for Crafted {
+    fn describe() -> ItemInfo {
+        let mut info = sound();
+        match CRAFT {
+            "ok" => {}
+            "describe-trap" => panic!("crafted item: describe traps on purpose"),
+            "invalid-schema" => info.form_schema = r#"{"type": 12}"#.to_owned(),
+            "unreachable-state" => info
+                .workflow
+                .states
+                .push(State::terminal("orphaned", "无法到达")),
+            "undeclared-target" => info.workflow.actions[0].to = owned(&["nowhere"]),
+            "missing-field" => info.summary = String::new(),
+            other => panic!("unknown YIWANG_CRAFT `{other}`"),
+        }
+        info
+    }
+
+    fn submit(
+        _ctx: CallContext,
+        _applicant: Actor,
+        _form: String,
+    ) -> Result<Accepted, Vec<FieldError>> {
+        Ok(Accepted {
+            derived: format!(r#"{{"version":"{VERSION}"}}"#),
+            then: None,
+        })
+    }
+
+    fn on_action(
+        _ctx: CallContext,
+        _actor: Actor,
+        _case: CaseInfo,
+        action: String,
+        _comment: Option<String>,
+        _input: String,
+    ) -> Result<Transition, ItemError> {
+        match action.as_str() {
+            APPROVE => Ok(Transition::to(APPROVED, "已批准")),
+            other => Err(ItemError::refused(format!("unknown action {other}"))),
+        }
+    }
+
+    fn query(_ctx: CallContext, _actor: Actor, _input: String) -> Result<String, ItemError> {
+        Ok(format!(r#"{{"version":"{VERSION}"}}"#))
+    }
+}
+
+/// The valid catalog entry every variant starts from.
+fn sound() -> ItemInfo {
+    ItemInfo {
+        code: CODE.to_owned(),
+        version: VERSION.to_owned(),
+        name: "测试事项：上传检查".to_owned(),
+        department: DEPARTMENT.to_owned(),
+        summary: "部门上传与发布测试用事项，不对外提供服务。".to_owned(),
+        legal_basis: owned(&["平台上传检查测试，无设定依据"]),
+        audience: "测试人员".to_owned(),
+        materials: Vec::new(),
+        statutory_days: 5,
+        promised_days: 3,
+        fees: Vec::new(),
+        channels: owned(&["web"]),
+        form_schema: r#"{"type":"object","required":["note"],"properties":{"note":{"type":"string","minLength":1,"maxLength":200}}}"#
+            .to_owned(),
+        workflow: Workflow {
+            initial: SUBMITTED.to_owned(),
+            states: vec![
+                State::working(SUBMITTED, "待审核", Some(3)),
+                State::terminal(APPROVED, "已批准"),
+            ],
+            actions: vec![Action::new(
+                APPROVE,
+                "批准",
+                &[SUBMITTED],
+                &[APPROVED],
+                &[Role::Reviewer],
+            )],
+        },
+    }
+}
+
+yiwang_sdk::export!(Crafted);
