@@ -86,7 +86,11 @@ pub fn variants(ws: &Workspace) -> Result<()> {
     for name in names {
         let wasm = wasm(ws, name);
         let size = fs::metadata(&wasm)?.len();
-        eprintln!("    {} ({} KiB)", ws.shown(&wasm).display(), size.div_ceil(1024));
+        eprintln!(
+            "    {} ({} KiB)",
+            ws.shown(&wasm).display(),
+            size.div_ceil(1024)
+        );
     }
     Ok(())
 }
@@ -117,8 +121,7 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
 
 /// Size and modification time of the plain artifact: what it was when the variants were built.
 fn stamp(plain: &Path) -> Result<String> {
-    let meta =
-        fs::metadata(plain).with_context(|| format!("{} is not there", plain.display()))?;
+    let meta = fs::metadata(plain).with_context(|| format!("{} is not there", plain.display()))?;
     let modified = meta
         .modified()?
         .duration_since(UNIX_EPOCH)
