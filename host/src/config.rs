@@ -32,6 +32,8 @@ pub struct Settings {
     pub notify: NotifyChannel,
     /// Delay before the first retry of a failed notification; doubled after each failure.
     pub notify_retry_base_ms: u64,
+    /// Largest component a department may upload.
+    pub max_component_bytes: usize,
 }
 
 /// The deployment's notification channel.
@@ -58,6 +60,7 @@ impl Settings {
             extra_workdays: Vec::new(),
             notify: NotifyChannel::Log,
             notify_retry_base_ms: 5_000,
+            max_component_bytes: 16 << 20,
         }
     }
 
@@ -109,7 +112,7 @@ fn yes() -> bool {
 }
 
 /// What an item may touch. Everything is denied unless granted here.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Grants {
     /// Registry datasets the item may read (`vehicle-registry`).
@@ -148,7 +151,7 @@ impl Default for Grants {
 }
 
 /// Per-call limits. A call that hits one fails with a clear error; the host and other items go on.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Linear memory of one instance, MiB.

@@ -12,6 +12,8 @@ pub mod domain;
 pub mod http;
 pub mod outbox;
 pub mod runtime;
+pub mod signing;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod watch;

@@ -28,6 +28,8 @@ pub struct Application {
     router: Router,
     storage: Storage,
     dispatcher: Dispatcher,
+    items: Arc<Items>,
+    plugins: std::path::PathBuf,
 }
 
 /// The process-wide metrics recorder; several applications in one process (tests) share it.
@@ -58,18 +60,10 @@ impl Application {
             runtime.clone(),
             storage.clone(),
             &settings.data_dir,
+            settings.max_component_bytes,
         )?);
-        let failures = items.load_plugins_file(&settings.plugins).await?;
-        for failure in &failures {
-            storage
-                .append_audit(
-                    "system",
-                    "item.load_failed",
-                    failure.split(':').next().unwrap_or_default(),
-                    failure,
-                )
-                .await?;
-        }
+        // Entries that fail their checks are logged and audited; the other items are served.
+        items.apply_plugins_file(&settings.plugins).await?;
         let calendar = Calendar::new(&settings.holidays, &settings.extra_workdays)?;
         let stats = Arc::new(Stats::new(storage.clone(), items.clone(), calendar.clone()));
         let cases = Arc::new(Cases::new(
@@ -80,7 +74,7 @@ impl Application {
         ));
         let state = AppState {
             storage: storage.clone(),
-            items,
+            items: items.clone(),
             cases,
             stats,
             token_ttl_hours: settings.token_ttl_hours,
@@ -109,6 +103,8 @@ impl Application {
             router,
             storage,
             dispatcher,
+            items,
+            plugins: settings.plugins.clone(),
         })
     }
 
@@ -126,6 +122,16 @@ impl Application {
     ) -> anyhow::Result<()> {
         tracing::info!(port = self.port, "serving");
         let (stop, stopped) = watch::channel(false);
+        let watcher = tokio::spawn(crate::watch::run(
+            self.items.clone(),
+            self.plugins.clone(),
+            stopped.clone(),
+        ));
+        let follower = tokio::spawn(crate::watch::follow_other_hosts(
+            self.items.clone(),
+            self.storage.clone(),
+            stopped.clone(),
+        ));
         let dispatcher = tokio::spawn(self.dispatcher.run(stopped));
         let shutdown = async move {
             shutdown.await;
@@ -136,6 +142,8 @@ impl Application {
             .await;
         // The dispatcher stops between notifications; one it was sending is retried after a restart.
         let _ = dispatcher.await;
+        let _ = watcher.await;
+        let _ = follower.await;
         self.storage.close().await;
         Ok(served?)
     }

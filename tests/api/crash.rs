@@ -211,7 +211,5 @@ async fn applications_acknowledged_before_a_kill_survive_it_whole() {
         lost.len(),
         stored.len() - (acknowledged.len() - lost.len()),
     );
-    let artifacts = workspace_root().join("target/test-artifacts");
-    std::fs::create_dir_all(&artifacts).unwrap();
-    std::fs::write(artifacts.join("crash-safety.txt"), report).unwrap();
+    crate::helpers::record_artifact("crash-safety.txt", &report);
 }

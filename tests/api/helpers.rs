@@ -124,6 +124,13 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Writes a test's figures to `target/test-artifacts/<name>`, for the closing notes.
+pub fn record_artifact(name: &str, text: &str) {
+    let artifacts = workspace_root().join("target/test-artifacts");
+    std::fs::create_dir_all(&artifacts).expect("creating target/test-artifacts");
+    std::fs::write(artifacts.join(name), text).expect("writing a test artifact");
+}
+
 /// A guest component built by `cargo xtask build`.
 fn component(name: &str) -> PathBuf {
     let path = workspace_root()
@@ -1087,5 +1094,135 @@ impl TestApp {
             )
             .database_url()
         })
+    }
+}
+
+// --- departments' item versions (uploads, publish, preview)
+
+/// A crafted test artifact built by `cargo xtask build` (`target/wasm32-wasip2/guest/crafted/`).
+pub fn crafted(variant: &str) -> Vec<u8> {
+    let path = workspace_root()
+        .join("target/wasm32-wasip2/guest/crafted")
+        .join(format!("{variant}.wasm"));
+    std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}: run `cargo xtask build` first", path.display()))
+}
+
+/// The bytes of a guest component built by `cargo xtask build` (`yiwang_test_panics`, say).
+pub fn component_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(component(name)).expect("reading the component")
+}
+
+impl TestApp {
+    /// Registers a department with a fresh Ed25519 signing key; returns the private key.
+    pub async fn department_with_key(&self, code: &str, name: &str) -> ed25519_dalek::SigningKey {
+        let (private, public) = yiwang_host::signing::generate().expect("generating a key");
+        self.storage
+            .upsert_department(code, name, Some(&public), "test")
+            .await
+            .expect("adding the department");
+        yiwang_host::signing::private_key(&private).expect("reading the key back")
+    }
+
+    /// An admin registers `code` for `department`.
+    pub async fn register_item(&self, code: &str, department: &str) -> Response {
+        let admin = self.login(ADMIN, PASSWORD).await;
+        self.post(
+            "/api/v1/admin/items",
+            Some(&admin),
+            &json!({ "code": code, "department": department }),
+        )
+        .await
+    }
+
+    /// Uploads `component` with the `signature` file's bytes, as `token`.
+    pub async fn upload_version(
+        &self,
+        token: &str,
+        code: &str,
+        component: &[u8],
+        signature: &[u8],
+    ) -> Response {
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "component",
+                reqwest::multipart::Part::bytes(component.to_vec()).file_name("component.wasm"),
+            )
+            .part(
+                "signature",
+                reqwest::multipart::Part::bytes(signature.to_vec()).file_name("component.wasm.sig"),
+            );
+        self.client
+            .post(self.url(&format!("/api/v1/dept/items/{code}/versions")))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("uploading")
+    }
+
+    /// Uploads `component` signed with `key`; the response must be 201.
+    pub async fn upload_signed(
+        &self,
+        token: &str,
+        code: &str,
+        component: &[u8],
+        key: &ed25519_dalek::SigningKey,
+    ) -> Value {
+        let signature = yiwang_host::signing::sign(key, component);
+        json_body(
+            self.upload_version(token, code, component, signature.as_bytes())
+                .await,
+            StatusCode::CREATED,
+        )
+        .await
+    }
+
+    /// An admin's POST to `/api/v1/admin/items/{code}/{verb}` (publish, rollback, enable, disable).
+    pub async fn admin_item(&self, code: &str, verb: &str, body: &Value) -> Response {
+        let admin = self.login(ADMIN, PASSWORD).await;
+        self.post(&format!("/api/v1/admin/items/{code}/{verb}"), Some(&admin), body)
+            .await
+    }
+}
+
+// --- several hosts on one database
+
+/// Another host on the same database as a [`TestApp`], with a data directory of its own: what a
+/// second machine behind the load balancer would be. Stops when dropped.
+pub struct OtherHost {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    /// Kept for as long as the host runs.
+    _data_dir: TempDir,
+    _server: Server,
+}
+
+impl OtherHost {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+}
+
+impl TestApp {
+    /// Whether the suite runs on PostgreSQL ([`TEST_DATABASE_URL_ENV`] set).
+    pub fn on_postgres(&self) -> bool {
+        matches!(self.database, TestDatabase::Postgres { .. })
+    }
+
+    /// Starts another host on this app's database (PostgreSQL: several hosts share it).
+    pub async fn another_host(&self) -> OtherHost {
+        assert!(self.on_postgres(), "several hosts share a PostgreSQL database only");
+        let data_dir = tempfile::Builder::new()
+            .prefix("yiwang-api-host2-")
+            .tempdir()
+            .expect("creating the data dir");
+        write_plugins_toml(data_dir.path());
+        let (server, port, _) = start(data_dir.path(), &self.database, &self.configure).await;
+        OtherHost {
+            address: format!("http://127.0.0.1:{port}"),
+            _data_dir: data_dir,
+            _server: server,
+        }
     }
 }

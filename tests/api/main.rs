@@ -6,6 +6,8 @@ mod enterprise_registration;
 mod health;
 mod helpers;
 mod hostile;
+mod hosts;
+mod lifecycle;
 mod limits;
 mod logs;
 mod notifications;

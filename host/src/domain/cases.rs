@@ -41,6 +41,9 @@ pub struct Submitted {
     pub version: String,
     pub due_date: String,
     pub submitted_at: String,
+    /// A department's trial of an unpublished version.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub preview: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -138,14 +141,41 @@ impl Cases {
         if !live.enabled {
             return Err(DomainError::ItemDisabled);
         }
+        self.submit_to(applicant, &live.version, &live.validator, form, channel, false)
+            .await
+    }
+
+    /// The item's own department tries an uploaded version before it is published: the case
+    /// is marked preview, never shown to citizens and never counted in the statistics; its
+    /// department can work it through the workflow like any other.
+    pub async fn submit_preview(
+        &self,
+        staff: &Actor,
+        code: &str,
+        version: &str,
+        form: &Value,
+    ) -> Result<Submitted> {
+        let (version, validator) = self.items.for_preview(staff, code, version).await?;
+        self.submit_to(staff, &version, &validator, form, "department", true)
+            .await
+    }
+
+    async fn submit_to(
+        &self,
+        applicant: &Actor,
+        version: &Arc<LoadedVersion>,
+        validator: &jsonschema::Validator,
+        form: &Value,
+        channel: &str,
+        preview: bool,
+    ) -> Result<Submitted> {
         if !CHANNELS.contains(&channel) {
             return Err(DomainError::InvalidRequest(
                 "invalid_channel",
                 format!("unknown channel `{channel}`"),
             ));
         }
-        form::check(&live.validator, form).map_err(DomainError::InvalidForm)?;
-        let version = &live.version;
+        form::check(validator, form).map_err(DomainError::InvalidForm)?;
         let info = &version.info;
 
         let today = calendar::today();
@@ -178,7 +208,7 @@ impl Cases {
             from_state: None,
             to_state: workflow.initial.clone(),
             actor_id: applicant.id.clone(),
-            actor_role: Role::Citizen.as_str().into(),
+            actor_role: applicant.role.as_str().into(),
             comment: None,
             note: None,
         }];
@@ -220,6 +250,7 @@ impl Cases {
             channel,
             submitted_at: &submitted_at,
             due_date: &due_date,
+            preview,
         };
         self.storage
             .create_case(&new_case, &events, &effects)
@@ -233,6 +264,7 @@ impl Cases {
             version: info.version.clone(),
             due_date,
             submitted_at,
+            preview,
         })
     }
 

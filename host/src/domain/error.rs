@@ -36,6 +36,15 @@ pub enum DomainError {
     /// A request field other than the form is wrong (`code`, message).
     #[error("{1}")]
     InvalidRequest(&'static str, String),
+    /// Not the caller's to do, with a reason more precise than `forbidden` (`code`, message).
+    #[error("{1}")]
+    ForbiddenCode(&'static str, String),
+    /// The request conflicts with what is stored (`code`, message): 409.
+    #[error("{1}")]
+    Conflicting(&'static str, String),
+    /// Too large for its limit (`code`, message): 413.
+    #[error("{1}")]
+    TooLarge(&'static str, String),
     /// The item's call failed: a trap or a limit.
     #[error("{0}")]
     ItemCall(#[from] CallError),

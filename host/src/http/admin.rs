@@ -1,14 +1,18 @@
-//! The platform admin's API: switching items on and off, and reading the audit log. Every route
-//! takes the `Admin` extractor; every change is audited by the domain, with the change.
+//! The platform admin's API: registering items for departments, publishing and rolling back
+//! their versions, switching them on and off, their grants and limits, and reading the audit log.
+//! Every route takes the `Admin` extractor; every change is audited by the domain, with the
+//! change, and takes effect from the next request on, without a restart.
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::routing::{get, post};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 
 use super::{AppState, Error, Json, Result};
 use crate::auth::Admin;
-use crate::domain::actor::Actor;
+use crate::config::{Grants, Limits};
+use crate::domain::items::ItemView;
 
 /// Entries `GET /api/v1/admin/audit` returns without a `limit`, and the most it returns.
 const AUDIT_DEFAULT_LIMIT: i64 = 100;
@@ -16,59 +20,139 @@ const AUDIT_MAX_LIMIT: i64 = 1000;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/admin/items", get(list).post(register))
         .route("/api/v1/admin/items/{code}/enable", post(enable))
         .route("/api/v1/admin/items/{code}/disable", post(disable))
+        .route("/api/v1/admin/items/{code}/publish", post(publish))
+        .route("/api/v1/admin/items/{code}/rollback", post(rollback))
+        .route("/api/v1/admin/items/{code}/grants", put(grants))
+        .route("/api/v1/admin/items/{code}/limits", put(limits))
         .route("/api/v1/admin/audit", get(audit))
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ItemSwitched {
-    code: String,
-    enabled: bool,
+/// Every registered item, with its published version, flag, grants and limits.
+#[utoipa::path(get, path = "/api/v1/admin/items", tag = "admin",
+    responses((status = 200, body = [ItemView]), (status = 401), (status = 403)))]
+async fn list(State(state): State<AppState>, Admin(admin): Admin) -> Result<Json<Vec<ItemView>>> {
+    Ok(Json(state.items.list(&admin).await?))
 }
 
-/// Enable an item: citizens can apply and query again, from the next request on.
-///
-/// Takes effect at once on this host, without a restart, and lasts until `plugins.toml` is
-/// loaded again (the next start or a change to the file), which decides again.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewItem {
+    /// Lowercase letters, digits and hyphens (`school-points-enrollment`).
+    code: String,
+    /// The department that owns the item; only its developers may upload versions.
+    department: String,
+}
+
+/// Register an item for a department (进驻): disabled, without a version, granted nothing but
+/// the log. The department's developers can upload versions from now on.
+#[utoipa::path(post, path = "/api/v1/admin/items", tag = "admin", request_body = NewItem,
+    responses((status = 201, body = ItemView), (status = 401), (status = 403),
+        (status = 409, description = "item_exists"),
+        (status = 422, description = "invalid_code, unknown_department")))]
+async fn register(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Json(new): Json<NewItem>,
+) -> Result<(StatusCode, Json<ItemView>)> {
+    let view = state.items.register(&admin, &new.code, &new.department).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Enable an item: citizens can apply and query again, from the next request on. Lasts across
+/// restarts, until an admin or a changed `plugins.toml` entry decides again.
 #[utoipa::path(post, path = "/api/v1/admin/items/{code}/enable", tag = "admin",
     params(("code" = String, Path, description = "the item's code")),
-    responses((status = 200, body = ItemSwitched), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = ItemView), (status = 401), (status = 403), (status = 404)))]
 async fn enable(
     State(state): State<AppState>,
     Admin(admin): Admin,
     Path(code): Path<String>,
-) -> Result<Json<ItemSwitched>> {
-    switch(&state, &admin, code, true).await
+) -> Result<Json<ItemView>> {
+    Ok(Json(state.items.set_enabled(&admin, &code, true).await?))
 }
 
 /// Disable an item: citizens' applications and queries get 503 `item_disabled` from the next
 /// request on; open cases stay readable and staff and couriers can finish them.
-///
-/// Takes effect at once on this host, without a restart, and lasts until `plugins.toml` is
-/// loaded again (the next start or a change to the file), which decides again.
 #[utoipa::path(post, path = "/api/v1/admin/items/{code}/disable", tag = "admin",
     params(("code" = String, Path, description = "the item's code")),
-    responses((status = 200, body = ItemSwitched), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = ItemView), (status = 401), (status = 403), (status = 404)))]
 async fn disable(
     State(state): State<AppState>,
     Admin(admin): Admin,
     Path(code): Path<String>,
-) -> Result<Json<ItemSwitched>> {
-    switch(&state, &admin, code, false).await
+) -> Result<Json<ItemView>> {
+    Ok(Json(state.items.set_enabled(&admin, &code, false).await?))
 }
 
-async fn switch(
-    state: &AppState,
-    admin: &Actor,
-    code: String,
-    enabled: bool,
-) -> Result<Json<ItemSwitched>> {
-    let live = state.items.set_enabled(admin, &code, enabled).await?;
-    Ok(Json(ItemSwitched {
-        code,
-        enabled: live.enabled,
-    }))
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Publish {
+    /// An uploaded version of the item (`1.2.0`).
+    version: String,
+}
+
+/// Publish an uploaded version: new applications use it from the next request on; open cases
+/// stay on the version they were submitted under.
+#[utoipa::path(post, path = "/api/v1/admin/items/{code}/publish", tag = "admin", request_body = Publish,
+    params(("code" = String, Path, description = "the item's code")),
+    responses((status = 200, body = ItemView), (status = 401), (status = 403), (status = 404),
+        (status = 409, description = "already_published"),
+        (status = 422, description = "the version no longer loads under the item's grants")))]
+async fn publish(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(code): Path<String>,
+    Json(body): Json<Publish>,
+) -> Result<Json<ItemView>> {
+    Ok(Json(state.items.publish(&admin, &code, &body.version).await?))
+}
+
+/// Go back to the version published before the current one.
+#[utoipa::path(post, path = "/api/v1/admin/items/{code}/rollback", tag = "admin",
+    params(("code" = String, Path, description = "the item's code")),
+    responses((status = 200, body = ItemView), (status = 401), (status = 403), (status = 404),
+        (status = 409, description = "no_previous_version")))]
+async fn rollback(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(code): Path<String>,
+) -> Result<Json<ItemView>> {
+    Ok(Json(state.items.rollback(&admin, &code).await?))
+}
+
+/// Replace what the item may touch: the `[grants]` of `plugins.toml` as a JSON object
+/// (`registries`, `certificates_issue`, `certificates_read`, `notify`, `delivery`, `records`,
+/// `log`). Refused when the published version imports what the new grants leave out.
+#[utoipa::path(put, path = "/api/v1/admin/items/{code}/grants", tag = "admin",
+    params(("code" = String, Path, description = "the item's code")),
+    responses((status = 200, body = ItemView), (status = 401), (status = 403), (status = 404),
+        (status = 422, description = "ungranted_import, invalid_json")))]
+async fn grants(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(code): Path<String>,
+    Json(grants): Json<Grants>,
+) -> Result<Json<ItemView>> {
+    Ok(Json(state.items.set_grants(&admin, &code, grants).await?))
+}
+
+/// Replace the item's per-call limits: the `[limits]` of `plugins.toml` as a JSON object
+/// (`memory_mib`, `cpu_ms`, `wall_ms`, `output_bytes`, `concurrency`, `host_calls`; absent ones
+/// take their defaults).
+#[utoipa::path(put, path = "/api/v1/admin/items/{code}/limits", tag = "admin",
+    params(("code" = String, Path, description = "the item's code")),
+    responses((status = 200, body = ItemView), (status = 401), (status = 403), (status = 404),
+        (status = 422, description = "invalid_limits, invalid_json")))]
+async fn limits(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(code): Path<String>,
+    Json(limits): Json<Limits>,
+) -> Result<Json<ItemView>> {
+    Ok(Json(state.items.set_limits(&admin, &code, limits).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -86,6 +86,9 @@ impl Error {
                     Some(fields),
                 ),
                 D::InvalidRequest(code, _) => (StatusCode::UNPROCESSABLE_ENTITY, code, None),
+                D::ForbiddenCode(code, _) => (StatusCode::FORBIDDEN, code, None),
+                D::Conflicting(code, _) => (StatusCode::CONFLICT, code, None),
+                D::TooLarge(code, _) => (StatusCode::PAYLOAD_TOO_LARGE, code, None),
                 D::ItemCall(call) if call.code() == "busy" => {
                     (StatusCode::SERVICE_UNAVAILABLE, "item_busy", None)
                 }

@@ -13,6 +13,7 @@ mod items;
 mod me;
 mod openapi;
 mod stats;
+mod versions;
 
 use std::sync::Arc;
 
@@ -50,6 +51,7 @@ pub fn api_router(state: AppState) -> Router {
         .merge(applications::router())
         .merge(me::router())
         .merge(dept::router())
+        .merge(versions::router())
         .merge(delivery::router())
         .merge(admin::router())
         .merge(stats::router())

@@ -22,6 +22,8 @@ pub struct NewCase<'a> {
     pub channel: &'a str,
     pub submitted_at: &'a str,
     pub due_date: &'a str,
+    /// Submitted by the item's department to try a staged version.
+    pub preview: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -180,8 +182,8 @@ impl Storage {
         let completed_at = None::<String>;
         let (case_id,): (i64,) = sqlx::query_as(
             "INSERT INTO cases (number, item_code, item_sha256, item_version, department, applicant_id, state, form,
-             derived, channel, submitted_at, updated_at, due_date, completed_at, revision)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, 0) RETURNING id",
+             derived, channel, submitted_at, updated_at, due_date, completed_at, revision, preview)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, 0, $14) RETURNING id",
         )
         .bind(case.number)
         .bind(case.item_code)
@@ -196,6 +198,7 @@ impl Storage {
         .bind(case.submitted_at)
         .bind(case.due_date)
         .bind(completed_at)
+        .bind(case.preview as i64)
         .fetch_one(&mut *tx)
         .await?;
         for (i, event) in events.iter().enumerate() {

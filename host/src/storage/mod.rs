@@ -14,6 +14,7 @@
 
 mod audit;
 mod cases;
+mod departments;
 mod host_data;
 mod items;
 mod logins;
@@ -27,18 +28,36 @@ pub use cases::{
     CaseRow, CaseSummary, CaseTransition, DataUseRow, DeliveryRow, EventRow, NewCase, NewEvent,
     NotificationRow,
 };
-pub use items::ItemRow;
+pub use items::{Change, ItemRow, NewVersion, RolledBack, VersionRow, VersionTaken};
 pub use outbox::{OutboxRow, Recipient};
 pub use registries::RegistryImport;
 pub use stats::{StatsCaseRow, StatsEventRow};
 pub use users::{NewUserRow, UserRow};
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Database, Executor, Postgres};
+
+/// Item changes announced by any host of the deployment.
+pub struct ItemChanges {
+    listener: sqlx::postgres::PgListener,
+}
+
+impl ItemChanges {
+    /// The code of the next changed item. An error means the connection was lost: changes made
+    /// meanwhile were missed, so the caller re-syncs everything.
+    pub async fn next(&mut self) -> anyhow::Result<String> {
+        let notification = self.listener.try_recv().await?;
+        match notification {
+            Some(notification) => Ok(notification.payload().to_string()),
+            None => anyhow::bail!("the listening connection was lost"),
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -53,6 +72,8 @@ pub struct Storage {
     /// Writes: one connection for SQLite (writes queue here), the same pool as `read` for PostgreSQL.
     write: AnyPool,
     backend: Backend,
+    /// Kept for the connection that listens to other hosts (PostgreSQL).
+    url: Arc<str>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -129,7 +150,21 @@ impl Storage {
             read,
             write,
             backend,
+            url: url.into(),
         })
+    }
+
+    /// The codes of items other hosts change, as they commit (PostgreSQL's LISTEN on a
+    /// connection of its own). None on SQLite, where one host owns the database.
+    pub async fn item_changes(&self) -> anyhow::Result<Option<ItemChanges>> {
+        if self.backend != Backend::Postgres {
+            return Ok(None);
+        }
+        let mut listener = sqlx::postgres::PgListener::connect(&self.url)
+            .await
+            .context("connecting to PostgreSQL to listen for item changes")?;
+        listener.listen(items::ITEM_CHANGES_CHANNEL).await?;
+        Ok(Some(ItemChanges { listener }))
     }
 
     pub fn backend(&self) -> Backend {

@@ -57,7 +57,7 @@ impl Storage {
             "SELECT c.id, c.department, c.item_code, c.item_sha256, c.channel, c.submitted_at,
                     c.completed_at, r.score
              FROM cases c LEFT JOIN ratings r ON r.case_id = c.id
-             WHERE c.submitted_at >= $1 AND c.submitted_at < $2
+             WHERE c.submitted_at >= $1 AND c.submitted_at < $2 AND c.preview = 0
                AND ($3 IS NULL OR c.department = $3)
              ORDER BY c.department, c.item_code, c.id",
         )
@@ -79,7 +79,7 @@ impl Storage {
         let rows = sqlx::query_as(
             "SELECT e.case_id, e.to_state, e.at
              FROM case_events e JOIN cases c ON c.id = e.case_id
-             WHERE c.submitted_at >= $1 AND c.submitted_at < $2
+             WHERE c.submitted_at >= $1 AND c.submitted_at < $2 AND c.preview = 0
                AND ($3 IS NULL OR c.department = $3)
              ORDER BY e.case_id, e.seq",
         )
