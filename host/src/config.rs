@@ -34,6 +34,9 @@ pub struct Settings {
     pub notify_retry_base_ms: u64,
     /// Largest component a department may upload.
     pub max_component_bytes: usize,
+    /// Session cookies always get `Secure`, for a TLS proxy that does not send
+    /// `X-Forwarded-Proto: https` (with it, they get `Secure` anyway).
+    pub secure_cookies: bool,
 }
 
 /// The deployment's notification channel.
@@ -61,6 +64,7 @@ impl Settings {
             notify: NotifyChannel::Log,
             notify_retry_base_ms: 5_000,
             max_component_bytes: 16 << 20,
+            secure_cookies: false,
         }
     }
 

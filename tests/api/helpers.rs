@@ -1084,6 +1084,27 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Runs `sql` with `binds` on the host's database, read-write: for a test that changes what is
+    /// stored behind the host's back.
+    pub async fn write_behind_the_hosts_back(&self, sql: &str, binds: &[&str]) {
+        let writer = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&self.database_url())
+            .await
+            .expect("opening the database read-write");
+        let mut query = sqlx::query(sql);
+        for bind in binds {
+            query = query.bind(*bind);
+        }
+        query
+            .execute(&writer)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        writer.close().await;
+    }
+}
+
+impl TestApp {
     /// The database URL the host runs on, read-write: for the CLI's `--database-url`, and for the
     /// test that edits the audit log behind the host's back.
     pub fn database_url(&self) -> String {

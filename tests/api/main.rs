@@ -12,6 +12,7 @@ mod limits;
 mod logs;
 mod notifications;
 mod persistence;
+mod sessions;
 mod social_insurance;
 mod stats;
 mod vehicle_submission;

@@ -1,18 +1,37 @@
 //! Extractors: a handler that takes `Citizen` only runs for an authenticated citizen; the rest
 //! get 401 (no or bad token) or 403 (wrong kind of account) before the handler is called.
+//!
+//! A request authenticates with `Authorization: Bearer <token>` (the API, the CLI) or, without
+//! that header, with the session cookie (the web). A change made with the cookie must also carry
+//! the session's CSRF token, or it is refused with 403 `csrf_failed` before the handler runs.
 
+use axum::Json;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
 
+use super::session::{self, CSRF_HEADER, CsrfField};
 use super::{actor_of, token_hash};
 use crate::domain::actor::{Actor, Role};
 use crate::http::{AppState, Error};
+
+/// How a request proved who it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credential {
+    /// `Authorization: Bearer …`: a cross-site request cannot send it, so it needs no CSRF token.
+    Bearer,
+    /// The session cookie, which the browser sends with any request.
+    SessionCookie,
+}
 
 /// Any authenticated user, with the token it came with.
 pub struct CurrentUser {
     pub actor: Actor,
     pub token_hash: String,
+    pub credential: Credential,
 }
 
 pub struct Citizen(pub Actor);
@@ -22,32 +41,89 @@ pub struct Courier(pub Actor);
 /// Platform admins only.
 pub struct Admin(pub Actor);
 
+/// Why an extractor refused the request: an API error (401, 403 …), or a change made with the
+/// session cookie without the session's CSRF token.
+#[derive(Debug)]
+pub enum Rejection {
+    Api(Error),
+    CsrfFailed,
+}
+
+impl From<Error> for Rejection {
+    fn from(error: Error) -> Self {
+        Rejection::Api(error)
+    }
+}
+
+impl From<anyhow::Error> for Rejection {
+    fn from(error: anyhow::Error) -> Self {
+        Rejection::Api(Error::Internal(error))
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        match self {
+            Rejection::Api(error) => error.into_response(),
+            Rejection::CsrfFailed => (
+                StatusCode::FORBIDDEN,
+                Json(json!({ "error": {
+                    "code": "csrf_failed",
+                    "message": "请求缺少有效的 CSRF 令牌，请刷新页面后重试",
+                }})),
+            )
+                .into_response(),
+        }
+    }
+}
+
+/// The token the request carries and how: the bearer header if there is one (a bad one is not
+/// made good by a cookie), else the session cookie.
+fn credential(headers: &HeaderMap) -> Result<(&str, Credential), Error> {
+    let Some(header) = headers.get(AUTHORIZATION) else {
+        return session::session_token(headers)
+            .map(|token| (token, Credential::SessionCookie))
+            .ok_or(Error::Unauthenticated);
+    };
+    header
+        .to_str()
+        .ok()
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|token| (token, Credential::Bearer))
+        .ok_or(Error::Unauthenticated)
+}
+
 impl FromRequestParts<AppState> for CurrentUser {
-    type Rejection = Error;
+    type Rejection = Rejection;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or(Error::Unauthenticated)?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(Error::Unauthenticated)?;
+        let (token, credential) = credential(&parts.headers)?;
         let hash = token_hash(token);
         let user = state
             .storage
             .user_by_token(&hash)
             .await?
             .ok_or(Error::Unauthenticated)?;
+        if credential == Credential::SessionCookie && !parts.method.is_safe() {
+            let presented = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .or_else(|| parts.extensions.get::<CsrfField>().map(|f| f.0.as_str()));
+            if !presented.is_some_and(|p| session::csrf_matches(token, p)) {
+                tracing::warn!(method = %parts.method, path = parts.uri.path(), "change by session cookie without its CSRF token refused");
+                return Err(Rejection::CsrfFailed);
+            }
+        }
         Ok(CurrentUser {
             actor: actor_of(&user)?,
             token_hash: hash,
+            credential,
         })
     }
 }
@@ -57,17 +133,17 @@ async fn with_role(
     state: &AppState,
     allowed: &[Role],
     why: &str,
-) -> Result<Actor, Error> {
+) -> Result<Actor, Rejection> {
     let user = CurrentUser::from_request_parts(parts, state).await?;
     if allowed.contains(&user.actor.role) {
         Ok(user.actor)
     } else {
-        Err(Error::Forbidden(why.to_string()))
+        Err(Error::Forbidden(why.to_string()).into())
     }
 }
 
 impl FromRequestParts<AppState> for Citizen {
-    type Rejection = Error;
+    type Rejection = Rejection;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -80,7 +156,7 @@ impl FromRequestParts<AppState> for Citizen {
 }
 
 impl FromRequestParts<AppState> for Staff {
-    type Rejection = Error;
+    type Rejection = Rejection;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -98,7 +174,7 @@ impl FromRequestParts<AppState> for Staff {
 }
 
 impl FromRequestParts<AppState> for Courier {
-    type Rejection = Error;
+    type Rejection = Rejection;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -111,7 +187,7 @@ impl FromRequestParts<AppState> for Courier {
 }
 
 impl FromRequestParts<AppState> for Admin {
-    type Rejection = Error;
+    type Rejection = Rejection;
 
     async fn from_request_parts(
         parts: &mut Parts,

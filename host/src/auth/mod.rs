@@ -1,12 +1,14 @@
-//! Accounts: argon2id password hashes, bearer tokens (random, stored only as their SHA-256) and
-//! the extractors that put the authenticated actor in a handler's signature.
+//! Accounts: argon2id password hashes, bearer tokens (random, stored only as their SHA-256), the
+//! web session cookie that carries such a token with its CSRF token, and the extractors that put
+//! the authenticated actor in a handler's signature.
 //!
 //! Knows storage's user and token methods; knows nothing of items or cases.
 
 mod extract;
+pub mod session;
 pub mod throttle;
 
-pub use extract::{Admin, Citizen, Courier, CurrentUser, Staff};
+pub use extract::{Admin, Citizen, Courier, Credential, CurrentUser, Rejection, Staff};
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;

@@ -1,13 +1,16 @@
-//! Logging in and out.
+//! Logging in and out. A login answers a bearer token for API clients and sets the same token as
+//! the session cookie for the web, with the CSRF token the web's changes must carry.
 
-use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::routing::post;
+use axum::{Extension, Router};
 use chrono::{SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{AppState, Error, Json, Result};
+use crate::auth::session::{self, CookiePolicy};
 use crate::auth::throttle::{self, Gate};
 use crate::auth::{self, CurrentUser};
 
@@ -16,6 +19,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/login", post(login))
         .route("/api/v1/auth/logout", post(logout))
 }
+
+/// A response's `Set-Cookie` header.
+type SetCookie = [(HeaderName, HeaderValue); 1];
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
@@ -26,6 +32,8 @@ pub struct LoginRequest {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct LoginResponse {
     token: String,
+    /// What a change made with the session cookie sends in `X-CSRF-Token` (or a form's `_csrf`).
+    csrf_token: String,
     expires_at: String,
     user: UserView,
 }
@@ -39,14 +47,18 @@ pub struct UserView {
     department: Option<String>,
 }
 
-/// Exchange a login and password for a bearer token.
+/// Exchange a login and password for a bearer token, also set as the session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, description = "invalid_credentials"),
+    responses((status = 200, body = LoginResponse, headers(("Set-Cookie" = String,
+            description = "yiwang_session: the token, HttpOnly, SameSite=Lax, Secure over TLS"))),
+        (status = 401, description = "invalid_credentials"),
         (status = 429, description = "login_locked: too many failures; see Retry-After")))]
 async fn login(
     State(state): State<AppState>,
+    policy: Option<Extension<CookiePolicy>>,
+    headers: HeaderMap,
     Json(request): Json<LoginRequest>,
-) -> Result<Json<LoginResponse>> {
+) -> Result<(SetCookie, Json<LoginResponse>)> {
     let login = request.login.trim().to_string();
     if let Gate::Locked(until) = throttle::gate(&state.storage, &login).await? {
         return Err(Error::LoginLocked {
@@ -80,8 +92,15 @@ async fn login(
         .storage
         .insert_token(&auth::token_hash(&token), user.id, Some(&expires_at))
         .await?;
-    Ok(Json(LoginResponse {
+    let cookie = session::session_cookie(
+        &token,
+        state.token_ttl_hours.saturating_mul(3600),
+        secure(policy, &headers),
+    );
+    let csrf_token = session::csrf_token(&token);
+    let body = Json(LoginResponse {
         token,
+        csrf_token,
         expires_at,
         user: UserView {
             id: user.id,
@@ -90,12 +109,27 @@ async fn login(
             role: user.role,
             department: user.department,
         },
-    }))
+    });
+    Ok(([(SET_COOKIE, cookie)], body))
 }
 
-/// Revoke the token this request carries.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204), (status = 401)))]
-async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<StatusCode> {
+/// Revoke the token this request carries, the session cookie's too (it is the same token), and
+/// clear the cookie.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204), (status = 401), (status = 403, description = "csrf_failed")))]
+async fn logout(
+    State(state): State<AppState>,
+    policy: Option<Extension<CookiePolicy>>,
+    headers: HeaderMap,
+    user: CurrentUser,
+) -> Result<(SetCookie, StatusCode)> {
     state.storage.revoke_token(&user.token_hash).await?;
-    Ok(StatusCode::NO_CONTENT)
+    let cleared = session::cleared_cookie(secure(policy, &headers));
+    Ok(([(SET_COOKIE, cleared)], StatusCode::NO_CONTENT))
+}
+
+/// Whether the cookie gets `Secure`: the server's policy, or a request that came over TLS.
+fn secure(policy: Option<Extension<CookiePolicy>>, headers: &HeaderMap) -> bool {
+    let policy = policy.map(|Extension(policy)| policy).unwrap_or_default();
+    session::over_tls(headers, policy)
 }
