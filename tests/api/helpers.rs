@@ -49,6 +49,8 @@ pub const HUGE_OUTPUT_ITEM: &str = "huge-output";
 pub const HOST_CALL_FLOOD_ITEM: &str = "host-call-flood";
 pub const UNGRANTED_LOOKUP_ITEM: &str = "ungranted-lookup";
 pub const OTHER_ITEMS_RECORDS_ITEM: &str = "other-items-records";
+pub const WALL_CLOCK_BURN_ITEM: &str = "wall-clock-burn";
+pub const UNGRANTED_CERTIFICATE_ITEM: &str = "ungranted-certificate";
 pub const SOCIAL_INSURANCE_ITEM: &str = "social-insurance-query";
 pub const ENTERPRISE_ITEM: &str = "enterprise-registration";
 
@@ -157,6 +159,8 @@ fn write_plugins_toml(data_dir: &Path) {
     let host_call_flood = toml_string(&component("yiwang_test_host_call_flood"));
     let ungranted_lookup = toml_string(&component("yiwang_test_ungranted_lookup"));
     let other_items_records = toml_string(&component("yiwang_test_other_items_records"));
+    let wall_clock_burn = toml_string(&component("yiwang_test_wall_clock_burn"));
+    let ungranted_certificate = toml_string(&component("yiwang_test_ungranted_certificate"));
     let social_insurance = toml_string(&component("yiwang_item_social_insurance_query"));
     let enterprise = toml_string(&component("yiwang_item_enterprise_registration"));
     let text = format!(
@@ -210,6 +214,18 @@ department = "test-lab"
 grants = {{ records = true }}
 limits = {{ memory_mib = 32, cpu_ms = 200, wall_ms = 2000 }}
 
+[items.{WALL_CLOCK_BURN_ITEM}]
+component = {wall_clock_burn}
+department = "test-lab"
+grants = {{ records = true }}
+limits = {{ memory_mib = 32, cpu_ms = 5000, wall_ms = 300, host_calls = 1000000000 }}
+
+[items.{UNGRANTED_CERTIFICATE_ITEM}]
+component = {ungranted_certificate}
+department = "test-lab"
+grants = {{ certificates_read = ["business-license"] }}
+limits = {{ memory_mib = 32, cpu_ms = 200, wall_ms = 2000 }}
+
 [items.{SOCIAL_INSURANCE_ITEM}]
 component = {social_insurance}
 department = "dongguan-social-insurance"
@@ -226,6 +242,11 @@ limits = {{ memory_mib = 64, cpu_ms = 1000, wall_ms = 5000 }}
 "#
     );
     std::fs::write(data_dir.join("plugins.toml"), text).expect("writing plugins.toml");
+}
+
+/// The test `plugins.toml` in `dir`, for a host run as a process of its own.
+pub fn write_test_plugins_toml(dir: &Path) {
+    write_plugins_toml(dir);
 }
 
 /// A TOML basic string holding `path`.

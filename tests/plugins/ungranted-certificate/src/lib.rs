@@ -1,0 +1,32 @@
+//! Hostile test item `ungranted-certificate`: `submit` looks up the applicant's `inspection-mark`
+//! certificates, a kind it was not granted (it may read `business-license` only), and reports what
+//! the host answered.
+//! Used by the host's black-box tests; everything else behaves, so the item fails for one
+//! reason only.
+
+use yiwang_sdk::FieldError;
+use yiwang_sdk::HostError;
+use yiwang_sdk::certificates;
+
+yiwang_test_support::test_item! {
+    describe: {
+        yiwang_test_support::describe(
+            "ungranted-certificate",
+            "测试事项：越权查询证照",
+            env!("CARGO_PKG_VERSION"),
+        )
+    },
+    submit(_ctx, applicant, _form) {
+        let holder = applicant.id_number.unwrap_or_default();
+        let error = match certificates::find("inspection-mark", &holder) {
+            Err(HostError::Denied(reason)) => FieldError::whole("denied", reason),
+            Err(other) => FieldError::whole(other.kind(), other.reason()),
+            Ok(found) if found.is_empty() => FieldError::whole("not-found", "没有此类证照"),
+            Ok(found) => FieldError::whole(
+                "read",
+                found.iter().map(|c| c.serial.as_str()).collect::<Vec<_>>().join("; "),
+            ),
+        };
+        Err(vec![error])
+    }
+}
