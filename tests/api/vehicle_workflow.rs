@@ -75,6 +75,8 @@ async fn the_whole_flow_ends_completed_with_exactly_one_inspection_mark_mailed_t
     // Assert
     error_body(again, StatusCode::CONFLICT, "wrong_state").await;
     assert_eq!(app.count_for_case("certificates", &number).await, 1);
+    // The reviewer's decision is in the audit chain once; the refused one is not.
+    assert_eq!(app.audit_count("case.approve", &number).await, 1);
 
     // Act: the courier delivers the mark
     let delivered = json_body(

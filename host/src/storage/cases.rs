@@ -5,6 +5,7 @@
 use anyhow::Context;
 use sqlx::{Any, Transaction};
 
+use super::audit;
 use super::registries::{DataUser, insert_data_use};
 use super::{Storage, now_text};
 use crate::domain::effects::{Certificate, Effects};
@@ -281,6 +282,25 @@ impl Storage {
             },
         };
         apply_effects(&mut tx, &target, effects).await?;
+        // Department staff's and admins' decisions also go in the audit chain.
+        let event = &change.event;
+        if matches!(event.actor_role.as_str(), "reviewer" | "developer" | "admin") {
+            let actor = format!("{}:{}", event.actor_role, event.actor_id);
+            let action = format!("case.{}", event.action);
+            let detail = format!(
+                "{} -> {}{}",
+                change.expected_state,
+                change.to_state,
+                event.comment.as_deref().map(|c| format!("; {c}")).unwrap_or_default()
+            );
+            let entry = audit::NewAudit {
+                actor: &actor,
+                action: &action,
+                target: &case.number,
+                detail: &detail,
+            };
+            audit::append_in(&mut tx, &entry).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }
