@@ -39,13 +39,16 @@ pub struct WebhookChannel {
     secret: String,
 }
 
+/// The longest one send may take; the dispatcher stops a batch before its lease would run out.
+pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl WebhookChannel {
     pub fn new(url: String, secret: String) -> anyhow::Result<WebhookChannel> {
         if secret.len() < 16 {
             anyhow::bail!("the webhook secret must have at least 16 characters");
         }
         let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
+            .timeout(SEND_TIMEOUT)
             .build()?;
         Ok(WebhookChannel {
             client,

@@ -7,7 +7,7 @@
 
 mod channels;
 
-pub use channels::{Channel, LogChannel, WebhookChannel, signature};
+pub use channels::{Channel, LogChannel, SEND_TIMEOUT, WebhookChannel, signature};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -117,7 +117,9 @@ impl Dispatcher {
         }
     }
 
-    /// Claims what is due and tries each once. Returns how many were tried.
+    /// Claims what is due and tries each once, while the lease lasts: a row whose send could
+    /// outlast it is left for the next round (any host's), so that no other dispatcher takes a
+    /// row this one is still sending. Returns how many were tried.
     pub async fn run_once(&self) -> anyhow::Result<usize> {
         let now = Utc::now();
         let lease_until = now + chrono::Duration::from_std(self.policy.lease)?;
@@ -125,10 +127,17 @@ impl Dispatcher {
             .storage
             .claim_notifications(&stamp(now), &stamp(lease_until), BATCH)
             .await?;
+        let send_timeout = chrono::Duration::from_std(SEND_TIMEOUT)?;
+        let mut tried = 0;
         for row in &claimed {
+            if Utc::now() + send_timeout >= lease_until {
+                tracing::debug!(left = claimed.len() - tried, "lease running out; the rest waits for the next round");
+                break;
+            }
             self.deliver(row).await?;
+            tried += 1;
         }
-        Ok(claimed.len())
+        Ok(tried)
     }
 
     async fn deliver(&self, row: &OutboxRow) -> anyhow::Result<()> {
