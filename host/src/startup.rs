@@ -80,7 +80,11 @@ impl Application {
             token_ttl_hours: settings.token_ttl_hours,
             metrics: metrics_handle(),
         };
-        let router = http::api_router(state);
+        let router = http::api_router(state).layer(axum::Extension(
+            crate::auth::session::CookiePolicy {
+                secure: settings.secure_cookies,
+            },
+        ));
         let listener = TcpListener::bind(&settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;

@@ -261,7 +261,7 @@ async fn a_describe_with_an_invalid_form_schema_is_refused_at_load_and_the_other
 
     // Assert: refused for its catalog entry, naming the form schema …
     let detail = assert_refused_at_load(&app, INVALID_SCHEMA_ITEM).await;
-    assert!(detail.contains("invalid catalog entry"), "{detail}");
+    assert!(detail.contains(": invalid_catalog: "), "{detail}");
     assert!(detail.contains("form schema"), "{detail}");
     let versions: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM item_versions WHERE item_code = $1")

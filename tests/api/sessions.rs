@@ -314,3 +314,14 @@ async fn an_expired_session_cookie_is_refused() {
     // Assert
     error_body(expired, StatusCode::UNAUTHORIZED, "unauthenticated").await;
 }
+
+#[tokio::test]
+async fn with_secure_cookies_set_the_cookie_is_secure_without_any_proxy_header() {
+    let app = crate::helpers::spawn_app_with(|s| s.secure_cookies = true).await;
+    let session = web_login(&app, None).await;
+    assert!(
+        attributes(&session.set_cookie).contains(&"secure".to_string()),
+        "{}",
+        session.set_cookie
+    );
+}

@@ -5,13 +5,10 @@
 //! that header, with the session cookie (the web). A change made with the cookie must also carry
 //! the session's CSRF token, or it is refused with 403 `csrf_failed` before the handler runs.
 
-use axum::Json;
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use super::session::{self, CSRF_HEADER, CsrfField};
 use super::{actor_of, token_hash};
@@ -41,42 +38,6 @@ pub struct Courier(pub Actor);
 /// Platform admins only.
 pub struct Admin(pub Actor);
 
-/// Why an extractor refused the request: an API error (401, 403 …), or a change made with the
-/// session cookie without the session's CSRF token.
-#[derive(Debug)]
-pub enum Rejection {
-    Api(Error),
-    CsrfFailed,
-}
-
-impl From<Error> for Rejection {
-    fn from(error: Error) -> Self {
-        Rejection::Api(error)
-    }
-}
-
-impl From<anyhow::Error> for Rejection {
-    fn from(error: anyhow::Error) -> Self {
-        Rejection::Api(Error::Internal(error))
-    }
-}
-
-impl IntoResponse for Rejection {
-    fn into_response(self) -> Response {
-        match self {
-            Rejection::Api(error) => error.into_response(),
-            Rejection::CsrfFailed => (
-                StatusCode::FORBIDDEN,
-                Json(json!({ "error": {
-                    "code": "csrf_failed",
-                    "message": "请求缺少有效的 CSRF 令牌，请刷新页面后重试",
-                }})),
-            )
-                .into_response(),
-        }
-    }
-}
-
 /// The token the request carries and how: the bearer header if there is one (a bad one is not
 /// made good by a cookie), else the session cookie.
 fn credential(headers: &HeaderMap) -> Result<(&str, Credential), Error> {
@@ -96,7 +57,7 @@ fn credential(headers: &HeaderMap) -> Result<(&str, Credential), Error> {
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
-    type Rejection = Rejection;
+    type Rejection = Error;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -117,7 +78,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 .or_else(|| parts.extensions.get::<CsrfField>().map(|f| f.0.as_str()));
             if !presented.is_some_and(|p| session::csrf_matches(token, p)) {
                 tracing::warn!(method = %parts.method, path = parts.uri.path(), "change by session cookie without its CSRF token refused");
-                return Err(Rejection::CsrfFailed);
+                return Err(Error::CsrfFailed);
             }
         }
         Ok(CurrentUser {
@@ -133,7 +94,7 @@ async fn with_role(
     state: &AppState,
     allowed: &[Role],
     why: &str,
-) -> Result<Actor, Rejection> {
+) -> Result<Actor, Error> {
     let user = CurrentUser::from_request_parts(parts, state).await?;
     if allowed.contains(&user.actor.role) {
         Ok(user.actor)
@@ -143,7 +104,7 @@ async fn with_role(
 }
 
 impl FromRequestParts<AppState> for Citizen {
-    type Rejection = Rejection;
+    type Rejection = Error;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -156,7 +117,7 @@ impl FromRequestParts<AppState> for Citizen {
 }
 
 impl FromRequestParts<AppState> for Staff {
-    type Rejection = Rejection;
+    type Rejection = Error;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -174,7 +135,7 @@ impl FromRequestParts<AppState> for Staff {
 }
 
 impl FromRequestParts<AppState> for Courier {
-    type Rejection = Rejection;
+    type Rejection = Error;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -187,7 +148,7 @@ impl FromRequestParts<AppState> for Courier {
 }
 
 impl FromRequestParts<AppState> for Admin {
-    type Rejection = Rejection;
+    type Rejection = Error;
 
     async fn from_request_parts(
         parts: &mut Parts,

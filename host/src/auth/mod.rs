@@ -8,7 +8,7 @@ mod extract;
 pub mod session;
 pub mod throttle;
 
-pub use extract::{Admin, Citizen, Courier, Credential, CurrentUser, Rejection, Staff};
+pub use extract::{Admin, Citizen, Courier, Credential, CurrentUser, Staff};
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;

@@ -126,7 +126,10 @@ impl Items {
         let mut failures = Vec::new();
         for (code, entry) in &file.items {
             if let Err(err) = self.apply_entry(path, code, entry).await {
-                let failure = format!("{code}: {err:#}");
+                let failure = match err.downcast_ref::<LoadError>() {
+                    Some(load) => format!("{code}: {}: {err:#}", load.code()),
+                    None => format!("{code}: {err:#}"),
+                };
                 tracing::error!(item = %code, error = %format!("{err:#}"), "plugins.toml entry not applied");
                 self.storage
                     .append_audit(FILE_ACTOR, "item.load_failed", code, &failure)

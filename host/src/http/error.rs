@@ -23,6 +23,9 @@ pub enum Error {
     LoginLocked { retry_after_secs: i64 },
     #[error("{0}")]
     Forbidden(String),
+    /// A change made with the session cookie without the session's CSRF token.
+    #[error("请求缺少有效的 CSRF 令牌，请刷新页面后重试")]
+    CsrfFailed,
     #[error("请求的内容不存在")]
     NotFound,
     #[error("{1}")]
@@ -51,6 +54,7 @@ impl Error {
             Error::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials", None),
             Error::LoginLocked { .. } => (StatusCode::TOO_MANY_REQUESTS, "login_locked", None),
             Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
+            Error::CsrfFailed => (StatusCode::FORBIDDEN, "csrf_failed", None),
             Error::NotFound | Error::Domain(D::NotFound) => {
                 (StatusCode::NOT_FOUND, "not_found", None)
             }
