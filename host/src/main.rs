@@ -1,5 +1,8 @@
-//! The `yiwang` binary: a thin command line over the library (serve, users, registry imports,
-//! the demo seed, audit verification).
+//! The `yiwang` binary: a thin command line over the library (serve, users, departments, registry
+//! imports, the demo seed, audit verification) and over a server's API (a department's signed
+//! uploads, the admin's item commands; see `cli_client.rs`).
+
+mod cli_client;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -7,12 +10,17 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use reqwest::Method;
 use yiwang_host::admin::{self, NewUser};
 use yiwang_host::config::{NotifyChannel, Settings};
 use yiwang_host::domain::actor::Role;
+use yiwang_host::domain::catalog::is_code;
+use yiwang_host::signing;
 use yiwang_host::startup::Application;
 use yiwang_host::storage::Storage;
 use yiwang_host::telemetry;
+
+use crate::cli_client::{ApiError, Client, ItemCall};
 
 #[derive(Parser)]
 #[command(
@@ -48,6 +56,143 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Departments and the keys their uploads are signed with.
+    Dept {
+        #[command(subcommand)]
+        command: DeptCommand,
+    },
+    /// A department developer's tools: a key pair, signing a component, uploading it.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+    /// The admin API of a running server: items, their versions, grants and limits, the audit log.
+    Admin {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+/// Which server to call, and as whom.
+#[derive(Args)]
+struct ServerArgs {
+    /// The server's base URL.
+    #[arg(
+        long,
+        global = true,
+        env = "YIWANG_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    server: String,
+    /// A bearer token (from POST /api/v1/auth/login).
+    #[arg(long, global = true, env = "YIWANG_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+}
+
+impl ServerArgs {
+    fn client(&self) -> anyhow::Result<Client> {
+        Client::new(&self.server, self.token.as_deref().unwrap_or_default())
+    }
+}
+
+#[derive(Subcommand)]
+enum DeptCommand {
+    /// Add a department or rename it; with --public-key, (re)set the key its uploads must be
+    /// signed with.
+    Add {
+        /// kebab-case code (`dongguan-vehicle-office`).
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// The department's public key, SPKI PEM (`yiwang plugin keygen` writes FILE.pub).
+        #[arg(long)]
+        public_key: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum PluginCommand {
+    /// Write a new Ed25519 key pair: FILE (private, PKCS#8 PEM, mode 0600) and FILE.pub.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sign a component with a private key: writes COMPONENT.sig.
+    Sign {
+        #[arg(long)]
+        key: PathBuf,
+        component: PathBuf,
+    },
+    /// Upload a signed component as a new version of an item (staged until an admin publishes it).
+    Upload {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The item's code.
+        #[arg(long)]
+        item: String,
+        /// The signature file (default: COMPONENT.sig).
+        #[arg(long)]
+        signature: Option<PathBuf>,
+        component: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// One item: register, publish, roll back, enable, disable, grants, limits.
+    Item {
+        #[command(subcommand)]
+        command: ItemCommand,
+    },
+    /// Every registered item with its version, grants and limits.
+    Items,
+    /// The newest audit entries, newest first.
+    Audit {
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ItemCommand {
+    /// Register an item for a department, so that the department may upload its versions.
+    Register {
+        code: String,
+        #[arg(long)]
+        department: String,
+    },
+    /// Serve an uploaded version.
+    Publish {
+        code: String,
+        version: String,
+    },
+    /// Serve the version published before the current one again.
+    Rollback {
+        code: String,
+    },
+    Enable {
+        code: String,
+    },
+    Disable {
+        code: String,
+    },
+    /// Replace the item's grants with the JSON file's (the fields of plugins.toml's `grants`).
+    Grants {
+        code: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Replace the item's limits with the JSON file's (the fields of plugins.toml's `limits`).
+    Limits {
+        code: String,
+        #[arg(long)]
+        file: PathBuf,
     },
 }
 
@@ -178,6 +323,20 @@ fn parse_role(s: &str) -> Result<Role, String> {
 async fn main() -> anyhow::Result<ExitCode> {
     telemetry::init();
     match Cli::parse().command {
+        Command::Dept {
+            command:
+                DeptCommand::Add {
+                    code,
+                    name,
+                    public_key,
+                    data,
+                },
+        } => {
+            add_department(&code, &name, public_key.as_deref(), &data).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plugin { command } => plugin(command).await,
+        Command::Admin { server, command } => Ok(api_answer(admin_call(&server, command).await)),
         Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
         Command::User {
             command:
@@ -263,6 +422,128 @@ async fn main() -> anyhow::Result<ExitCode> {
                 eprintln!("{report}");
                 Ok(ExitCode::FAILURE)
             }
+        }
+    }
+}
+
+async fn add_department(
+    code: &str,
+    name: &str,
+    public_key: Option<&std::path::Path>,
+    data: &DataArgs,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        is_code(code),
+        "invalid department code `{code}` (lower-case letters, digits and '-')"
+    );
+    let pem = match public_key {
+        Some(path) => {
+            let pem = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            signing::public_key(&pem).with_context(|| path.display().to_string())?;
+            Some(pem)
+        }
+        None => None,
+    };
+    let storage = data.storage().await?;
+    let added = storage
+        .upsert_department(code, name, pem.as_deref(), "cli")
+        .await;
+    storage.close().await;
+    added?;
+    match pem {
+        Some(_) => println!("department `{code}` ({name}) with its signing key"),
+        None => println!("department `{code}` ({name})"),
+    }
+    Ok(())
+}
+
+async fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        PluginCommand::Keygen { out } => {
+            let public = cli_client::keygen(&out)?;
+            println!(
+                "private key: {} (keep it secret)\npublic key:  {} (give it to the platform admin)",
+                out.display(),
+                public.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        PluginCommand::Sign { key, component } => {
+            let sig = cli_client::sign(&key, &component)?;
+            println!("{}", sig.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        PluginCommand::Upload {
+            server,
+            item,
+            signature,
+            component,
+        } => {
+            let signature =
+                signature.unwrap_or_else(|| cli_client::with_suffix(&component, ".sig"));
+            let uploaded = async { server.client()?.upload(&item, &component, &signature).await };
+            Ok(api_answer(uploaded.await))
+        }
+    }
+}
+
+async fn admin_call(
+    server: &ServerArgs,
+    command: AdminCommand,
+) -> anyhow::Result<serde_json::Value> {
+    let client = server.client()?;
+    let (method, path, body) = match command {
+        AdminCommand::Items => (Method::GET, "/api/v1/admin/items".to_owned(), None),
+        AdminCommand::Audit { limit } => (
+            Method::GET,
+            match limit {
+                Some(n) => format!("/api/v1/admin/audit?limit={n}"),
+                None => "/api/v1/admin/audit".to_owned(),
+            },
+            None,
+        ),
+        AdminCommand::Item { command } => {
+            let call = match command {
+                ItemCommand::Register { code, department } => {
+                    ItemCall::Register { code, department }
+                }
+                ItemCommand::Publish { code, version } => ItemCall::Publish { code, version },
+                ItemCommand::Rollback { code } => ItemCall::Rollback(code),
+                ItemCommand::Enable { code } => ItemCall::Enable(code),
+                ItemCommand::Disable { code } => ItemCall::Disable(code),
+                ItemCommand::Grants { code, file } => ItemCall::Grants {
+                    code,
+                    grants: cli_client::json_file(&file)?,
+                },
+                ItemCommand::Limits { code, file } => ItemCall::Limits {
+                    code,
+                    limits: cli_client::json_file(&file)?,
+                },
+            };
+            call.request()
+        }
+    };
+    client.call(method, &path, body.as_ref()).await
+}
+
+/// Prints what the server answered (pretty JSON), or its refusal as `code: message` on stderr;
+/// the exit code says which.
+fn api_answer(result: anyhow::Result<serde_json::Value>) -> ExitCode {
+    match result {
+        Ok(body) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&body).unwrap_or_else(|_| body.to_string())
+            );
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            match err.downcast_ref::<ApiError>() {
+                Some(refusal) => eprintln!("{refusal}"),
+                None => eprintln!("error: {err:#}"),
+            }
+            ExitCode::FAILURE
         }
     }
 }
