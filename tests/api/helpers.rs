@@ -1268,3 +1268,53 @@ impl TestApp {
         }
     }
 }
+
+// --- the crafted test item, uploaded by its department
+
+/// The crafted test item (tests/plugins/crafted) and the department it says it belongs to.
+pub const CRAFTED_ITEM: &str = "crafted-item";
+pub const CRAFTED_DEPARTMENT: &str = "yiwang-test-dept";
+
+impl TestApp {
+    /// The crafted item registered for its department, which gets a fresh signing key and the
+    /// developer `login`; returns the developer's token and the department's key.
+    pub async fn crafted_item_for(&self, login: &str) -> (String, ed25519_dalek::SigningKey) {
+        let key = self
+            .department_with_key(CRAFTED_DEPARTMENT, "上传测试部门")
+            .await;
+        self.add_user(
+            login,
+            Role::Developer,
+            Some(CRAFTED_DEPARTMENT),
+            "上传测试开发员",
+            None,
+        )
+        .await;
+        let developer = self.login(login, PASSWORD).await;
+        json_body(
+            self.register_item(CRAFTED_ITEM, CRAFTED_DEPARTMENT).await,
+            StatusCode::CREATED,
+        )
+        .await;
+        (developer, key)
+    }
+
+    /// The sha256 of the version `code` serves, as stored; none before its first publication.
+    pub async fn current_sha256(&self, code: &str) -> Option<String> {
+        sqlx::query_scalar("SELECT current_sha256 FROM items WHERE code = $1")
+            .bind(code)
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+    }
+
+    /// An admin publishes `version` of `code` and switches the item on.
+    pub async fn publish_and_enable(&self, code: &str, version: &str) {
+        for (verb, body) in [
+            ("publish", json!({ "version": version })),
+            ("enable", json!({})),
+        ] {
+            json_body(self.admin_item(code, verb, &body).await, StatusCode::OK).await;
+        }
+    }
+}

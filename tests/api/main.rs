@@ -1,6 +1,7 @@
 mod admin;
 mod auth;
 mod catalog;
+mod cli;
 mod crash;
 mod enterprise_registration;
 mod health;
@@ -15,5 +16,6 @@ mod persistence;
 mod sessions;
 mod social_insurance;
 mod stats;
+mod uploads;
 mod vehicle_submission;
 mod vehicle_workflow;
