@@ -233,7 +233,7 @@ impl<R: Read> Read for CountingReader<R> {
 pub const DEMO_PASSWORD: &str = "demo123456";
 
 /// The departments of the shipped items.
-pub const DEMO_DEPARTMENTS: [(&str, &str); 7] = [
+pub const DEMO_DEPARTMENTS: [(&str, &str); 10] = [
     (
         "dongguan-vehicle-office",
         "东莞市公安局交通警察支队车辆管理所",
@@ -244,11 +244,36 @@ pub const DEMO_DEPARTMENTS: [(&str, &str); 7] = [
     ("dongguan-human-resources", "东莞市人力资源局"),
     ("dongguan-customs", "东莞海关"),
     ("dongguan-ciq", "东莞出入境检验检疫局"),
+    // The school points enrollment: the education bureau's item, with residence permits
+    // (public security, 新莞人服务) and housing reviewing their parts beside tax and social insurance.
+    ("dongguan-education", "东莞市教育局"),
+    ("dongguan-public-security", "东莞市公安局（新莞人服务管理）"),
+    ("dongguan-housing", "东莞市住房和城乡建设局"),
 ];
 
 /// 张三's social-insurance record, as the social-insurance item documents it.
 const DEMO_SOCIAL_INSURANCE: &str =
     include_str!("../../plugins/social-insurance-query/demo/social-insurance.jsonl");
+/// 张三's and his spouse 李梅's records in the four registries the school points enrollment
+/// scores from, as that item's README documents them (张三's social insurance is above).
+const DEMO_SCHOOL_ENROLLMENT: [(&str, &str); 4] = [
+    (
+        "residence-permits",
+        include_str!("../../plugins/school-points-enrollment/demo/residence-permits.jsonl"),
+    ),
+    (
+        "social-insurance",
+        include_str!("../../plugins/school-points-enrollment/demo/social-insurance.jsonl"),
+    ),
+    (
+        "tax-records",
+        include_str!("../../plugins/school-points-enrollment/demo/tax-records.jsonl"),
+    ),
+    (
+        "property-records",
+        include_str!("../../plugins/school-points-enrollment/demo/property-records.jsonl"),
+    ),
+];
 pub const DEMO_COURIER_TOKEN: &str = "demo-courier-token";
 pub const DEMO_CITIZEN_ID: &str = "441900199001011234";
 
@@ -356,6 +381,27 @@ pub async fn seed_demo(storage: &Storage) -> anyhow::Result<()> {
         put_registry_record(
             storage,
             "social-insurance",
+            key,
+            record["subject_id"].as_str(),
+            record["data"].clone(),
+        )
+        .await?;
+    }
+    for (dataset, lines) in DEMO_SCHOOL_ENROLLMENT {
+        import_demo_lines(storage, dataset, lines).await?;
+    }
+    Ok(())
+}
+
+/// Puts each `{"key", "subject_id", "data"}` line of a demo file into `dataset`.
+async fn import_demo_lines(storage: &Storage, dataset: &str, lines: &str) -> anyhow::Result<()> {
+    for line in lines.lines().filter(|l| !l.trim().is_empty()) {
+        let record: Value = serde_json::from_str(line)
+            .with_context(|| format!("a demo {dataset} record"))?;
+        let key = record["key"].as_str().context("the demo record's key")?;
+        put_registry_record(
+            storage,
+            dataset,
             key,
             record["subject_id"].as_str(),
             record["data"].clone(),

@@ -53,6 +53,7 @@ pub const WALL_CLOCK_BURN_ITEM: &str = "wall-clock-burn";
 pub const UNGRANTED_CERTIFICATE_ITEM: &str = "ungranted-certificate";
 pub const SOCIAL_INSURANCE_ITEM: &str = "social-insurance-query";
 pub const ENTERPRISE_ITEM: &str = "enterprise-registration";
+pub const SCHOOL_ITEM: &str = "school-points-enrollment";
 
 /// 张三's car that the demo registry makes eligible, and the last six characters of its VIN.
 pub const ELIGIBLE_PLATE: &str = "粤S12345";
@@ -163,6 +164,7 @@ fn write_plugins_toml(data_dir: &Path) {
     let ungranted_certificate = toml_string(&component("yiwang_test_ungranted_certificate"));
     let social_insurance = toml_string(&component("yiwang_item_social_insurance_query"));
     let enterprise = toml_string(&component("yiwang_item_enterprise_registration"));
+    let school = toml_string(&component("yiwang_item_school_points_enrollment"));
     let text = format!(
         r#"[items.{VEHICLE_ITEM}]
 component = {vehicle}
@@ -239,6 +241,13 @@ department = "dongguan-market-regulation"
 enabled = true
 grants = {{ certificates_issue = ["business-license"], certificates_read = ["business-license"], notify = true }}
 limits = {{ memory_mib = 64, cpu_ms = 1000, wall_ms = 5000 }}
+
+[items.{SCHOOL_ITEM}]
+component = {school}
+department = "dongguan-education"
+enabled = true
+grants = {{ registries = ["residence-permits", "social-insurance", "tax-records", "property-records"], records = true, notify = true }}
+limits = {{ memory_mib = 128, cpu_ms = 2000, wall_ms = 10000, host_calls = 20 }}
 "#
     );
     std::fs::write(data_dir.join("plugins.toml"), text).expect("writing plugins.toml");

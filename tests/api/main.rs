@@ -13,6 +13,7 @@ mod limits;
 mod logs;
 mod notifications;
 mod persistence;
+mod school_enrollment;
 mod sessions;
 mod social_insurance;
 mod stats;

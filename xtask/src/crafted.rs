@@ -7,6 +7,11 @@
 //! variables: `ok` at 1.0.0) is built again last. A stamp of that plain artifact (its size and
 //! modification time, which change whenever cargo links it anew) says when the variants were made
 //! from the same sources, and the whole step is then skipped.
+//!
+//! Other guests with build-time variants (a shipped item's next points table, say) describe
+//! theirs as a [`VariantSet`] of their own and are built the same way.
+
+mod school_points;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -18,13 +23,32 @@ use crate::process::{self, step};
 use crate::workspace::{GUEST_PROFILE, GUEST_TARGET, Workspace};
 
 pub const PACKAGE: &str = "yiwang-test-crafted";
-const CRAFT_ENV: &str = "YIWANG_CRAFT";
-const VERSION_ENV: &str = "YIWANG_CRAFT_VERSION";
 
-/// What the plain build describes; its file is copied, never rebuilt, for these names.
-const PLAIN: [&str; 2] = ["ok", "ok-1.0.0"];
+/// A guest built once plainly and again with two build-time variables per variant, each variant
+/// kept as `<guest dir>/<dir>/<name>.wasm`.
+pub struct VariantSet {
+    pub package: &'static str,
+    pub dir: &'static str,
+    /// The two variables (what, and the version described).
+    pub env: [&'static str; 2],
+    /// What the plain build describes; its file is copied, never rebuilt, for these names.
+    pub plain: &'static [&'static str],
+    /// `(file name, first variable, second variable)` of every variant built with the variables.
+    pub variants: &'static [(&'static str, &'static str, &'static str)],
+}
 
-/// `(file name, YIWANG_CRAFT, YIWANG_CRAFT_VERSION)` of every variant built with the variables.
+const CRAFTED: VariantSet = VariantSet {
+    package: PACKAGE,
+    dir: "crafted",
+    env: ["YIWANG_CRAFT", "YIWANG_CRAFT_VERSION"],
+    plain: &["ok", "ok-1.0.0"],
+    variants: &VARIANTS,
+};
+
+/// Every guest with build-time variants.
+const SETS: [&VariantSet; 2] = [&CRAFTED, &school_points::SET];
+
+/// `(file name, YIWANG_CRAFT, YIWANG_CRAFT_VERSION)` of every crafted variant.
 const VARIANTS: [(&str, &str, &str); 7] = [
     ("describe-trap", "describe-trap", "1.0.0"),
     ("invalid-schema", "invalid-schema", "1.0.0"),
@@ -37,7 +61,7 @@ const VARIANTS: [(&str, &str, &str); 7] = [
 
 /// `<guest dir>/crafted`.
 pub fn dir(ws: &Workspace) -> PathBuf {
-    ws.guest_dir().join("crafted")
+    ws.guest_dir().join(CRAFTED.dir)
 }
 
 /// `<guest dir>/crafted/<variant>.wasm`.
@@ -45,46 +69,59 @@ pub fn wasm(ws: &Workspace, variant: &str) -> PathBuf {
     dir(ws).join(format!("{variant}.wasm"))
 }
 
-/// Builds every variant after the plain guest build, unless they are already up to date with it.
+/// Builds every set's variants after the plain guest build.
 pub fn variants(ws: &Workspace) -> Result<()> {
-    let Some(guest) = ws.guests.iter().find(|g| g.package == PACKAGE) else {
+    SETS.iter().try_for_each(|set| set_variants(ws, set))
+}
+
+/// Builds a set's variants, unless they are already up to date with its plain build.
+fn set_variants(ws: &Workspace, set: &VariantSet) -> Result<()> {
+    let Some(guest) = ws.guests.iter().find(|g| g.package == set.package) else {
         return Ok(());
     };
     let plain = ws.guest_wasm(guest);
-    let out = dir(ws);
+    let out = ws.guest_dir().join(set.dir);
+    let wasm = |name: &str| out.join(format!("{name}.wasm"));
+    let [what_env, version_env] = set.env;
     let stamp_file = out.join(".stamp");
-    let names = PLAIN.iter().chain(VARIANTS.iter().map(|(name, ..)| name));
-    let all_there = names.clone().all(|name| wasm(ws, name).is_file());
+    let names = set
+        .plain
+        .iter()
+        .chain(set.variants.iter().map(|(name, ..)| name));
+    let all_there = names.clone().all(|name| wasm(name).is_file());
     if all_there && fs::read_to_string(&stamp_file).ok() == Some(stamp(&plain)?) {
         step(format_args!(
-            "crafted variants: up to date in {}",
+            "{} variants: up to date in {}",
+            set.dir,
             ws.shown(&out).display()
         ));
         return Ok(());
     }
     fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    for name in PLAIN {
-        copy(&plain, &wasm(ws, name))?;
+    for name in set.plain {
+        copy(&plain, &wasm(name))?;
     }
     step(format_args!(
-        "crafted variants ({}): {CRAFT_ENV}=… {VERSION_ENV}=… {}",
-        VARIANTS.len(),
-        process::shown(&build(ws))
+        "{} variants ({}): {what_env}=… {version_env}=… {}",
+        set.dir,
+        set.variants.len(),
+        process::shown(&build(ws, set.package))
     ));
-    for (name, craft, version) in VARIANTS {
-        let mut cmd = build(ws);
-        cmd.env(CRAFT_ENV, craft).env(VERSION_ENV, version);
-        process::run(&mut cmd).with_context(|| format!("building the crafted variant {name}"))?;
-        copy(&plain, &wasm(ws, name))?;
+    for (name, what, version) in set.variants {
+        let mut cmd = build(ws, set.package);
+        cmd.env(what_env, what).env(version_env, version);
+        process::run(&mut cmd)
+            .with_context(|| format!("building the {} variant {name}", set.dir))?;
+        copy(&plain, &wasm(name))?;
     }
-    // Back to the plain build, which the other guests' tests load as `ok` at 1.0.0.
-    let mut cmd = build(ws);
-    cmd.env_remove(CRAFT_ENV).env_remove(VERSION_ENV);
+    // Back to the plain build, which the tests load as it is (the crafted `ok` at 1.0.0).
+    let mut cmd = build(ws, set.package);
+    cmd.env_remove(what_env).env_remove(version_env);
     process::run(&mut cmd)?;
     fs::write(&stamp_file, stamp(&plain)?)
         .with_context(|| format!("writing {}", stamp_file.display()))?;
     for name in names {
-        let wasm = wasm(ws, name);
+        let wasm = wasm(name);
         let size = fs::metadata(&wasm)?.len();
         eprintln!(
             "    {} ({} KiB)",
@@ -95,9 +132,9 @@ pub fn variants(ws: &Workspace) -> Result<()> {
     Ok(())
 }
 
-/// `cargo build --profile guest --target wasm32-wasip2 -p yiwang-test-crafted`, quiet: the
-/// step line says what runs, and the files are listed once all are built.
-fn build(ws: &Workspace) -> std::process::Command {
+/// `cargo build --profile guest --target wasm32-wasip2 -p <package>`, quiet: the step line says
+/// what runs, and the files are listed once all are built.
+fn build(ws: &Workspace, package: &str) -> std::process::Command {
     let mut cmd = process::cargo(&ws.root);
     cmd.args([
         "build",
@@ -107,7 +144,7 @@ fn build(ws: &Workspace) -> std::process::Command {
         "--target",
         GUEST_TARGET,
         "-p",
-        PACKAGE,
+        package,
     ]);
     cmd
 }

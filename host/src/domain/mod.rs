@@ -2,6 +2,7 @@
 //! Knows neither wasmtime (it calls `runtime::Runtime`) nor SQL (it calls `storage::Storage`).
 
 pub mod actor;
+pub mod batch;
 pub mod calendar;
 pub mod cases;
 pub mod catalog;

@@ -5,6 +5,7 @@
 mod admin;
 mod applications;
 mod auth;
+mod batch;
 mod delivery;
 mod dept;
 mod error;
@@ -51,6 +52,7 @@ pub fn api_router(state: AppState) -> Router {
         .merge(applications::router())
         .merge(me::router())
         .merge(dept::router())
+        .merge(batch::router())
         .merge(versions::router())
         .merge(delivery::router())
         .merge(admin::router())

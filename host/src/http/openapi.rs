@@ -25,6 +25,7 @@ use super::{AppState, Json};
         super::me::data_use,
         super::me::notifications,
         super::dept::cases,
+        super::batch::run,
         super::delivery::event,
         super::versions::upload,
         super::versions::list,

@@ -650,3 +650,23 @@ async fn apply_effects(
     }
     Ok(())
 }
+
+impl Storage {
+    /// Every case of an item in one state, preview cases left out, in application-number order:
+    /// what a batch decision works on.
+    pub async fn cases_of_item_in_state(
+        &self,
+        item_code: &str,
+        state: &str,
+    ) -> anyhow::Result<Vec<CaseRow>> {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE item_code = $1 AND state = $2 AND preview = 0
+             ORDER BY number"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(item_code)
+            .bind(state)
+            .fetch_all(&self.read)
+            .await?)
+    }
+}

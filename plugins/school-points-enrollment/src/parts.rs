@@ -83,15 +83,6 @@ impl Part {
     pub fn from_action(action: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|part| part.action() == action)
     }
-
-    fn points(self, table: &Table, facts: &Facts) -> u32 {
-        match self {
-            Self::Residence => table.residence(facts.residence_years),
-            Self::SocialInsurance => table.social_insurance(facts.insurance_months),
-            Self::Tax => table.tax(facts.tax_paid_fen),
-            Self::Housing => table.housing(facts.housing),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -208,15 +199,18 @@ impl Scoring {
 
     /// Recomputes each part's points and the total from the facts.
     pub fn rescore(&mut self, table: &Table) {
-        let mut total = 0;
-        for part in Part::ALL {
-            let points = part.points(table, &self.facts);
+        let points = table.score(&self.facts);
+        for (part, value) in [
+            (Part::Residence, points.residence),
+            (Part::SocialInsurance, points.social_insurance),
+            (Part::Tax, points.tax),
+            (Part::Housing, points.housing),
+        ] {
             if let Some(review) = self.parts.get_mut(part.key()) {
-                review.points = points;
+                review.points = value;
             }
-            total += points;
         }
-        self.total = total;
+        self.total = points.total;
     }
 
     /// A department confirms (no correction) or corrects its part, with a reason.

@@ -1,0 +1,158 @@
+//! Batch decisions: one call to an item decides an action for every case of it in one state
+//! (the school placement, say), and each decision is then applied through the normal action
+//! path — workflow checked, the item's `on-action` on the case's pinned version, committed with
+//! its events and notifications — so a batch can do nothing a reviewer could not do case by case.
+//!
+//! The WIT has no batch export: the host calls the item's `query` on its live version, as the
+//! staff member, with `{"batch": {"state", "cases": [{"number", "form", "derived"}…], "input"}}`
+//! and expects `{"decisions": [{"number", "action", "input"[, "comment"]}…]}`. Knows no SQL and
+//! no wasmtime.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::actor::{Actor, Role};
+use super::cases::Cases;
+use super::error::{DomainError, Result};
+use super::items::Items;
+use crate::storage::Storage;
+
+/// What a batch did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchReport {
+    pub item: String,
+    pub state: String,
+    /// Cases of the item found in the state.
+    pub cases: usize,
+    /// Decisions the item made.
+    pub decisions: usize,
+    pub applied: usize,
+    pub refused: Vec<BatchRefusal>,
+}
+
+/// A decision that was not applied, and why.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchRefusal {
+    pub number: String,
+    pub action: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Output {
+    decisions: Vec<Decision>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Decision {
+    number: String,
+    action: String,
+    #[serde(default)]
+    input: Option<Value>,
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+/// Runs a batch decision over the cases of `code` in `state`, as `staff` of the item's own
+/// department.
+pub async fn run(
+    cases: &Cases,
+    items: &Items,
+    storage: &Storage,
+    staff: &Actor,
+    code: &str,
+    state: &str,
+    input: &Value,
+) -> Result<BatchReport> {
+    let live = items.live(code).ok_or(DomainError::NotFound)?;
+    let department = &live.version.info.department;
+    let own_staff = matches!(staff.role, Role::Reviewer | Role::Developer)
+        && staff.department.as_deref() == Some(department.as_str());
+    if !own_staff {
+        return Err(DomainError::Forbidden(
+            "只有事项所属部门的工作人员可以执行批量办理".into(),
+        ));
+    }
+    if !input.is_object() {
+        return Err(DomainError::InvalidRequest(
+            "invalid_input",
+            "input must be a JSON object".into(),
+        ));
+    }
+    let rows = storage.cases_of_item_in_state(code, state).await?;
+    let batch: Vec<Value> = rows
+        .iter()
+        .map(|row| {
+            json!({
+                "number": row.number,
+                "form": serde_json::from_str::<Value>(&row.form).unwrap_or(Value::Null),
+                "derived": serde_json::from_str::<Value>(&row.derived).unwrap_or(Value::Null),
+            })
+        })
+        .collect();
+    let call = json!({ "batch": { "state": state, "cases": batch, "input": input } });
+    let output = cases.query(staff, code, &call).await?;
+    let Output { decisions } = serde_json::from_value(output).map_err(|e| {
+        DomainError::ItemMisbehaved(format!(
+            "{code}@{}: batch: output is not {{\"decisions\": [...]}}: {e}",
+            live.version.info.version
+        ))
+    })?;
+
+    let mut open: BTreeSet<&str> = rows.iter().map(|row| row.number.as_str()).collect();
+    let mut report = BatchReport {
+        item: code.to_string(),
+        state: state.to_string(),
+        cases: rows.len(),
+        decisions: decisions.len(),
+        applied: 0,
+        refused: Vec::new(),
+    };
+    for decision in decisions {
+        let refuse = |reason: String| BatchRefusal {
+            number: decision.number.clone(),
+            action: decision.action.clone(),
+            reason,
+        };
+        // Only a case of this batch, and each once: the item cannot reach beyond what it was shown.
+        if !open.remove(decision.number.as_str()) {
+            report
+                .refused
+                .push(refuse("不在本批办件中，或已有决定".into()));
+            continue;
+        }
+        let input = decision.input.clone().unwrap_or_else(|| json!({}));
+        let done = cases
+            .act(
+                staff,
+                &decision.number,
+                &decision.action,
+                decision.comment.as_deref(),
+                &input,
+            )
+            .await;
+        match done {
+            Ok(_) => report.applied += 1,
+            Err(DomainError::Internal(cause)) => return Err(DomainError::Internal(cause)),
+            Err(DomainError::ItemCall(call)) => report.refused.push(refuse(format!(
+                "办理系统暂时无法处理此请求（{}）",
+                call.code()
+            ))),
+            Err(other) => report.refused.push(refuse(other.to_string())),
+        }
+    }
+    let detail = format!(
+        "{code} in {state}: {} cases, {} decisions, {} applied, {} refused",
+        report.cases,
+        report.decisions,
+        report.applied,
+        report.refused.len()
+    );
+    let who = format!("{}:{}", staff.role.as_str(), staff.id);
+    storage
+        .append_audit(&who, "item.batch", code, &detail)
+        .await?;
+    Ok(report)
+}
