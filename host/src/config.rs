@@ -37,6 +37,8 @@ pub struct Settings {
     /// Session cookies always get `Secure`, for a TLS proxy that does not send
     /// `X-Forwarded-Proto: https` (with it, they get `Secure` anyway).
     pub secure_cookies: bool,
+    /// Largest application material (attachment) a citizen may upload.
+    pub max_attachment_bytes: usize,
 }
 
 /// The deployment's notification channel.
@@ -65,6 +67,7 @@ impl Settings {
             notify_retry_base_ms: 5_000,
             max_component_bytes: 16 << 20,
             secure_cookies: false,
+            max_attachment_bytes: 10 << 20,
         }
     }
 
@@ -278,5 +281,102 @@ mod tests {
         )
         .unwrap_err();
         assert!(format!("{err:#}").contains("memory_mib"), "{err:#}");
+    }
+}
+
+/// The settings file (`yiwang --config yiwang.toml …`, or `YIWANG_CONFIG`): the same settings as
+/// the flags, under the flags' names with `_` for `-` (`database_url = "postgres://…"`). It is the
+/// lowest layer: an environment variable beats it, a flag beats both. This returns the
+/// environment variables the file stands for, leaving out those already set, for the binary to
+/// set before it reads its flags; an unknown key is an error, so a typo is not silently ignored.
+pub fn file_as_environment(
+    path: &Path,
+    already_set: impl Fn(&str) -> bool,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let table: toml::Table = text
+        .parse()
+        .with_context(|| format!("{} is not valid TOML", path.display()))?;
+    let mut vars = Vec::new();
+    for (key, value) in table {
+        if !FILE_KEYS.contains(&key.as_str()) {
+            bail!(
+                "{}: unknown setting `{key}` (known: {})",
+                path.display(),
+                FILE_KEYS.join(", ")
+            );
+        }
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(n) => n.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|item| match item {
+                    toml::Value::String(s) => Ok(s.clone()),
+                    other => Err(anyhow::anyhow!("`{key}`: expected strings, found {other}")),
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?
+                .join(","),
+            other => bail!("`{key}`: unsupported value {other}"),
+        };
+        let var = format!("YIWANG_{}", key.to_uppercase());
+        if !already_set(&var) {
+            vars.push((var, text));
+        }
+    }
+    Ok(vars)
+}
+
+/// The settings a file may hold: each is the flag of the same name (`--data-dir` is `data_dir`).
+pub const FILE_KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "plugins",
+    "token_ttl_hours",
+    "holidays",
+    "extra_workdays",
+    "notify_webhook_url",
+    "notify_webhook_secret",
+    "max_component_mib",
+    "secure_cookies",
+];
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    #[test]
+    fn a_settings_file_stands_for_the_environment_below_what_is_already_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("yiwang.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:80\"\ntoken_ttl_hours = 8\nsecure_cookies = true\nholidays = [\"2026-10-01\", \"2026-10-02\"]\ndatabase_url = \"postgres://db/yiwang\"\n",
+        )
+        .unwrap();
+        let mut vars = file_as_environment(&path, |var| var == "YIWANG_DATABASE_URL").unwrap();
+        vars.sort();
+        assert_eq!(
+            vars,
+            [
+                ("YIWANG_HOLIDAYS", "2026-10-01,2026-10-02"),
+                ("YIWANG_LISTEN", "0.0.0.0:80"),
+                ("YIWANG_SECURE_COOKIES", "true"),
+                ("YIWANG_TOKEN_TTL_HOURS", "8"),
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("yiwang.toml");
+        std::fs::write(&path, "databse_url = \"x\"\n").unwrap();
+        let err = file_as_environment(&path, |_| false).unwrap_err();
+        assert!(err.to_string().contains("`databse_url`"), "{err}");
     }
 }

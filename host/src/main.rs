@@ -5,14 +5,14 @@
 mod cli_client;
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use reqwest::Method;
 use yiwang_host::admin::{self, NewUser};
-use yiwang_host::config::{NotifyChannel, Settings};
+use yiwang_host::config::{self, NotifyChannel, Settings};
 use yiwang_host::domain::actor::Role;
 use yiwang_host::domain::catalog::is_code;
 use yiwang_host::signing;
@@ -29,8 +29,32 @@ use crate::cli_client::{ApiError, Client, ItemCall};
     about = "一网: online government services, each item a sandboxed WebAssembly component"
 )]
 struct Cli {
+    /// A settings file (TOML, the flags' names with `_`): below the environment and the flags.
+    #[arg(long, global = true, env = "YIWANG_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The settings file named by `--config FILE`, `--config=FILE` or `YIWANG_CONFIG`, read before the
+/// flags are: what it holds becomes the environment variables of the same settings that are not
+/// set already. Runs before any other thread exists.
+fn apply_settings_file() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let from_args = args.iter().enumerate().find_map(|(i, arg)| {
+        arg.strip_prefix("--config=")
+            .map(str::to_owned)
+            .or_else(|| (arg == "--config").then(|| args.get(i + 1).cloned()).flatten())
+    });
+    let Some(path) = from_args.or_else(|| std::env::var("YIWANG_CONFIG").ok()) else {
+        return Ok(());
+    };
+    let vars = config::file_as_environment(Path::new(&path), |var| std::env::var_os(var).is_some())?;
+    for (var, value) in vars {
+        // SAFETY: called first thing in `main`, before the runtime or any other thread starts.
+        unsafe { std::env::set_var(var, value) };
+    }
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -258,6 +282,13 @@ struct ServeArgs {
     /// The shared secret the webhook signature is made with (at least 16 characters).
     #[arg(long, env = "YIWANG_NOTIFY_WEBHOOK_SECRET", hide_env_values = true)]
     notify_webhook_secret: Option<String>,
+    /// The largest component a department may upload, MiB.
+    #[arg(long, env = "YIWANG_MAX_COMPONENT_MIB", default_value_t = 16)]
+    max_component_mib: usize,
+    /// Always mark session cookies `Secure` (behind a TLS proxy that does not send
+    /// `X-Forwarded-Proto: https`; with it they are marked anyway).
+    #[arg(long, env = "YIWANG_SECURE_COOKIES")]
+    secure_cookies: bool,
 }
 
 #[derive(Subcommand)]
@@ -319,8 +350,16 @@ fn parse_role(s: &str) -> Result<Role, String> {
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<ExitCode> {
+fn main() -> anyhow::Result<ExitCode> {
+    apply_settings_file()?;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?
+        .block_on(run())
+}
+
+async fn run() -> anyhow::Result<ExitCode> {
     telemetry::init();
     match Cli::parse().command {
         Command::Dept {
@@ -555,6 +594,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     settings.token_ttl_hours = args.token_ttl_hours;
     settings.holidays = args.holidays;
     settings.extra_workdays = args.extra_workdays;
+    settings.max_component_bytes = args.max_component_mib << 20;
+    settings.secure_cookies = args.secure_cookies;
     if let (Some(url), Some(secret)) = (args.notify_webhook_url, args.notify_webhook_secret) {
         settings.notify = NotifyChannel::Webhook { url, secret };
     }

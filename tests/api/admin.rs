@@ -426,3 +426,50 @@ async fn the_openapi_document_describes_the_admin_paths() {
         assert!(document["paths"][path].is_object(), "{path} is missing");
     }
 }
+
+/// Runs `yiwang --config <file> audit verify` with nothing else on the command line or in the
+/// environment; returns (success, stdout, stderr).
+async fn audit_verify_from_file(settings: &str) -> (bool, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("yiwang.toml");
+    std::fs::write(&file, settings).unwrap();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_yiwang"))
+        .arg("--config")
+        .arg(&file)
+        .args(["audit", "verify"])
+        .env_remove("YIWANG_DATABASE_URL")
+        .env_remove("YIWANG_DATA_DIR")
+        .env_remove("YIWANG_CONFIG")
+        .output()
+        .await
+        .expect("running yiwang");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_settings_file_tells_the_cli_where_the_data_is_and_a_misspelt_key_is_refused() {
+    // Arrange
+    let app = spawn_app().await;
+    let mut settings = format!(
+        "data_dir = {}\n",
+        toml::Value::String(app.data_dir.path().display().to_string())
+    );
+    if app.storage.backend() != Backend::Sqlite {
+        settings += &format!("database_url = {}\n", toml::Value::String(app.database_url()));
+    }
+
+    // Act
+    let (ok, stdout, stderr) = audit_verify_from_file(&settings).await;
+    let (typo_ok, _, typo_stderr) =
+        audit_verify_from_file(&settings.replace("data_dir", "data_dri")).await;
+
+    // Assert: the file's database was verified; the typo is named and nothing runs
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("intact"), "{stdout}");
+    assert!(!typo_ok);
+    assert!(typo_stderr.contains("`data_dri`"), "{typo_stderr}");
+}
