@@ -9,6 +9,8 @@ pub mod auth;
 pub mod capabilities;
 pub mod config;
 pub mod domain;
+#[cfg(test)]
+mod fuzz;
 pub mod http;
 pub mod outbox;
 pub mod runtime;

@@ -85,6 +85,10 @@ impl Application {
                 secure: settings.secure_cookies,
             },
         ));
+        let router = router.layer(axum::Extension(crate::domain::attachments::AttachmentLimits {
+            max_bytes: settings.max_attachment_bytes,
+            max_per_case: crate::domain::attachments::MAX_ATTACHMENTS_PER_CASE,
+        }));
         let listener = TcpListener::bind(&settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;

@@ -2,6 +2,7 @@
 //! Knows neither wasmtime (it calls `runtime::Runtime`) nor SQL (it calls `storage::Storage`).
 
 pub mod actor;
+pub mod attachments;
 pub mod batch;
 pub mod calendar;
 pub mod cases;
@@ -11,5 +12,6 @@ pub mod effects;
 pub mod error;
 pub mod form;
 pub mod items;
+pub mod masking;
 pub mod numbering;
 pub mod stats;

@@ -12,6 +12,7 @@
 //! few statements that differ by backend branch on [`Backend`] (or the connection's backend)
 //! inside this module.
 
+mod attachments;
 mod audit;
 mod cases;
 mod departments;
@@ -23,6 +24,7 @@ mod registries;
 mod stats;
 mod users;
 
+pub use attachments::{AttachmentRefused, AttachmentRow, NewAttachment};
 pub use audit::AuditRow;
 pub use cases::{
     CaseRow, CaseSummary, CaseTransition, DataUseRow, DeliveryRow, EventRow, NewCase, NewEvent,
