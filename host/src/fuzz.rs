@@ -75,11 +75,20 @@ fn valid_form() -> Value {
 /// `valid_form()` with one field replaced by any value, or removed.
 fn mutated_form() -> impl Strategy<Value = Value> {
     let fields = [
-        "plate_number", "owner_id_number", "owner_name", "kind", "seats", "wants_paper_mark",
-        "members", "extra",
+        "plate_number",
+        "owner_id_number",
+        "owner_name",
+        "kind",
+        "seats",
+        "wants_paper_mark",
+        "members",
+        "extra",
     ];
-    (proptest::sample::select(fields.to_vec()), proptest::option::of(any_json())).prop_map(
-        |(field, value)| {
+    (
+        proptest::sample::select(fields.to_vec()),
+        proptest::option::of(any_json()),
+    )
+        .prop_map(|(field, value)| {
             let mut form = valid_form();
             match value {
                 Some(value) => form[field] = value,
@@ -88,8 +97,7 @@ fn mutated_form() -> impl Strategy<Value = Value> {
                 }
             }
             form
-        },
-    )
+        })
 }
 
 mod parsers {
@@ -184,7 +192,10 @@ mod parsers {
                     let signature = signing::signature(signing::sign(&key, &signed).as_bytes())
                         .expect("a signature the host made parses");
                     prop_assert!(signing::verifies(&public, &signed, &signature));
-                    prop_assert_eq!(signing::verifies(&public, &other, &signature), signed == other);
+                    prop_assert_eq!(
+                        signing::verifies(&public, &other, &signature),
+                        signed == other
+                    );
                     Ok(())
                 },
             )

@@ -136,8 +136,7 @@ pub fn check_file(
     if bytes.is_empty() {
         return Err(unsupported("文件为空"));
     }
-    let kind = sniff(bytes)
-        .ok_or_else(|| unsupported("只接受 PDF、JPEG 或 PNG 格式的文件"))?;
+    let kind = sniff(bytes).ok_or_else(|| unsupported("只接受 PDF、JPEG 或 PNG 格式的文件"))?;
     let declared = declared_type
         .and_then(|t| t.split(';').next())
         .map(|t| t.trim().to_ascii_lowercase())
@@ -282,7 +281,11 @@ impl Attachments {
     }
 
     /// Stores one file for the target case; the row is committed before this returns.
-    pub async fn upload(&self, target: &UploadTarget, upload: Upload<'_>) -> Result<AttachmentView> {
+    pub async fn upload(
+        &self,
+        target: &UploadTarget,
+        upload: Upload<'_>,
+    ) -> Result<AttachmentView> {
         let material = upload.material.trim();
         if !target.materials.iter().any(|m| m == material) {
             return Err(DomainError::InvalidRequest(
@@ -410,21 +413,70 @@ mod tests {
 
     #[test]
     fn a_file_passes_only_when_bytes_declared_type_and_extension_agree() {
-        let ok = check_file("行驶证.PDF", Some("application/pdf"), &samples::pdf(), LIMIT).unwrap();
+        let ok = check_file(
+            "行驶证.PDF",
+            Some("application/pdf"),
+            &samples::pdf(),
+            LIMIT,
+        )
+        .unwrap();
         assert_eq!(ok.kind, FileKind::Pdf);
         assert_eq!(ok.file_name, "行驶证.PDF");
-        assert!(check_file("a.jpg", Some("image/jpeg; charset=binary"), &samples::jpeg(), LIMIT).is_ok());
+        assert!(
+            check_file(
+                "a.jpg",
+                Some("image/jpeg; charset=binary"),
+                &samples::jpeg(),
+                LIMIT
+            )
+            .is_ok()
+        );
         let code = |r: Result<CheckedFile>| match r {
             Err(DomainError::InvalidRequest(code, _)) | Err(DomainError::TooLarge(code, _)) => code,
             other => panic!("refused with a code: {other:?}"),
         };
         // HTML named .pdf.
-        assert_eq!(code(check_file("a.pdf", Some("application/pdf"), b"<html></html>", LIMIT)), "unsupported_attachment");
+        assert_eq!(
+            code(check_file(
+                "a.pdf",
+                Some("application/pdf"),
+                b"<html></html>",
+                LIMIT
+            )),
+            "unsupported_attachment"
+        );
         // A PNG declared as PDF, and a PDF named .png.
-        assert_eq!(code(check_file("a.png", Some("application/pdf"), &samples::png(), LIMIT)), "unsupported_attachment");
-        assert_eq!(code(check_file("a.png", Some("application/pdf"), &samples::pdf(), LIMIT)), "unsupported_attachment");
-        assert_eq!(code(check_file("a.pdf", None, &samples::pdf(), LIMIT)), "unsupported_attachment");
-        assert_eq!(code(check_file("a.pdf", Some("application/pdf"), &samples::pdf(), 10)), "attachment_too_large");
+        assert_eq!(
+            code(check_file(
+                "a.png",
+                Some("application/pdf"),
+                &samples::png(),
+                LIMIT
+            )),
+            "unsupported_attachment"
+        );
+        assert_eq!(
+            code(check_file(
+                "a.png",
+                Some("application/pdf"),
+                &samples::pdf(),
+                LIMIT
+            )),
+            "unsupported_attachment"
+        );
+        assert_eq!(
+            code(check_file("a.pdf", None, &samples::pdf(), LIMIT)),
+            "unsupported_attachment"
+        );
+        assert_eq!(
+            code(check_file(
+                "a.pdf",
+                Some("application/pdf"),
+                &samples::pdf(),
+                10
+            )),
+            "attachment_too_large"
+        );
     }
 
     #[test]

@@ -84,9 +84,15 @@ mod tests {
             mask_id_numbers_in("法人 441900199001011234，电话 0769-22222222"),
             "法人 4419**********1234，电话 0769-22222222"
         );
-        assert_eq!(mask_id_numbers_in("x44190019900101123x"), "x4419**********123x");
+        assert_eq!(
+            mask_id_numbers_in("x44190019900101123x"),
+            "x4419**********123x"
+        );
         // A longer run of digits (an account, say) is not an ID number.
-        assert_eq!(mask_id_numbers_in("4419001990010112345"), "4419001990010112345");
+        assert_eq!(
+            mask_id_numbers_in("4419001990010112345"),
+            "4419001990010112345"
+        );
         assert_eq!(mask_id_numbers_in("粤S12345"), "粤S12345");
         let mut value = json!({
             "legal_representative_id_number": "441900199001011234",

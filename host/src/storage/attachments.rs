@@ -5,8 +5,7 @@ use sqlx::{AnyConnection, Database, Postgres};
 
 use super::{Storage, now_text};
 
-const ATTACHMENT_COLUMNS: &str =
-    "a.id, a.case_id, a.material, a.file_name, a.content_type, a.size_bytes, a.sha256, a.uploaded_by, a.uploaded_at";
+const ATTACHMENT_COLUMNS: &str = "a.id, a.case_id, a.material, a.file_name, a.content_type, a.size_bytes, a.sha256, a.uploaded_by, a.uploaded_at";
 
 /// A stored attachment, without its bytes.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -98,8 +97,9 @@ impl Storage {
 
     /// The attachments of a case, oldest first.
     pub async fn case_attachments(&self, case_id: i64) -> anyhow::Result<Vec<AttachmentRow>> {
-        let sql =
-            format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments a WHERE a.case_id = $1 ORDER BY a.id");
+        let sql = format!(
+            "SELECT {ATTACHMENT_COLUMNS} FROM attachments a WHERE a.case_id = $1 ORDER BY a.id"
+        );
         Ok(sqlx::query_as(&sql)
             .bind(case_id)
             .fetch_all(&self.read)
@@ -139,7 +139,10 @@ struct AttachmentWithNumber {
 /// The case's state, its row locked against other writers until the commit on PostgreSQL
 /// (SQLite's one write connection already serializes the transaction), so that two uploads at once
 /// cannot both take the last place.
-async fn case_state_locked(conn: &mut AnyConnection, case_id: i64) -> anyhow::Result<Option<String>> {
+async fn case_state_locked(
+    conn: &mut AnyConnection,
+    case_id: i64,
+) -> anyhow::Result<Option<String>> {
     let sql = if conn.backend_name() == Postgres::NAME {
         "SELECT state FROM cases WHERE id = $1 FOR UPDATE"
     } else {
