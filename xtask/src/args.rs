@@ -56,6 +56,21 @@ impl Args {
         Ok(found)
     }
 
+    /// Takes `--name N`, a whole number from 1 to `max`; `default` when absent.
+    pub fn count(&mut self, name: &str, default: u64, max: u64) -> Result<u64> {
+        let count = match self.value(name)? {
+            Some(text) => match text.parse() {
+                Ok(n) => n,
+                Err(_) => bail!("{name} {text}: not a whole number"),
+            },
+            None => default,
+        };
+        if !(1..=max).contains(&count) {
+            bail!("{name} must be between 1 and {max}");
+        }
+        Ok(count)
+    }
+
     /// Ends parsing for a command that takes a pass-through tail; returns it.
     pub fn finish(self) -> Result<Vec<String>> {
         if let Some(unknown) = self.flags.first() {
@@ -99,6 +114,15 @@ mod tests {
         assert_eq!(a.value("--concurrency").unwrap().as_deref(), Some("8"));
         assert_eq!(a.value("--url").unwrap(), None);
         a.finish_without_passthrough().unwrap();
+    }
+
+    #[test]
+    fn a_count_is_a_whole_number_in_range_or_its_default() {
+        let mut a = args("--swaps 3 --concurrency 0 --seconds x");
+        assert_eq!(a.count("--swaps", 10, 100).unwrap(), 3);
+        assert_eq!(a.count("--rounds", 10, 100).unwrap(), 10);
+        assert!(a.count("--concurrency", 16, 100).is_err());
+        assert!(a.count("--seconds", 20, 100).is_err());
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! `cargo xtask …`: the project's build, demo, test, benchmark and load-run commands, in plain Rust so
-//! they behave the same on a developer's machine and in CI (`.ci/run` calls `cargo xtask test`).
-//! It knows the workspace layout and the `yiwang` binary's command line, never the host's internals:
-//! the load run talks to the server only through the HTTP API.
+//! `cargo xtask …`: the project's build, demo, test, benchmark, load-run and swap-run commands, in
+//! plain Rust so they behave the same on a developer's machine and in CI (`.ci/run` calls
+//! `cargo xtask test`). It knows the workspace layout and the `yiwang` binary's command line, never
+//! the host's internals: the load and swap runs talk to the server only through the HTTP API and
+//! the `yiwang` command line.
 
 mod args;
 mod bench;
@@ -12,6 +13,7 @@ mod load;
 mod process;
 mod server;
 mod suite;
+mod swap;
 mod workspace;
 
 use std::process::ExitCode;
@@ -44,6 +46,12 @@ commands:
                 --concurrency C    worker threads, one connection each (default 32)
                 --url URL          use a running server (seeded with `yiwang demo seed`) instead of
                                    building and starting a release server in a temporary directory
+  swap        hot swaps under load: a release server in a temporary directory, the crafted
+              item's 1.0.0 and 1.1.0 uploaded signed; publishes 1.1.0 and rolls back while
+              clients apply, prints a table (requests served and failed, time to the first
+              answer on the new version)
+                --swaps N          publish/rollback pairs (default 10)
+                --concurrency C    worker threads, one connection each (default 16)
 ";
 
 fn main() -> ExitCode {
@@ -86,6 +94,11 @@ fn run() -> Result<()> {
             let options = load::Options::from_args(&mut args)?;
             args.finish_without_passthrough()?;
             load::run(&Workspace::load()?, &options)
+        }
+        "swap" => {
+            let options = swap::Options::from_args(&mut args)?;
+            args.finish_without_passthrough()?;
+            swap::run(&Workspace::load()?, &options)
         }
         "help" | "-h" | "--help" => {
             print!("{USAGE}");

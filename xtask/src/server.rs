@@ -1,6 +1,7 @@
-//! A throwaway `yiwang serve` for the load run: a scratch data directory, demo data seeded, a free
-//! loopback port, readiness by polling `/healthz` against a deadline. Dropping it kills the server and
-//! removes the directory (kept, and named, when the server failed so its log can be read).
+//! A throwaway `yiwang serve` for the load and swap runs: a scratch data directory, demo data
+//! seeded, a free loopback port, readiness by polling `/healthz` against a deadline. Dropping it
+//! kills the server and removes the directory (kept, and named, when the server failed so its log
+//! can be read).
 
 use std::fs::{self, File};
 use std::net::{Ipv4Addr, TcpListener};
@@ -16,6 +17,8 @@ use crate::workspace::Workspace;
 /// Long enough for a cold start that compiles every item with Cranelift on two cores.
 const READY_DEADLINE: Duration = Duration::from_secs(120);
 const POLL_EVERY: Duration = Duration::from_millis(50);
+/// The data directory's name inside the scratch directory.
+const DATA_DIR: &str = "data";
 
 pub struct LocalServer {
     child: Child,
@@ -30,7 +33,7 @@ impl LocalServer {
     /// port and returns once `/healthz` answers 200.
     pub fn start(ws: &Workspace, yiwang: &Path) -> Result<Self> {
         let scratch = ScratchDir::new("yiwang-load")?;
-        let data_dir = scratch.path.join("data");
+        let data_dir = scratch.path.join(DATA_DIR);
 
         let mut seed = Command::new(yiwang);
         seed.args(["demo", "seed", "--data-dir"])
@@ -72,6 +75,16 @@ impl LocalServer {
             return Err(err);
         }
         Ok(server)
+    }
+
+    /// The server's data directory (its SQLite database), for commands that work on it directly.
+    pub fn data_dir(&self) -> PathBuf {
+        self.scratch.path.join(DATA_DIR)
+    }
+
+    /// The scratch directory around the data directory, for files a run makes (keys, copies).
+    pub fn scratch_dir(&self) -> &Path {
+        &self.scratch.path
     }
 
     fn wait_until_ready(&mut self) -> Result<()> {
