@@ -11,6 +11,7 @@ mod hosts;
 mod lifecycle;
 mod limits;
 mod logs;
+mod masking;
 mod notifications;
 mod persistence;
 mod school_enrollment;

@@ -278,7 +278,7 @@ impl Cases {
         let workflow = &version.info.workflow;
         let events = self.storage.case_events(case.id).await?;
         let deliveries = self.storage.case_deliveries(case.id).await?;
-        let certificates = self.storage.case_certificates(case.id).await?;
+        let mut certificates = self.storage.case_certificates(case.id).await?;
         let applicant = self.storage.user_by_id(case.applicant_id).await?;
         let available_actions = workflow
             .actions
@@ -287,8 +287,8 @@ impl Cases {
             .filter(|a| a.from.contains(&case.state))
             .map(|a| a.name.clone())
             .collect();
-        // A department working only a part of another department's item sees ID numbers masked;
-        // the owning department's staff need them whole.
+        // A department working only a part of another department's item sees ID numbers masked
+        // (form, derived data, certificates); the owning department's staff need them whole.
         let mask = matches!(viewer.role, Role::Reviewer | Role::Developer)
             && viewer.department.as_deref() != Some(case.department.as_str());
         let shown = |text: &str| {
@@ -298,6 +298,12 @@ impl Cases {
             }
             value
         };
+        if mask {
+            for certificate in &mut certificates {
+                certificate.holder = super::masking::mask_id_numbers_in(&certificate.holder);
+                super::masking::mask_id_numbers(&mut certificate.data);
+            }
+        }
         Ok(CaseDetail {
             state_label: workflow
                 .state(&case.state)
