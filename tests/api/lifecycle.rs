@@ -79,11 +79,11 @@ async fn an_admin_registers_an_item_for_a_department_and_others_cannot() {
 
     // Act
     let created = json_body(
-        app.register_item("school-points-enrollment", DEPARTMENT).await,
+        app.register_item("talent-housing-subsidy", DEPARTMENT).await,
         StatusCode::CREATED,
     )
     .await;
-    let taken = app.register_item("school-points-enrollment", DEPARTMENT).await;
+    let taken = app.register_item("talent-housing-subsidy", DEPARTMENT).await;
     let unknown = app.register_item("another-item", "no-such-department").await;
     let bad_code = app.register_item("Bad Code", DEPARTMENT).await;
     let by_reviewer = app
@@ -105,18 +105,18 @@ async fn an_admin_registers_an_item_for_a_department_and_others_cannot() {
         .fetch_all(&app.db)
         .await
         .unwrap();
-    assert_eq!(codes, ["school-points-enrollment"]);
-    assert_eq!(app.audit_count("item.register", "school-points-enrollment").await, 1);
+    assert_eq!(codes, ["talent-housing-subsidy"]);
+    assert_eq!(app.audit_count("item.register", "talent-housing-subsidy").await, 1);
     let list = app.get_json("/api/v1/admin/items", &admin).await;
     let entry = list
         .as_array()
         .unwrap()
         .iter()
-        .find(|i| i["code"] == "school-points-enrollment")
+        .find(|i| i["code"] == "talent-housing-subsidy")
         .expect("listed");
     assert_eq!(entry["department"], DEPARTMENT);
     // Not in the public catalog until a version is published and enabled.
-    let catalog = app.get("/api/v1/items/school-points-enrollment", None).await;
+    let catalog = app.get("/api/v1/items/talent-housing-subsidy", None).await;
     assert_eq!(catalog.status(), StatusCode::NOT_FOUND);
 }
 
