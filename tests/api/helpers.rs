@@ -1327,3 +1327,71 @@ impl TestApp {
         }
     }
 }
+
+// --- attachments (application materials)
+
+/// A material of the vehicle item that a citizen may upload.
+pub const VEHICLE_MATERIAL: &str = "机动车行驶证复印件";
+
+/// A one-page PDF, as a scanner writes it (header, catalog, pages, page, trailer).
+pub fn minimal_pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec()
+}
+
+/// A JPEG: start of image, a JFIF APP0 segment, end of image.
+pub fn minimal_jpeg() -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10];
+    bytes.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+    bytes.extend_from_slice(&[0xFF, 0xD9]);
+    bytes
+}
+
+/// A PNG: the signature and the IHDR chunk of a 1×1 RGB image.
+pub fn minimal_png() -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.extend_from_slice(&[0, 0, 0, 13]);
+    bytes.extend_from_slice(b"IHDR");
+    bytes.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xDE]);
+    bytes
+}
+
+impl TestApp {
+    /// Uploads one file as the material `material` of case `number` (multipart `material` and
+    /// `file`); `content_type` is what the part declares (none: no Content-Type on the part).
+    pub async fn upload_attachment(
+        &self,
+        token: &str,
+        number: &str,
+        material: &str,
+        file_name: &str,
+        content_type: Option<&str>,
+        bytes: Vec<u8>,
+    ) -> Response {
+        let mut file = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string());
+        if let Some(content_type) = content_type {
+            file = file.mime_str(content_type).expect("a valid content type");
+        }
+        let form = reqwest::multipart::Form::new()
+            .text("material", material.to_string())
+            .part("file", file);
+        self.client
+            .post(self.url(&format!("/api/v1/applications/{number}/attachments")))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("sending an upload")
+    }
+
+    /// The stored attachments of a case: (material, file name, content type, size, sha256).
+    pub async fn attachment_rows(&self, number: &str) -> Vec<(String, String, String, i64, String)> {
+        sqlx::query_as(
+            "SELECT a.material, a.file_name, a.content_type, a.size_bytes, a.sha256 FROM attachments a
+             JOIN cases c ON c.id = a.case_id WHERE c.number = $1 ORDER BY a.id",
+        )
+        .bind(number)
+        .fetch_all(&self.db)
+        .await
+        .unwrap()
+    }
+}

@@ -1,9 +1,11 @@
 mod admin;
+mod attachments;
 mod auth;
 mod catalog;
 mod cli;
 mod crash;
 mod enterprise_registration;
+mod fuzz;
 mod health;
 mod helpers;
 mod hostile;

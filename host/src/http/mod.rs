@@ -4,6 +4,7 @@
 
 mod admin;
 mod applications;
+mod attachments;
 mod auth;
 mod batch;
 mod delivery;
@@ -50,6 +51,7 @@ pub fn api_router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(items::router())
         .merge(applications::router())
+        .merge(attachments::router())
         .merge(me::router())
         .merge(dept::router())
         .merge(batch::router())
