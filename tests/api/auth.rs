@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
+use serde_json::json;
 
 use crate::helpers::{
-    CITIZEN, CITIZEN_NAME, DEPARTMENT, PASSWORD, REVIEWER, TOKEN_TTL_HOURS, error_body, json_body,
+    ADMIN, CITIZEN, CITIZEN_NAME, DEPARTMENT, PASSWORD, REVIEWER, TOKEN_TTL_HOURS, error_body, json_body,
     spawn_app,
 };
 
@@ -188,4 +189,43 @@ async fn a_successful_login_forgets_earlier_failures() {
         app.login_response(CITIZEN, PASSWORD).await.status(),
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn a_nul_character_in_a_body_path_or_query_is_refused_before_anything_reads_it() {
+    // Arrange
+    let app = spawn_app().await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let audit_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+
+    // Act
+    let in_body = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({ "login": "zhang\u{0}san", "password": PASSWORD }),
+        )
+        .await;
+    let in_path = app
+        .post("/api/v1/admin/items/bad%00code/rollback", Some(&admin), &json!({}))
+        .await;
+    let in_query = app.get("/api/v1/stats?from=2026-01-01&to=2026-01-31&department=x%00", Some(&admin)).await;
+
+    // Assert: each a 422 naming it; no login attempt recorded, nothing audited
+    for response in [in_body, in_path, in_query] {
+        error_body(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_text").await;
+    }
+    let attempts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_attempts")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(attempts, 0);
+    let audit_after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audit_after, audit_before);
 }

@@ -12,6 +12,7 @@ mod hostile;
 mod hosts;
 mod lifecycle;
 mod limits;
+mod matrix;
 mod logs;
 mod masking;
 mod notifications;

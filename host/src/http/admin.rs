@@ -3,13 +3,12 @@
 //! Every route takes the `Admin` extractor; every change is audited by the domain, with the
 //! change, and takes effect from the next request on, without a restart.
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 
-use super::{AppState, Error, Json, Result};
+use super::{AppState, Error, Json, Result, Routes};
 use crate::auth::Admin;
 use crate::config::{Grants, Limits};
 use crate::domain::items::ItemView;
@@ -18,8 +17,8 @@ use crate::domain::items::ItemView;
 const AUDIT_DEFAULT_LIMIT: i64 = 100;
 const AUDIT_MAX_LIMIT: i64 = 1000;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/v1/admin/items", get(list).post(register))
         .route("/api/v1/admin/items/{code}/enable", post(enable))
         .route("/api/v1/admin/items/{code}/disable", post(disable))

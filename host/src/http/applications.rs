@@ -1,17 +1,16 @@
 //! One case: read it, act on it.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{AppState, Json, Result};
+use super::{AppState, Json, Result, Routes};
 use crate::auth::CurrentUser;
 use crate::domain::cases::{ActionDone, CaseDetail};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/v1/applications/{number}", get(show))
         .route("/api/v1/applications/{number}/actions", post(act))
 }

@@ -2,21 +2,21 @@
 //! may see the case lists and downloads them. What is accepted is the domain's decision; this
 //! module streams the body and stops reading at the size limit.
 
-use axum::{Extension, Router};
+use axum::Extension;
 use axum::extract::multipart::{Field, MultipartRejection};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::{AppState, Error, Json, Result};
+use super::{AppState, Error, Json, Result, Routes};
 use crate::auth::CurrentUser;
 use crate::domain::attachments::{
     AttachmentLimits, AttachmentView, Attachments, Upload, too_large,
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route(
             "/api/v1/applications/{number}/attachments",
             // The upload counts its own bytes against the attachment limit (below).

@@ -2,18 +2,17 @@
 //! the item decides, the host applies each decision as an ordinary action. See
 //! `domain::batch` for the contract with the item.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::post;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{AppState, Json, Result};
+use super::{AppState, Json, Result, Routes};
 use crate::auth::Staff;
 use crate::domain::batch::{self, BatchReport};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/dept/items/{code}/batch", post(run))
+pub fn router() -> Routes {
+    Routes::new().route("/api/v1/dept/items/{code}/batch", post(run))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -1,16 +1,15 @@
 //! The courier's webhook: pick-ups and deliveries reported by the courier company.
 
-use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use serde::Deserialize;
 
-use super::{AppState, Json, Result};
+use super::{AppState, Json, Result, Routes};
 use crate::auth::Courier;
 use crate::domain::cases::CourierDone;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/delivery/events", post(event))
+pub fn router() -> Routes {
+    Routes::new().route("/api/v1/delivery/events", post(event))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -1,15 +1,14 @@
 //! Department staff's inbox.
 
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use super::{AppState, Json, Result};
+use super::{AppState, Json, Result, Routes};
 use crate::auth::Staff;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/dept/cases", get(cases))
+pub fn router() -> Routes {
+    Routes::new().route("/api/v1/dept/cases", get(cases))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -1,20 +1,19 @@
 //! The public catalog (generated from what the items' `describe()` returned), applications and
 //! information queries.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{AppState, Error, Json, Result};
+use super::{AppState, Error, Json, Result, Routes};
 use crate::auth::{Citizen, CurrentUser};
 use crate::domain::cases::Submitted;
 use crate::domain::catalog::ItemInfo;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/v1/items", get(list))
         .route("/api/v1/items/{code}", get(show))
         .route("/api/v1/items/{code}/applications", post(apply))

@@ -1,19 +1,18 @@
 //! A citizen's own things: applications, certificates, who used their data, messages.
 
-use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use serde::Serialize;
 
-use super::{AppState, Json, Result};
+use super::{AppState, Json, Result, Routes};
 use crate::auth::Citizen;
 use crate::domain::effects::Certificate;
 
 /// How many rows a list returns at most.
 const LIST_LIMIT: i64 = 500;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/v1/me/applications", get(applications))
         .route("/api/v1/me/certificates", get(certificates))
         .route("/api/v1/me/data-use", get(data_use))

@@ -1,10 +1,9 @@
 //! The OpenAPI document, generated from the handlers' annotations (utoipa) so it cannot drift.
 
-use axum::Router;
 use axum::routing::get;
 use utoipa::OpenApi;
 
-use super::{AppState, Json};
+use super::{Json, Routes};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -62,8 +61,8 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new().route(
+pub fn router() -> Routes {
+    Routes::new().route(
         "/api/v1/openapi.json",
         get(|| async { Json(ApiDoc::openapi()) }),
     )

@@ -1,7 +1,6 @@
 //! Statistics for performance assessment (绩效考核), as JSON or CSV, and the satisfaction rating
 //! an applicant gives a finished case. The figures are computed in `domain::stats`.
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
@@ -9,12 +8,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{AppState, Error, Json, Result};
+use super::{AppState, Error, Json, Result, Routes};
 use crate::auth::{Citizen, CurrentUser};
 use crate::domain::stats::{Rated, Report};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/v1/applications/{number}/rating", post(rate))
         .route("/api/v1/stats", get(stats))
 }

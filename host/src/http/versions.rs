@@ -1,7 +1,6 @@
 //! A department's item versions: signed uploads, the list of what was uploaded, and preview
 //! applications against a version before an admin publishes it.
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::extract::multipart::MultipartRejection;
 use axum::http::StatusCode;
@@ -9,13 +8,13 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{AppState, Error, Json, Result};
+use super::{AppState, Error, Json, Result, Routes};
 use crate::auth::Staff;
 use crate::domain::cases::Submitted;
 use crate::domain::items::VersionView;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route(
             "/api/v1/dept/items/{code}/versions",
             // The upload counts its own bytes against the component limit (below).
