@@ -24,3 +24,4 @@ mod stats;
 mod uploads;
 mod vehicle_submission;
 mod vehicle_workflow;
+mod web;

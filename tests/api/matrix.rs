@@ -43,6 +43,8 @@ enum Body {
     Upload,
     /// A multipart attachment that is not an allowed file.
     Attachment,
+    /// An HTML form (urlencoded), as the web pages post.
+    Form(fn(&Fixture) -> Vec<(&'static str, &'static str)>),
 }
 
 struct Row {
@@ -111,6 +113,18 @@ fn zero_memory(_: &Fixture) -> Value {
 fn rating(_: &Fixture) -> Value {
     json!({ "score": 5 })
 }
+fn login_form(_: &Fixture) -> Vec<(&'static str, &'static str)> {
+    vec![("login", CITIZEN), ("password", PASSWORD), ("next", "/")]
+}
+fn empty_form(_: &Fixture) -> Vec<(&'static str, &'static str)> {
+    Vec::new()
+}
+fn undeclared_action_form(_: &Fixture) -> Vec<(&'static str, &'static str)> {
+    vec![("action", "no-such-action")]
+}
+fn rating_form(_: &Fixture) -> Vec<(&'static str, &'static str)> {
+    vec![("score", "5")]
+}
 fn empty_batch(_: &Fixture) -> Value {
     json!({ "state": "no-such-state", "input": {} })
 }
@@ -159,7 +173,26 @@ fn table() -> Vec<Row> {
         // Switched off and on again by the admin, in that order.
         row(post.clone(), "/api/v1/admin/items/{code}/disable", Json(nothing), [401, 403, 403, 403, 403, 403, 200, 403]),
         row(post.clone(), "/api/v1/admin/items/{code}/enable", Json(nothing), [401, 403, 403, 403, 403, 403, 200, 403]),
+        // The web pages: 303 to the login for the anonymous where a login is needed.
+        row(get.clone(), "/assets/site.css", None, [200, 200, 200, 200, 200, 200, 200, 200]),
+        row(get.clone(), "/login", None, [200, 200, 200, 200, 200, 200, 200, 200]),
+        row(post.clone(), "/login", Form(login_form), [303, 303, 303, 303, 303, 303, 303, 303]),
+        row(get.clone(), "/", None, [200, 200, 200, 200, 200, 200, 200, 200]),
+        row(get.clone(), "/items/{code}", None, [200, 200, 200, 200, 200, 200, 200, 200]),
+        row(get.clone(), "/items/{code}/apply", None, [303, 200, 200, 403, 403, 403, 403, 403]),
+        row(post.clone(), "/items/{code}/apply", Form(empty_form), [303, 422, 422, 403, 403, 403, 403, 403]),
+        row(get.clone(), "/applications/{number}", None, [303, 200, 404, 200, 404, 200, 200, 404]),
+        row(post.clone(), "/applications/{number}/actions", Form(undeclared_action_form), [303, 409, 404, 409, 404, 409, 409, 404]),
+        row(post.clone(), "/applications/{number}/rating", Form(rating_form), [303, 409, 404, 403, 403, 403, 403, 403]),
+        row(get.clone(), "/me/applications", None, [303, 200, 200, 403, 403, 403, 403, 403]),
+        row(get.clone(), "/me/data-use", None, [303, 200, 200, 403, 403, 403, 403, 403]),
+        row(get.clone(), "/dept/cases", None, [303, 403, 403, 200, 200, 200, 200, 403]),
+        row(get.clone(), "/admin/items", None, [303, 403, 403, 403, 403, 403, 200, 403]),
+        // Switched off and on again by the admin, in that order.
+        row(post.clone(), "/admin/items/{code}/disable", Form(empty_form), [303, 403, 403, 403, 403, 403, 303, 403]),
+        row(post.clone(), "/admin/items/{code}/enable", Form(empty_form), [303, 403, 403, 403, 403, 403, 303, 403]),
         // Last: each caller ends a session of its own.
+        row(post.clone(), "/logout", Form(empty_form), [303, 303, 303, 303, 303, 303, 303, 303]),
         row(post, "/api/v1/auth/logout", Json(nothing), [401, 204, 204, 204, 204, 204, 204, 204]),
     ]
 }
@@ -210,6 +243,7 @@ async fn send(app: &TestApp, row: &Row, fixture: &Fixture, token: Option<&str>) 
     request = match row.body {
         Body::None => request,
         Body::Json(body) => request.json(&body(fixture)),
+        Body::Form(fields) => request.form(&fields(fixture)),
         Body::Upload => request.multipart(
             reqwest::multipart::Form::new()
                 .part("component", reqwest::multipart::Part::bytes(b"not a component".to_vec()))
@@ -318,7 +352,7 @@ async fn every_route_answers_every_kind_of_caller_as_the_table_says_and_refusals
     let mut checked = 0;
     for row in &table {
         for (i, actor) in ACTORS.iter().enumerate() {
-            let token = if row.path == "/api/v1/auth/logout" && i > 0 {
+            let token = if matches!(row.path, "/api/v1/auth/logout" | "/logout") && i > 0 {
                 // A session of its own, so that the other rows keep theirs.
                 Some(match logins.get(i).copied().flatten() {
                     Some(login) => app.login(login, PASSWORD).await,

@@ -59,7 +59,43 @@ async fn login(
     headers: HeaderMap,
     Json(request): Json<LoginRequest>,
 ) -> Result<(SetCookie, Json<LoginResponse>)> {
-    let login = request.login.trim().to_string();
+    let SignedIn {
+        token,
+        expires_at,
+        user,
+    } = sign_in(&state, &request.login, request.password).await?;
+    let cookie = session::session_cookie(
+        &token,
+        state.token_ttl_hours.saturating_mul(3600),
+        secure(policy, &headers),
+    );
+    let csrf_token = session::csrf_token(&token);
+    let body = Json(LoginResponse {
+        token,
+        csrf_token,
+        expires_at,
+        user: UserView {
+            id: user.id,
+            login: user.login,
+            name: user.name,
+            role: user.role,
+            department: user.department,
+        },
+    });
+    Ok(([(SET_COOKIE, cookie)], body))
+}
+
+/// A login that succeeded: the new token (bearer and session cookie alike) and its user.
+pub(crate) struct SignedIn {
+    pub token: String,
+    pub expires_at: String,
+    pub user: crate::storage::UserRow,
+}
+
+/// Check a login and password (throttled, Argon2 on the blocking pool) and store a new token:
+/// what the API's login and the web's login form share.
+pub(crate) async fn sign_in(state: &AppState, login: &str, password: String) -> Result<SignedIn> {
+    let login = login.trim().to_string();
     if let Gate::Locked(until) = throttle::gate(&state.storage, &login).await? {
         return Err(Error::LoginLocked {
             retry_after_secs: (until - Utc::now()).num_seconds(),
@@ -67,7 +103,6 @@ async fn login(
     }
     let user = state.storage.user_by_login(&login).await?;
     // Argon2 runs on the blocking pool: it is meant to be slow.
-    let password = request.password;
     let user = tokio::task::spawn_blocking(move || match user {
         Some(user) if auth::verify_password(&password, &user.password_hash) => Some(user),
         Some(_) => None,
@@ -92,25 +127,11 @@ async fn login(
         .storage
         .insert_token(&auth::token_hash(&token), user.id, Some(&expires_at))
         .await?;
-    let cookie = session::session_cookie(
-        &token,
-        state.token_ttl_hours.saturating_mul(3600),
-        secure(policy, &headers),
-    );
-    let csrf_token = session::csrf_token(&token);
-    let body = Json(LoginResponse {
+    Ok(SignedIn {
         token,
-        csrf_token,
         expires_at,
-        user: UserView {
-            id: user.id,
-            login: user.login,
-            name: user.name,
-            role: user.role,
-            department: user.department,
-        },
-    });
-    Ok(([(SET_COOKIE, cookie)], body))
+        user,
+    })
 }
 
 /// Revoke the token this request carries, the session cookie's too (it is the same token), and
@@ -129,7 +150,7 @@ async fn logout(
 }
 
 /// Whether the cookie gets `Secure`: the server's policy, or a request that came over TLS.
-fn secure(policy: Option<Extension<CookiePolicy>>, headers: &HeaderMap) -> bool {
+pub(crate) fn secure(policy: Option<Extension<CookiePolicy>>, headers: &HeaderMap) -> bool {
     let policy = policy.map(|Extension(policy)| policy).unwrap_or_default();
     session::over_tls(headers, policy)
 }

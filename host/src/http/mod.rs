@@ -21,6 +21,8 @@ mod versions;
 use std::sync::Arc;
 
 pub use error::{Error, Result};
+/// The login the web's form shares with the API's.
+pub(crate) use auth::{secure as secure_cookie, sign_in};
 
 use axum::Router;
 use axum::routing::MethodRouter;
@@ -61,6 +63,7 @@ fn all_routes() -> Routes {
         .merge(delivery::router())
         .merge(admin::router())
         .merge(stats::router())
+        .merge(crate::web::routes())
 }
 
 pub fn api_router(state: AppState) -> Router {

@@ -1,0 +1,77 @@
+//! A citizen's own pages: their applications and who used their data.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::page::{Layout, PageResult, Session, render};
+use crate::domain::actor::Role;
+use crate::http::AppState;
+use crate::storage::{CaseSummary, DataUseRow};
+
+/// How many data-use entries the page lists, as the API.
+const DATA_USE_LIMIT: i64 = 500;
+const CITIZENS_ONLY: &str = "此页面仅限群众或企业账号";
+
+#[derive(Template)]
+#[template(path = "my_applications.html")]
+struct MyApplications {
+    layout: Layout,
+    cases: Vec<(CaseSummary, String)>,
+}
+
+pub async fn applications(State(state): State<AppState>, session: Session) -> PageResult<Response> {
+    let me = session.require(&[Role::Citizen], CITIZENS_ONLY)?;
+    let id: i64 = me.id.parse().map_err(anyhow::Error::from)?;
+    let cases = state
+        .storage
+        .cases_of_applicant(id)
+        .await?
+        .into_iter()
+        .map(|case| {
+            let name = item_name(&state, &case.item_code);
+            (case, name)
+        })
+        .collect();
+    let page = MyApplications {
+        layout: session.layout("我的办件"),
+        cases,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+pub fn item_name(state: &AppState, code: &str) -> String {
+    state
+        .items
+        .live(code)
+        .map(|live| live.version.info.name.clone())
+        .unwrap_or_else(|| code.to_string())
+}
+
+#[derive(Template)]
+#[template(path = "data_use.html")]
+struct DataUse {
+    layout: Layout,
+    rows: Vec<(DataUseRow, String)>,
+}
+
+/// Every read of a registry record about the citizen (数据使用记录), newest first.
+pub async fn data_use(State(state): State<AppState>, session: Session) -> PageResult<Response> {
+    let me = session.require(&[Role::Citizen], CITIZENS_ONLY)?;
+    let rows = match &me.id_number {
+        Some(id_number) => state.storage.data_use_of_subject(id_number, DATA_USE_LIMIT).await?,
+        None => Vec::new(),
+    };
+    let page = DataUse {
+        layout: session.layout("数据使用记录"),
+        rows: rows
+            .into_iter()
+            .map(|row| {
+                let name = item_name(&state, &row.item_code);
+                (row, name)
+            })
+            .collect(),
+    };
+    Ok(render(StatusCode::OK, &page))
+}

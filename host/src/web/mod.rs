@@ -1,0 +1,84 @@
+//! The web portal: server-rendered pages in Chinese for citizens, department staff and admins,
+//! built on the same domain calls as the JSON API (`http/`), so a page can do nothing the API
+//! would refuse. Knows HTML forms, the session cookie and templates (`host/templates/`); holds no
+//! SQL and no rule of its own about cases or items.
+//!
+//! CSRF: every route goes through [`read_form_token`], which reads the `_csrf` field of an
+//! urlencoded POST into a [`CsrfField`] extension before any extractor runs; the `CurrentUser`
+//! extractor then checks it like the `X-CSRF-Token` header, so a change made with the cookie and
+//! without the token is refused (403 page) before the handler runs.
+
+mod admin;
+mod auth;
+mod cases;
+mod catalog;
+mod dept;
+mod form;
+mod me;
+mod page;
+
+use axum::extract::Request;
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+
+use crate::auth::session::CsrfField;
+use crate::http::{AppState, Error, MAX_BODY_BYTES, Routes};
+
+pub use page::{PageError, PageResult};
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/assets/site.css", get(page::stylesheet))
+        .route("/login", form(get(auth::form).post(auth::login)))
+        .route("/logout", form(post(auth::logout)))
+        .route("/", form(get(catalog::home)))
+        .route("/items/{code}", form(get(catalog::item)))
+        .route("/items/{code}/apply", form(get(catalog::apply_form).post(catalog::apply)))
+        .route("/applications/{number}", form(get(cases::show)))
+        .route("/applications/{number}/actions", form(post(cases::act)))
+        .route("/applications/{number}/rating", form(post(cases::rate)))
+        .route("/me/applications", form(get(me::applications)))
+        .route("/me/data-use", form(get(me::data_use)))
+        .route("/dept/cases", form(get(dept::inbox)))
+        .route("/admin/items", form(get(admin::items)))
+        .route("/admin/items/{code}/enable", form(post(admin::enable)))
+        .route("/admin/items/{code}/disable", form(post(admin::disable)))
+}
+
+/// A page route, behind the layer that reads its form's CSRF token.
+fn form(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    route.layer(middleware::from_fn(read_form_token))
+}
+
+/// For an urlencoded POST: read the body (up to the API's limit), refuse a NUL character in it
+/// (PostgreSQL cannot store one, as in `http::refuse_nul`), put its `_csrf` field in the request's
+/// extensions, and hand the same body on.
+async fn read_form_token(request: Request, next: Next) -> Response {
+    let urlencoded = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if request.method().is_safe() || !urlencoded {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return PageError::from(Error::PayloadTooLarge).into_response();
+    };
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    if fields.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        return PageError::from(Error::BadRequest(
+            "invalid_text",
+            "请求中含有不允许的空字符（NUL）".into(),
+        ))
+        .into_response();
+    }
+    if let Some((_, token)) = fields.iter().find(|(k, _)| k == crate::auth::session::CSRF_FORM_FIELD)
+    {
+        parts.extensions.insert(CsrfField(token.clone()));
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+}

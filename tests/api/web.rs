@@ -1,0 +1,343 @@
+//! The web portal over plain HTTP (no browser): pages answer 200 in Chinese with the catalog, the
+//! login sets the session cookie, a form POST without its CSRF token is refused and writes
+//! nothing, an application submitted through the form is stored, and a form with errors comes
+//! back with each error beside its field.
+
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use serde_json::Value;
+
+use crate::helpers::{
+    ADMIN, CITIZEN, ELIGIBLE_PLATE, ELIGIBLE_VIN_LAST6, PASSWORD, REVIEWER, TestApp, VEHICLE_ITEM,
+    eligible_form, spawn_app,
+};
+
+/// A browser's session: the cookie, and the CSRF token read from a page's form.
+struct Browser {
+    cookie: String,
+}
+
+impl Browser {
+    /// Log in through the login form, as a browser would.
+    async fn login(app: &TestApp, login: &str) -> Browser {
+        let response = app
+            .client
+            .post(app.url("/login"))
+            .form(&[("login", login), ("password", PASSWORD), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()[LOCATION], "/");
+        let set_cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_string();
+        assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+        Browser {
+            cookie: set_cookie.split(';').next().unwrap().to_string(),
+        }
+    }
+
+    async fn get(&self, app: &TestApp, path: &str) -> reqwest::Response {
+        app.client
+            .get(app.url(path))
+            .header(COOKIE, &self.cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A page's HTML, which must come with `status`.
+    async fn page(&self, app: &TestApp, path: &str, status: StatusCode) -> String {
+        let response = self.get(app, path).await;
+        assert_eq!(response.status(), status, "GET {path}");
+        response.text().await.unwrap()
+    }
+
+    /// The `_csrf` value the page at `path` puts in its forms.
+    async fn csrf(&self, app: &TestApp, path: &str) -> String {
+        let html = self.page(app, path, StatusCode::OK).await;
+        attribute_after(&html, r#"name="_csrf" value=""#).expect("the page has a form with _csrf")
+    }
+
+    async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        app.client
+            .post(app.url(path))
+            .header(COOKIE, &self.cookie)
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// The text after `marker` up to the next quote.
+fn attribute_after(html: &str, marker: &str) -> Option<String> {
+    let start = html.find(marker)? + marker.len();
+    Some(html[start..].split('"').next()?.to_string())
+}
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+/// 张三's eligible application as the form sends it (the checkbox left unticked).
+fn eligible_fields(csrf: &str) -> Vec<(String, String)> {
+    let form = eligible_form(false);
+    let mut fields: Vec<(String, String)> = form
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+        .collect();
+    fields.push(("_csrf".into(), csrf.into()));
+    fields
+}
+
+fn borrowed(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+#[tokio::test]
+async fn the_public_pages_render_in_chinese_with_the_catalog_and_the_stylesheet() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    let home = app.get("/", None).await;
+    let item = app.get(&format!("/items/{VEHICLE_ITEM}"), None).await;
+    let login = app.get("/login", None).await;
+    let css = app.get("/assets/site.css", None).await;
+    let missing = app.get("/items/no-such-item", None).await;
+
+    // Assert
+    assert_eq!(home.status(), StatusCode::OK);
+    assert!(home.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    let home = home.text().await.unwrap();
+    assert!(home.contains(r#"<html lang="zh-CN">"#));
+    assert!(home.contains(r##"class="skip-link" href="#main""##));
+    assert!(home.contains(r#"id="catalog""#));
+    assert!(home.contains(&format!(r#"class="item-link" href="/items/{VEHICLE_ITEM}""#)));
+    assert!(home.contains("新车6年免检申领检验标志"));
+    assert_eq!(item.status(), StatusCode::OK);
+    let item = item.text().await.unwrap();
+    assert!(item.contains(&format!(r#"id="apply" class="button" href="/items/{VEHICLE_ITEM}/apply""#)));
+    assert!(item.contains("法定办结时限") && item.contains("承诺办结时限"));
+    assert!(!item.contains("item-unavailable"));
+    assert_eq!(login.status(), StatusCode::OK);
+    let login = login.text().await.unwrap();
+    for id in [r#"id="login""#, r#"id="password""#, r#"id="login-submit""#, r#"<label for="login">"#] {
+        assert!(login.contains(id), "{id}");
+    }
+    assert_eq!(css.status(), StatusCode::OK);
+    assert!(css.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/css"));
+    assert!(css.text().await.unwrap().contains(":focus-visible"));
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.text().await.unwrap().contains("页面不存在"));
+}
+
+#[tokio::test]
+async fn the_search_narrows_the_catalog() {
+    let app = spawn_app().await;
+
+    let hit = app.get("/?q=%E5%85%8D%E6%A3%80", None).await.text().await.unwrap(); // 免检
+    let miss = app.get("/?q=zzzz-nothing", None).await.text().await.unwrap();
+
+    assert!(hit.contains(&format!("/items/{VEHICLE_ITEM}")));
+    assert!(!miss.contains("class=\"item-link\""));
+    assert!(miss.contains("id=\"catalog-empty\""));
+}
+
+#[tokio::test]
+async fn a_page_that_needs_a_login_sends_the_anonymous_visitor_to_the_login_and_back() {
+    let app = spawn_app().await;
+
+    let response = app.get(&format!("/items/{VEHICLE_ITEM}/apply"), None).await;
+    let wrong = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("login", CITIZEN), ("password", "wrong-password"), ("next", "/me/applications")])
+        .send()
+        .await
+        .unwrap();
+    let elsewhere = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("login", CITIZEN), ("password", PASSWORD), ("next", "//evil.example/")])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.headers()[LOCATION],
+        format!("/login?next=%2Fitems%2F{VEHICLE_ITEM}%2Fapply")
+    );
+    assert_eq!(wrong.status(), StatusCode::OK);
+    assert!(wrong.headers().get(SET_COOKIE).is_none());
+    let wrong = wrong.text().await.unwrap();
+    assert!(wrong.contains(r#"id="form-error" class="alert" role="alert""#));
+    assert_eq!(elsewhere.status(), StatusCode::SEE_OTHER);
+    assert_eq!(elsewhere.headers()[LOCATION], "/");
+}
+
+#[tokio::test]
+async fn an_application_submitted_through_the_form_is_stored_and_its_page_shows_it() {
+    // Arrange
+    let app = spawn_app().await;
+    let citizen = Browser::login(&app, CITIZEN).await;
+    let apply = format!("/items/{VEHICLE_ITEM}/apply");
+    let form_page = citizen.page(&app, &apply, StatusCode::OK).await;
+    assert!(form_page.contains(r#"<label for="field-plate_number">号牌号码"#));
+    assert!(form_page.contains(r#"type="checkbox" id="field-wants_paper_mark" name="wants_paper_mark""#));
+    let csrf = citizen.csrf(&app, &apply).await;
+
+    // Act
+    let response = citizen.post(&app, &apply, &borrowed(&eligible_fields(&csrf))).await;
+
+    // Assert: a redirect to the case, which is stored as the API would store it
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()[LOCATION].to_str().unwrap().to_string();
+    let number = location.strip_prefix("/applications/").expect("to the case page").to_string();
+    let (channel, form): (String, String) =
+        sqlx::query_as("SELECT channel, form FROM cases WHERE number = $1")
+            .bind(&number)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(channel, "web");
+    let form: Value = serde_json::from_str(&form).unwrap();
+    assert_eq!(form, eligible_form(false));
+    let case = citizen.page(&app, &location, StatusCode::OK).await;
+    assert!(case.contains(&format!(r#"<span id="application-number">{number}</span>"#)));
+    assert!(case.contains(r#"id="timeline""#));
+    assert!(!case.contains("action-form"), "the applicant has no action while it is reviewed");
+    let mine = citizen.page(&app, "/me/applications", StatusCode::OK).await;
+    assert!(mine.contains(&format!(r#"href="/applications/{number}""#)));
+}
+
+#[tokio::test]
+async fn a_form_post_without_its_csrf_token_is_refused_and_writes_nothing() {
+    // Arrange
+    let app = spawn_app().await;
+    let citizen = Browser::login(&app, CITIZEN).await;
+    let admin = Browser::login(&app, ADMIN).await;
+    let csrf = citizen.csrf(&app, &format!("/items/{VEHICLE_ITEM}/apply")).await;
+    let mut without: Vec<(String, String)> = eligible_fields(&csrf);
+    without.retain(|(k, _)| k != "_csrf");
+    let mut forged = without.clone();
+    forged.push(("_csrf".into(), "forged".into()));
+    let cases = count(&app, "cases").await;
+    let audit = count(&app, "audit_log").await;
+
+    // Act
+    let no_token = citizen
+        .post(&app, &format!("/items/{VEHICLE_ITEM}/apply"), &borrowed(&without))
+        .await;
+    let bad_token = citizen
+        .post(&app, &format!("/items/{VEHICLE_ITEM}/apply"), &borrowed(&forged))
+        .await;
+    let disable = admin
+        .post(&app, &format!("/admin/items/{VEHICLE_ITEM}/disable"), &[])
+        .await;
+    let logout = citizen.post(&app, "/logout", &[]).await;
+
+    // Assert
+    for response in [no_token, bad_token, disable, logout] {
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert!(response.text().await.unwrap().contains("CSRF"));
+    }
+    assert_eq!(count(&app, "cases").await, cases);
+    assert_eq!(count(&app, "audit_log").await, audit);
+    assert_eq!(app.storage.item(VEHICLE_ITEM).await.unwrap().unwrap().enabled, 1);
+    citizen.page(&app, "/me/applications", StatusCode::OK).await; // still signed in
+}
+
+#[tokio::test]
+async fn a_form_with_errors_comes_back_with_each_error_beside_its_field_and_nothing_stored() {
+    // Arrange
+    let app = spawn_app().await;
+    let citizen = Browser::login(&app, CITIZEN).await;
+    let apply = format!("/items/{VEHICLE_ITEM}/apply");
+    let csrf = citizen.csrf(&app, &apply).await;
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("plate_number", "not a plate"),
+        ("vin_last6", ELIGIBLE_VIN_LAST6),
+        ("owner_name", "张三"),
+        ("phone", "13800138000"),
+        ("mailing_address", "广东省东莞市南城街道鸿福路99号"),
+    ];
+    let cases = count(&app, "cases").await;
+
+    // Act
+    let response = citizen.post(&app, &apply, &fields).await;
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains(r#"id="form-errors" class="alert" role="alert""#));
+    assert!(html.contains(r#"<span class="field-error" id="error-plate_number">格式不正确</span>"#), "{html}");
+    assert!(html.contains(r#"<span class="field-error" id="error-owner_id_number">此项为必填项</span>"#));
+    assert!(html.contains(r#"aria-invalid="true" aria-describedby="error-plate_number""#));
+    assert!(html.contains(r#"value="not a plate""#), "the values are kept");
+    assert!(!html.contains(r#"id="error-phone""#));
+    assert_eq!(count(&app, "cases").await, cases);
+    let _ = ELIGIBLE_PLATE;
+}
+
+#[tokio::test]
+async fn a_reviewer_sees_the_actions_the_workflow_allows_and_an_admin_disables_the_item() {
+    // Arrange: a case under review
+    let app = spawn_app().await;
+    let token = app.login(CITIZEN, PASSWORD).await;
+    let number = app.apply_for_eligible_vehicle(&token, false).await;
+    let reviewer = Browser::login(&app, REVIEWER).await;
+    let admin = Browser::login(&app, ADMIN).await;
+    let citizen = Browser::login(&app, CITIZEN).await;
+    let case_path = format!("/applications/{number}");
+
+    // Act and assert: the reviewer's inbox and case page
+    let inbox = reviewer.page(&app, "/dept/cases", StatusCode::OK).await;
+    assert!(inbox.contains(&format!(r#"href="{case_path}""#)));
+    let detail: Value = app.get_json(&format!("/api/v1/applications/{number}"), &app.login(REVIEWER, PASSWORD).await).await;
+    let page = reviewer.page(&app, &case_path, StatusCode::OK).await;
+    let allowed: Vec<&str> = detail["available_actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert_eq!(page.matches(r#"class="action-form""#).count(), allowed.len());
+    for action in &allowed {
+        assert!(page.contains(&format!(r#"id="action-{action}""#)), "{action}");
+    }
+    citizen.page(&app, "/dept/cases", StatusCode::FORBIDDEN).await;
+
+    // Act and assert: the admin disables the item; the citizen sees it unavailable
+    let csrf = admin.csrf(&app, "/admin/items").await;
+    let response = admin
+        .post(&app, &format!("/admin/items/{VEHICLE_ITEM}/disable"), &[("_csrf", &csrf)])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let items = admin.page(&app, "/admin/items", StatusCode::OK).await;
+    assert!(items.contains(&format!(r#"id="enable-{VEHICLE_ITEM}""#)));
+    let item = citizen.page(&app, &format!("/items/{VEHICLE_ITEM}"), StatusCode::OK).await;
+    assert!(item.contains(r#"id="item-unavailable""#) && item.contains("暂停办理"));
+    assert!(!item.contains(r#"id="apply""#));
+    let apply = citizen
+        .page(&app, &format!("/items/{VEHICLE_ITEM}/apply"), StatusCode::SERVICE_UNAVAILABLE)
+        .await;
+    assert!(apply.contains(r#"id="item-unavailable""#));
+}
+
+#[tokio::test]
+async fn logging_out_through_the_form_ends_the_session() {
+    let app = spawn_app().await;
+    let citizen = Browser::login(&app, CITIZEN).await;
+    let csrf = citizen.csrf(&app, "/me/applications").await;
+
+    let response = citizen.post(&app, "/logout", &[("_csrf", &csrf)]).await;
+
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[LOCATION], "/");
+    assert!(response.headers()[SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
+    let after = citizen.get(&app, "/me/applications").await;
+    assert_eq!(after.status(), StatusCode::SEE_OTHER);
+}
