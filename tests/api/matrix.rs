@@ -188,6 +188,8 @@ fn table() -> Vec<Row> {
         row(get.clone(), "/me/data-use", None, [303, 200, 200, 403, 403, 403, 403, 403]),
         row(get.clone(), "/dept/cases", None, [303, 403, 403, 200, 200, 200, 200, 403]),
         row(get.clone(), "/admin/items", None, [303, 403, 403, 403, 403, 403, 200, 403]),
+        row(get.clone(), "/stats", None, [200, 200, 200, 200, 200, 200, 200, 200]),
+        Row { query: "?from=2026-01-01&to=2026-12-31", ..row(get.clone(), "/stats.csv", None, [200, 200, 200, 200, 200, 200, 200, 200]) },
         // Switched off and on again by the admin, in that order.
         row(post.clone(), "/admin/items/{code}/disable", Form(empty_form), [303, 403, 403, 403, 403, 403, 303, 403]),
         row(post.clone(), "/admin/items/{code}/enable", Form(empty_form), [303, 403, 403, 403, 403, 403, 303, 403]),

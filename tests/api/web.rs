@@ -341,3 +341,51 @@ async fn logging_out_through_the_form_ends_the_session() {
     let after = citizen.get(&app, "/me/applications").await;
     assert_eq!(after.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn a_reviewer_approves_through_the_case_page_and_the_applicant_rates_it_and_the_public_stats_count_it() {
+    // Arrange: a case the courier has collected, so that it waits for the reviewer
+    let app = spawn_app().await;
+    let token = app.login(CITIZEN, PASSWORD).await;
+    let number = app.apply_for_eligible_vehicle(&token, false).await;
+    let pickup = app.tracking_number(&number, "pickup").await;
+    assert_eq!(app.courier_event(&pickup, "picked-up").await.status(), StatusCode::OK);
+    let reviewer = Browser::login(&app, REVIEWER).await;
+    let citizen = Browser::login(&app, CITIZEN).await;
+    let case_path = format!("/applications/{number}");
+    let page = reviewer.page(&app, &case_path, StatusCode::OK).await;
+    assert!(page.contains(r#"id="action-approve""#));
+    let csrf = reviewer.csrf(&app, &case_path).await;
+
+    // Act: approve with a comment; the applicant rates the finished case
+    let approved = reviewer
+        .post(&app, &format!("{case_path}/actions"), &[("_csrf", &csrf), ("action", "approve"), ("comment", "材料齐全")])
+        .await;
+    let page = citizen.page(&app, &case_path, StatusCode::OK).await;
+    let csrf = citizen.csrf(&app, &case_path).await;
+    let rated = citizen
+        .post(&app, &format!("{case_path}/rating"), &[("_csrf", &csrf), ("score", "5")])
+        .await;
+
+    // Assert
+    assert_eq!(approved.status(), StatusCode::SEE_OTHER);
+    assert_eq!(approved.headers()[LOCATION], case_path.as_str());
+    let events: Vec<String> = app.event_actions(&number).await;
+    assert_eq!(events.last().map(String::as_str), Some("approve"));
+    assert!(page.contains("材料齐全"), "the comment is in the timeline");
+    assert!(page.contains(r#"id="rating-form""#));
+    assert!(page.contains(r#"id="certificates""#));
+    assert_eq!(rated.status(), StatusCode::SEE_OTHER);
+    assert_eq!(count(&app, "ratings").await, 1);
+    let stats = app.get("/stats", None).await;
+    assert_eq!(stats.status(), StatusCode::OK);
+    let stats = stats.text().await.unwrap();
+    assert!(stats.contains(r#"<td class="on-time-rate">100.0%</td>"#), "{stats}");
+    let csv = app.get("/stats.csv", None).await;
+    assert!(csv.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+    let csv = csv.text().await.unwrap();
+    assert!(csv.lines().any(|l| l.contains(VEHICLE_ITEM) && l.contains(",1,1,1,0,0,")), "{csv}");
+    let wrong = app.get("/stats?from=2026-13-01", None).await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.text().await.unwrap().contains(r#"id="error-from""#));
+}

@@ -383,8 +383,17 @@ impl Stats {
                 ));
             }
         };
+        self.compile(from, to, department.as_deref()).await
+    }
+
+    /// Every department's figures, for anyone: what the public page (定期公开通报) publishes,
+    /// the same figures an admin's report gives.
+    pub async fn public_report(&self, from: &str, to: &str) -> Result<Report> {
+        self.compile(from, to, None).await
+    }
+
+    async fn compile(&self, from: &str, to: &str, department: Option<&str>) -> Result<Report> {
         let (from_day, to_day, start, until) = range_bounds(from, to)?;
-        let department = department.as_deref();
         let cases = self
             .storage
             .cases_submitted_between(&start, &until, department)

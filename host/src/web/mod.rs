@@ -16,6 +16,7 @@ mod dept;
 mod form;
 mod me;
 mod page;
+mod stats;
 
 use axum::extract::Request;
 use axum::http::header::CONTENT_TYPE;
@@ -45,6 +46,8 @@ pub fn routes() -> Routes {
         .route("/admin/items", form(get(admin::items)))
         .route("/admin/items/{code}/enable", form(post(admin::enable)))
         .route("/admin/items/{code}/disable", form(post(admin::disable)))
+        .route("/stats", form(get(stats::page)))
+        .route("/stats.csv", form(get(stats::csv)))
 }
 
 /// A page route, behind the layer that reads its form's CSRF token.
