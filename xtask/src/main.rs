@@ -6,6 +6,7 @@
 
 mod args;
 mod bench;
+mod browser;
 mod compile;
 mod crafted;
 mod demo;
@@ -34,8 +35,9 @@ commands:
                 --listen ADDR      address to listen on (default 127.0.0.1:8080)
                 --data-dir DIR     data directory (default .yiwang-demo at the workspace root)
   test        build the guests, then test the host side (building it) and the guests natively;
-              the host side runs on SQLite, and with YIWANG_TEST_DATABASE_URL set the api suite
-              runs a second time on that PostgreSQL database
+              the host side runs on SQLite, its browser tests in headless Chromium (installed
+              with apt-get when missing and run as root), and with YIWANG_TEST_DATABASE_URL set
+              the api suite runs a second time on that PostgreSQL database
                 -- ARGS…           passed to the host-side `cargo test`; what follows a second `--`
                                    (test-harness arguments such as a name filter) reaches the guests
                                    and the PostgreSQL run too

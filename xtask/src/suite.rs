@@ -7,6 +7,9 @@
 //! the dev-dependencies and the rest of the workspace, and on a fresh CI machine would build wasmtime
 //! and the host a second time for nothing.
 //!
+//! The host side includes the browser tests (`--test web`, on SQLite only): Chromium and chromedriver
+//! are installed first when missing (see `browser.rs`), or the command fails saying how.
+//!
 //! The black-box suite picks its backend from `YIWANG_TEST_DATABASE_URL` (its `helpers.rs` is the one
 //! place that reads it). The host-side run always goes without it, on SQLite, so a machine with no
 //! PostgreSQL passes; when it is set, the api suite runs a second time with it, on PostgreSQL, so
@@ -17,6 +20,7 @@ use std::process::Command;
 use anyhow::{Result, bail};
 
 use crate::args::harness_args;
+use crate::browser;
 use crate::compile;
 use crate::process::{self, step};
 use crate::workspace::Workspace;
@@ -32,6 +36,12 @@ pub fn run(ws: &Workspace, passthrough: &[String]) -> Result<()> {
     compile::guests(ws)?;
 
     let mut failed = Vec::new();
+
+    if browser::needed(passthrough)
+        && let Err(err) = browser::ensure()
+    {
+        failed.push(err);
+    }
 
     let mut host_side = host_side_test(ws);
     host_side
