@@ -188,6 +188,7 @@ fn table() -> Vec<Row> {
         row(get.clone(), "/me/data-use", None, [303, 200, 200, 403, 403, 403, 403, 403]),
         row(get.clone(), "/dept/cases", None, [303, 403, 403, 200, 200, 200, 200, 403]),
         row(get.clone(), "/admin/items", None, [303, 403, 403, 403, 403, 403, 200, 403]),
+        row(get.clone(), "/certificates/{serial}", None, [404, 404, 404, 404, 404, 404, 404, 404]),
         row(get.clone(), "/stats", None, [200, 200, 200, 200, 200, 200, 200, 200]),
         Row { query: "?from=2026-01-01&to=2026-12-31", ..row(get.clone(), "/stats.csv", None, [200, 200, 200, 200, 200, 200, 200, 200]) },
         // Switched off and on again by the admin, in that order.

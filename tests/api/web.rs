@@ -375,6 +375,15 @@ async fn a_reviewer_approves_through_the_case_page_and_the_applicant_rates_it_an
     assert!(page.contains("材料齐全"), "the comment is in the timeline");
     assert!(page.contains(r#"id="rating-form""#));
     assert!(page.contains(r#"id="certificates""#));
+    let link = attribute_after(&page, r#"class="verify-link" href=""#).expect("a verification link");
+    let verified = app.get(&link, None).await;
+    assert_eq!(verified.status(), StatusCode::OK, "anyone can open {link}");
+    let verified = verified.text().await.unwrap();
+    assert!(verified.contains("当前有效"));
+    assert!(!verified.contains(crate::helpers::CITIZEN_ID), "the holder's ID number is masked");
+    let forged = app.get("/certificates/NO-SUCH-SERIAL", None).await;
+    assert_eq!(forged.status(), StatusCode::NOT_FOUND);
+    assert!(forged.text().await.unwrap().contains("未找到"));
     assert_eq!(rated.status(), StatusCode::SEE_OTHER);
     assert_eq!(count(&app, "ratings").await, 1);
     let stats = app.get("/stats", None).await;

@@ -416,6 +416,19 @@ impl Storage {
         Ok(row.map(Certificate::from))
     }
 
+    /// The certificate with this serial, for its public verification page.
+    pub async fn certificate_by_serial(&self, serial: &str) -> anyhow::Result<Option<Certificate>> {
+        let sql = format!(
+            "SELECT {CERTIFICATE_COLUMNS} FROM certificates c LEFT JOIN cases k ON k.id = c.case_id
+             WHERE c.serial = $1"
+        );
+        let row: Option<CertificateRow> = sqlx::query_as(&sql)
+            .bind(serial)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map(Certificate::from))
+    }
+
     /// A citizen's cases, newest first.
     pub async fn cases_of_applicant(&self, applicant_id: i64) -> anyhow::Result<Vec<CaseSummary>> {
         let sql = format!(

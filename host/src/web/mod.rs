@@ -12,6 +12,7 @@ mod admin;
 mod auth;
 mod cases;
 mod catalog;
+mod certificates;
 mod dept;
 mod form;
 mod me;
@@ -40,6 +41,7 @@ pub fn routes() -> Routes {
         .route("/applications/{number}", form(get(cases::show)))
         .route("/applications/{number}/actions", form(post(cases::act)))
         .route("/applications/{number}/rating", form(post(cases::rate)))
+        .route("/certificates/{serial}", form(get(certificates::verify)))
         .route("/me/applications", form(get(me::applications)))
         .route("/me/data-use", form(get(me::data_use)))
         .route("/dept/cases", form(get(dept::inbox)))
