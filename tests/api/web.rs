@@ -215,6 +215,9 @@ async fn an_application_submitted_through_the_form_is_stored_and_its_page_shows_
     assert!(!case.contains("action-form"), "the applicant has no action while it is reviewed");
     let mine = citizen.page(&app, "/me/applications", StatusCode::OK).await;
     assert!(mine.contains(&format!(r#"href="/applications/{number}""#)));
+    assert!(mine.contains(r#"<td data-state="awaiting-pickup">待揽收</td>"#), "the state's label");
+    let cache = citizen.get(&app, "/me/applications").await.headers()["cache-control"].clone();
+    assert_eq!(cache, "no-store", "pages with personal data are not cached");
 }
 
 #[tokio::test]

@@ -18,7 +18,8 @@ const CITIZENS_ONLY: &str = "此页面仅限群众或企业账号";
 #[template(path = "my_applications.html")]
 struct MyApplications {
     layout: Layout,
-    cases: Vec<(CaseSummary, String)>,
+    /// Each case with its item's name and its state's label.
+    cases: Vec<(CaseSummary, String, String)>,
 }
 
 pub async fn applications(State(state): State<AppState>, session: Session) -> PageResult<Response> {
@@ -31,7 +32,8 @@ pub async fn applications(State(state): State<AppState>, session: Session) -> Pa
         .into_iter()
         .map(|case| {
             let name = item_name(&state, &case.item_code);
-            (case, name)
+            let label = state_label(&state, &case.item_code, &case.state);
+            (case, name, label)
         })
         .collect();
     let page = MyApplications {
@@ -47,6 +49,15 @@ pub fn item_name(state: &AppState, code: &str) -> String {
         .live(code)
         .map(|live| live.version.info.name.clone())
         .unwrap_or_else(|| code.to_string())
+}
+
+/// The label the item's live workflow gives `name`, or the name itself.
+pub fn state_label(state: &AppState, code: &str, name: &str) -> String {
+    state
+        .items
+        .live(code)
+        .and_then(|live| live.version.info.workflow.state(name).map(|s| s.label.clone()))
+        .unwrap_or_else(|| name.to_string())
 }
 
 #[derive(Template)]

@@ -154,7 +154,8 @@ impl Layout {
 /// A page rendered with `status`.
 pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
     match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
+        // Pages show personal data: no shared cache keeps them, nor the browser's after logout.
+        Ok(html) => (status, [(CACHE_CONTROL, "no-store")], Html(html)).into_response(),
         Err(error) => {
             tracing::error!(%error, "rendering a page failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "页面生成失败").into_response()
