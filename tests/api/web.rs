@@ -191,6 +191,9 @@ async fn an_application_submitted_through_the_form_is_stored_and_its_page_shows_
     let form_page = citizen.page(&app, &apply, StatusCode::OK).await;
     assert!(form_page.contains(r#"<label for="field-plate_number">号牌号码"#));
     assert!(form_page.contains(r#"type="checkbox" id="field-wants_paper_mark" name="wants_paper_mark""#));
+    let plate = form_page.find(r#"id="field-plate_number""#).unwrap();
+    let address = form_page.find(r#"id="field-mailing_address""#).unwrap();
+    assert!(plate < address, "the fields come in the order the item's schema requires them");
     let csrf = citizen.csrf(&app, &apply).await;
 
     // Act

@@ -58,7 +58,9 @@ impl Field {
     }
 }
 
-/// The top-level properties of `schema`, in its order, empty.
+/// The top-level properties of `schema`, empty: the required ones in the order `required` lists
+/// them (the author's order; the properties object itself comes back sorted by name), then the
+/// others by name.
 pub fn fields(schema: &Value) -> Vec<Field> {
     let required: Vec<&str> = schema["required"]
         .as_array()
@@ -67,8 +69,15 @@ pub fn fields(schema: &Value) -> Vec<Field> {
     let Some(properties) = schema["properties"].as_object() else {
         return Vec::new();
     };
-    properties
-        .iter()
+    let mut ordered: Vec<(&String, &Value)> = properties.iter().collect();
+    ordered.sort_by_key(|(name, _)| {
+        required
+            .iter()
+            .position(|r| r == name)
+            .unwrap_or(usize::MAX)
+    });
+    ordered
+        .into_iter()
         .map(|(name, property)| {
             let options: Vec<(String, String)> = property["enum"]
                 .as_array()
@@ -226,6 +235,8 @@ mod tests {
         assert!(kinds.contains(&("paper", Kind::Checkbox, false)));
         assert!(kinds.contains(&("stage", Kind::Select, false)));
         assert_eq!(fields.iter().find(|f| f.name == "note").unwrap().title, "note");
+        let order: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(order, ["plate", "count", "note", "paper", "stage"]);
     }
 
     #[test]
