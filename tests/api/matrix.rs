@@ -183,6 +183,7 @@ fn table() -> Vec<Row> {
         row(post.clone(), "/items/{code}/apply", Form(empty_form), [303, 422, 422, 403, 403, 403, 403, 403]),
         row(get.clone(), "/applications/{number}", None, [303, 200, 404, 200, 404, 200, 200, 404]),
         row(post.clone(), "/applications/{number}/actions", Form(undeclared_action_form), [303, 409, 404, 409, 404, 409, 409, 404]),
+        row(post.clone(), "/applications/{number}/attachments", Attachment, [303, 422, 404, 403, 404, 403, 403, 404]),
         row(post.clone(), "/applications/{number}/rating", Form(rating_form), [303, 409, 404, 403, 403, 403, 403, 403]),
         row(get.clone(), "/me/applications", None, [303, 200, 200, 403, 403, 403, 403, 403]),
         row(get.clone(), "/me/data-use", None, [303, 200, 200, 403, 403, 403, 403, 403]),

@@ -404,3 +404,50 @@ async fn a_reviewer_approves_through_the_case_page_and_the_applicant_rates_it_an
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(wrong.text().await.unwrap().contains(r#"id="error-from""#));
 }
+
+#[tokio::test]
+async fn the_applicant_uploads_a_material_through_the_case_page_and_without_the_token_nothing_is_stored() {
+    // Arrange
+    let app = spawn_app().await;
+    let token = app.login(CITIZEN, PASSWORD).await;
+    let number = app.apply_for_eligible_vehicle(&token, false).await;
+    let citizen = Browser::login(&app, CITIZEN).await;
+    let case_path = format!("/applications/{number}");
+    let page = citizen.page(&app, &case_path, StatusCode::OK).await;
+    assert!(page.contains(r#"enctype="multipart/form-data" id="upload-form""#));
+    let csrf = citizen.csrf(&app, &case_path).await;
+    let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".to_vec();
+    let form = |csrf: Option<&str>| {
+        let mut form = reqwest::multipart::Form::new();
+        if let Some(csrf) = csrf {
+            form = form.text("_csrf", csrf.to_string());
+        }
+        form.text("material", crate::helpers::VEHICLE_MATERIAL).part(
+            "file",
+            reqwest::multipart::Part::bytes(pdf.clone())
+                .file_name("行驶证.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        )
+    };
+    let send = |form: reqwest::multipart::Form| {
+        app.client
+            .post(app.url(&format!("{case_path}/attachments")))
+            .header(COOKIE, &citizen.cookie)
+            .multipart(form)
+            .send()
+    };
+
+    // Act
+    let refused = send(form(None)).await.unwrap();
+    let stored_before = count(&app, "attachments").await;
+    let uploaded = send(form(Some(&csrf))).await.unwrap();
+
+    // Assert
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(stored_before, 0);
+    assert_eq!(uploaded.status(), StatusCode::SEE_OTHER);
+    assert_eq!(count(&app, "attachments").await, 1);
+    let page = citizen.page(&app, &case_path, StatusCode::OK).await;
+    assert!(page.contains("行驶证.pdf"));
+}

@@ -26,12 +26,12 @@ pub fn router() -> Routes {
 }
 
 /// Room for the multipart framing and the `material` field around the file.
-const MULTIPART_OVERHEAD: usize = 64 * 1024;
+pub(crate) const MULTIPART_OVERHEAD: usize = 64 * 1024;
 
 /// Longest `material` field read.
 const MAX_MATERIAL_BYTES: usize = 1024;
 
-fn service(state: &AppState, limits: AttachmentLimits) -> Attachments {
+pub(crate) fn service(state: &AppState, limits: AttachmentLimits) -> Attachments {
     Attachments::new(
         state.storage.clone(),
         state.cases.clone(),
@@ -62,7 +62,31 @@ async fn upload(
     let attachments = service(&state, limits);
     // Who may upload is known before a byte of the body is read.
     let target = attachments.target(&user.actor, &number).await?;
-    let mut multipart = multipart.map_err(|_| Error::UnsupportedMediaType)?;
+    let multipart = multipart.map_err(|_| Error::UnsupportedMediaType)?;
+    let (material, file_name, declared, bytes) = read_upload(multipart, limits).await?;
+    let view = attachments
+        .upload(
+            &target,
+            Upload {
+                material: &material,
+                file_name: &file_name,
+                declared_type: declared.as_deref(),
+                bytes: &bytes,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// An upload's parts as read: the material, the file's name, its declared type and its bytes.
+pub(crate) type UploadParts = (String, String, Option<String>, Vec<u8>);
+
+/// Reads the `material` and `file` parts of an upload, counting every byte against the limit;
+/// the API's upload and the web's share it.
+pub(crate) async fn read_upload(
+    mut multipart: Multipart,
+    limits: AttachmentLimits,
+) -> Result<UploadParts> {
     let (mut material, mut file) = (None, None);
     let mut received = 0usize;
     while let Some(field) = multipart.next_field().await.map_err(bad_multipart)? {
@@ -107,18 +131,7 @@ async fn upload(
     };
     let material = material.ok_or_else(|| missing("material"))?;
     let (file_name, declared, bytes) = file.ok_or_else(|| missing("file"))?;
-    let view = attachments
-        .upload(
-            &target,
-            Upload {
-                material: &material,
-                file_name: &file_name,
-                declared_type: declared.as_deref(),
-                bytes: &bytes,
-            },
-        )
-        .await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok((material, file_name, declared, bytes))
 }
 
 /// Reads a part up to `max` bytes: `None` when it is longer (the rest is not read). Every byte

@@ -23,6 +23,8 @@ use std::sync::Arc;
 pub use error::{Error, Result};
 /// The login the web's form shares with the API's.
 pub(crate) use auth::{secure as secure_cookie, sign_in};
+/// The upload the web's form shares with the API's.
+pub(crate) use attachments::{MULTIPART_OVERHEAD, read_upload, service as attachments_service};
 
 use axum::Router;
 use axum::routing::MethodRouter;

@@ -3,7 +3,8 @@
 //! of a finished case by its applicant.
 
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::Extension;
+use axum::extract::{Form, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -11,9 +12,10 @@ use serde_json::Value;
 
 use super::page::{Layout, PageResult, Session, render};
 use crate::domain::actor::Role;
+use crate::domain::attachments::{AttachmentLimits, AttachmentView, Upload};
 use crate::domain::cases::CaseDetail;
 use crate::domain::error::DomainError;
-use crate::http::{AppState, Error};
+use crate::http::{AppState, Error, attachments_service, read_upload};
 
 #[derive(Template)]
 #[template(path = "case.html")]
@@ -27,6 +29,9 @@ struct CasePage {
     timeline: Vec<(usize, String, String)>,
     actions: Vec<ActionForm>,
     rateable: bool,
+    /// The item's materials, when the viewer may upload them (the applicant, while it is open).
+    materials: Vec<String>,
+    attachments: Vec<AttachmentView>,
     /// What went wrong with the last action or rating, if anything.
     error: Option<String>,
 }
@@ -44,6 +49,7 @@ fn case_page(
     state: &AppState,
     session: &Session,
     case: CaseDetail,
+    attachments: Vec<AttachmentView>,
     failed: Option<(&str, &str, String)>,
 ) -> CasePage {
     let info = state
@@ -117,6 +123,14 @@ fn case_page(
         layout: session.layout(format!("办件 {}", case.number)),
         csrf: session.csrf.clone(),
         rateable: session.actor.role == Role::Citizen && case.completed_at.is_some(),
+        materials: if session.actor.role == Role::Citizen && case.completed_at.is_none() {
+            info.as_ref()
+                .map(|i| i.materials.iter().map(|m| m.name.clone()).collect())
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        },
+        attachments,
         answers,
         timeline,
         actions,
@@ -127,11 +141,12 @@ fn case_page(
 
 pub async fn show(
     State(state): State<AppState>,
+    Extension(limits): Extension<AttachmentLimits>,
     session: Session,
     Path(number): Path<String>,
 ) -> PageResult<Response> {
-    let case = state.cases.view(&session.actor, &number).await?;
-    Ok(render(StatusCode::OK, &case_page(&state, &session, case, None)))
+    let (case, attachments) = view(&state, limits, &session, &number).await?;
+    Ok(render(StatusCode::OK, &case_page(&state, &session, case, attachments, None)))
 }
 
 #[derive(Deserialize)]
@@ -145,6 +160,7 @@ pub struct ActionFormData {
 /// the refusal beside the action's form.
 pub async fn act(
     State(state): State<AppState>,
+    Extension(limits): Extension<AttachmentLimits>,
     session: Session,
     Path(number): Path<String>,
     Form(data): Form<ActionFormData>,
@@ -158,7 +174,7 @@ pub async fn act(
     {
         Ok(done) => Ok(Redirect::to(&format!("/applications/{}", done.number)).into_response()),
         Err(error) => {
-            refused(&state, &session, &number, &data.action, comment.unwrap_or_default(), error).await
+            refused(&state, limits, &session, &number, &data.action, comment.unwrap_or_default(), error).await
         }
     }
 }
@@ -167,6 +183,7 @@ pub async fn act(
 /// error's status; a case the viewer may not see stays a 404 page.
 async fn refused(
     state: &AppState,
+    limits: AttachmentLimits,
     session: &Session,
     number: &str,
     action: &str,
@@ -179,8 +196,8 @@ async fn refused(
     let error = Error::from(error);
     let message = error.to_string();
     let status = error.into_response().status();
-    let case = state.cases.view(&session.actor, number).await?;
-    let page = case_page(state, session, case, Some((action, comment, message)));
+    let (case, attachments) = view(state, limits, session, number).await?;
+    let page = case_page(state, session, case, attachments, Some((action, comment, message)));
     Ok(render(status, &page))
 }
 
@@ -194,6 +211,7 @@ pub struct RatingForm {
 /// The applicant rates a finished case (`Stats::rate`, as the API).
 pub async fn rate(
     State(state): State<AppState>,
+    Extension(limits): Extension<AttachmentLimits>,
     session: Session,
     Path(number): Path<String>,
     Form(data): Form<RatingForm>,
@@ -203,6 +221,52 @@ pub async fn rate(
     let comment = data.comment.as_deref().map(str::trim).filter(|c| !c.is_empty());
     match state.stats.rate(citizen, &number, score, comment).await {
         Ok(rated) => Ok(Redirect::to(&format!("/applications/{}?rated={}", rated.number, rated.score)).into_response()),
-        Err(error) => refused(&state, &session, &number, "", "", error).await,
+        Err(error) => refused(&state, limits, &session, &number, "", "", error).await,
+    }
+}
+
+/// The case and its materials, as `viewer` may see them.
+async fn view(
+    state: &AppState,
+    limits: AttachmentLimits,
+    session: &Session,
+    number: &str,
+) -> PageResult<(CaseDetail, Vec<AttachmentView>)> {
+    let case = state.cases.view(&session.actor, number).await?;
+    let attachments = attachments_service(state, limits).list(&session.actor, number).await?;
+    Ok((case, attachments))
+}
+
+/// Upload one material (multipart, as the API's upload: the same reading and checks).
+pub async fn upload(
+    State(state): State<AppState>,
+    Extension(limits): Extension<AttachmentLimits>,
+    session: Session,
+    Path(number): Path<String>,
+    multipart: Multipart,
+) -> PageResult<Response> {
+    let attachments = attachments_service(&state, limits);
+    let done = async {
+        let target = attachments.target(&session.actor, &number).await?;
+        let (material, file_name, declared, bytes) = read_upload(multipart, limits).await?;
+        let upload = Upload {
+            material: &material,
+            file_name: &file_name,
+            declared_type: declared.as_deref(),
+            bytes: &bytes,
+        };
+        attachments.upload(&target, upload).await?;
+        Ok::<_, Error>(())
+    };
+    match done.await {
+        Ok(()) => Ok(Redirect::to(&format!("/applications/{number}")).into_response()),
+        Err(Error::Domain(error)) => refused(&state, limits, &session, &number, "", "", error).await,
+        Err(other) => {
+            let message = other.to_string();
+            let status = other.into_response().status();
+            let (case, attachments) = view(&state, limits, &session, &number).await?;
+            let page = case_page(&state, &session, case, attachments, Some(("", "", message)));
+            Ok(render(status, &page))
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! SQL and no rule of its own about cases or items.
 //!
 //! CSRF: every route goes through [`read_form_token`], which reads the `_csrf` field of an
-//! urlencoded POST into a [`CsrfField`] extension before any extractor runs; the `CurrentUser`
+//! urlencoded or multipart POST into a [`CsrfField`] extension before any extractor runs; the `CurrentUser`
 //! extractor then checks it like the `X-CSRF-Token` header, so a change made with the cookie and
 //! without the token is refused (403 page) before the handler runs.
 
@@ -19,14 +19,15 @@ mod me;
 mod page;
 mod stats;
 
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 
-use crate::auth::session::CsrfField;
-use crate::http::{AppState, Error, MAX_BODY_BYTES, Routes};
+use crate::auth::session::{CSRF_FORM_FIELD, CsrfField};
+use crate::domain::attachments::AttachmentLimits;
+use crate::http::{AppState, Error, MAX_BODY_BYTES, MULTIPART_OVERHEAD, Routes};
 
 pub use page::{PageError, PageResult};
 
@@ -41,6 +42,11 @@ pub fn routes() -> Routes {
         .route("/applications/{number}", form(get(cases::show)))
         .route("/applications/{number}/actions", form(post(cases::act)))
         .route("/applications/{number}/rating", form(post(cases::rate)))
+        .route(
+            "/applications/{number}/attachments",
+            // The upload counts its own bytes against the attachment limit, as the API's.
+            form(post(cases::upload)).layer(DefaultBodyLimit::disable()),
+        )
         .route("/certificates/{serial}", form(get(certificates::verify)))
         .route("/me/applications", form(get(me::applications)))
         .route("/me/data-use", form(get(me::data_use)))
@@ -57,33 +63,64 @@ fn form(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
     route.layer(middleware::from_fn(read_form_token))
 }
 
-/// For an urlencoded POST: read the body (up to the API's limit), refuse a NUL character in it
-/// (PostgreSQL cannot store one, as in `http::refuse_nul`), put its `_csrf` field in the request's
-/// extensions, and hand the same body on.
+/// For an urlencoded or multipart POST: read the body (up to the API's limit, or the attachment
+/// limit for an upload), refuse a NUL character in an urlencoded one (PostgreSQL cannot store
+/// one, as in `http::refuse_nul`), put its `_csrf` field in the request's extensions, and hand
+/// the same body on.
 async fn read_form_token(request: Request, next: Next) -> Response {
-    let urlencoded = request
+    let content_type = request
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if request.method().is_safe() || !urlencoded {
+        .unwrap_or_default()
+        .to_string();
+    let urlencoded = content_type.starts_with("application/x-www-form-urlencoded");
+    let multipart = content_type.starts_with("multipart/form-data");
+    if request.method().is_safe() || !(urlencoded || multipart) {
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+    let limit = match parts.extensions.get::<AttachmentLimits>() {
+        Some(limits) if multipart => limits.max_bytes + MULTIPART_OVERHEAD,
+        _ => MAX_BODY_BYTES,
+    };
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return PageError::from(Error::PayloadTooLarge).into_response();
     };
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-    if fields.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
-        return PageError::from(Error::BadRequest(
-            "invalid_text",
-            "请求中含有不允许的空字符（NUL）".into(),
-        ))
-        .into_response();
-    }
-    if let Some((_, token)) = fields.iter().find(|(k, _)| k == crate::auth::session::CSRF_FORM_FIELD)
-    {
-        parts.extensions.insert(CsrfField(token.clone()));
+    let token = if multipart {
+        multipart_token(&content_type, bytes.clone()).await
+    } else {
+        let fields: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        if fields.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+            return PageError::from(Error::BadRequest(
+                "invalid_text",
+                "请求中含有不允许的空字符（NUL）".into(),
+            ))
+            .into_response();
+        }
+        fields
+            .into_iter()
+            .find(|(k, _)| k == CSRF_FORM_FIELD)
+            .map(|(_, v)| v)
+    };
+    if let Some(token) = token {
+        parts.extensions.insert(CsrfField(token));
     }
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+}
+
+/// The `_csrf` part of a multipart body: the forms send it first, so the file is not read.
+async fn multipart_token(content_type: &str, bytes: axum::body::Bytes) -> Option<String> {
+    let probe = Request::builder()
+        .header(CONTENT_TYPE, content_type)
+        .body(axum::body::Body::from(bytes))
+        .ok()?;
+    let mut multipart = Multipart::from_request(probe, &()).await.ok()?;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some(CSRF_FORM_FIELD) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
