@@ -122,6 +122,9 @@ fn empty_form(_: &Fixture) -> Vec<(&'static str, &'static str)> {
 fn undeclared_action_form(_: &Fixture) -> Vec<(&'static str, &'static str)> {
     vec![("action", "no-such-action")]
 }
+fn published_version_form(_: &Fixture) -> Vec<(&'static str, &'static str)> {
+    vec![("version", "1.0.0")]
+}
 fn rating_form(_: &Fixture) -> Vec<(&'static str, &'static str)> {
     vec![("score", "5")]
 }
@@ -189,6 +192,9 @@ fn table() -> Vec<Row> {
         row(get.clone(), "/me/data-use", None, [303, 200, 200, 403, 403, 403, 403, 403]),
         row(get.clone(), "/dept/cases", None, [303, 403, 403, 200, 200, 200, 200, 403]),
         row(get.clone(), "/admin/items", None, [303, 403, 403, 403, 403, 403, 200, 403]),
+        row(get.clone(), "/admin/audit", None, [303, 403, 403, 403, 403, 403, 200, 403]),
+        row(post.clone(), "/admin/items/{code}/publish", Form(published_version_form), [303, 403, 403, 403, 403, 403, 409, 403]),
+        row(post.clone(), "/admin/items/{code}/rollback", Form(empty_form), [303, 403, 403, 403, 403, 403, 409, 403]),
         row(get.clone(), "/certificates/{serial}", None, [404, 404, 404, 404, 404, 404, 404, 404]),
         row(get.clone(), "/stats", None, [200, 200, 200, 200, 200, 200, 200, 200]),
         Row { query: "?from=2026-01-01&to=2026-12-31", ..row(get.clone(), "/stats.csv", None, [200, 200, 200, 200, 200, 200, 200, 200]) },

@@ -451,3 +451,28 @@ async fn the_applicant_uploads_a_material_through_the_case_page_and_without_the_
     let page = citizen.page(&app, &case_path, StatusCode::OK).await;
     assert!(page.contains("行驶证.pdf"));
 }
+
+#[tokio::test]
+async fn the_admin_sees_a_refused_rollback_beside_the_items_and_the_change_in_the_audit_log() {
+    // Arrange
+    let app = spawn_app().await;
+    let admin = Browser::login(&app, ADMIN).await;
+    let csrf = admin.csrf(&app, "/admin/items").await;
+    let audit = count(&app, "audit_log").await;
+
+    // Act
+    let rollback = admin
+        .post(&app, &format!("/admin/items/{VEHICLE_ITEM}/rollback"), &[("_csrf", &csrf)])
+        .await;
+    let disable = admin
+        .post(&app, &format!("/admin/items/{VEHICLE_ITEM}/disable"), &[("_csrf", &csrf)])
+        .await;
+
+    // Assert: nothing to roll back to, said on the page; the disabling is audited
+    assert_eq!(rollback.status(), StatusCode::CONFLICT);
+    assert!(rollback.text().await.unwrap().contains(r#"id="admin-error" class="alert" role="alert""#));
+    assert_eq!(disable.status(), StatusCode::SEE_OTHER);
+    assert_eq!(count(&app, "audit_log").await, audit + 1);
+    let log = admin.page(&app, "/admin/audit", StatusCode::OK).await;
+    assert!(log.contains(r#"id="audit""#) && log.contains(VEHICLE_ITEM));
+}

@@ -54,6 +54,9 @@ pub fn routes() -> Routes {
         .route("/admin/items", form(get(admin::items)))
         .route("/admin/items/{code}/enable", form(post(admin::enable)))
         .route("/admin/items/{code}/disable", form(post(admin::disable)))
+        .route("/admin/items/{code}/publish", form(post(admin::publish)))
+        .route("/admin/items/{code}/rollback", form(post(admin::rollback)))
+        .route("/admin/audit", form(get(admin::audit)))
         .route("/stats", form(get(stats::page)))
         .route("/stats.csv", form(get(stats::csv)))
 }
