@@ -396,6 +396,8 @@ async fn a_reviewer_approves_through_the_case_page_and_the_applicant_rates_it_an
     assert_eq!(stats.status(), StatusCode::OK);
     let stats = stats.text().await.unwrap();
     assert!(stats.contains(r#"<td class="on-time-rate">100.0%</td>"#), "{stats}");
+    assert!(stats.contains(r#"<svg id="on-time-chart" role="img""#), "a chart drawn on the server");
+    assert!(stats.contains(r#"<svg id="monthly-chart" role="img""#));
     let csv = app.get("/stats.csv", None).await;
     assert!(csv.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
     let csv = csv.text().await.unwrap();
