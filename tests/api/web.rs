@@ -138,6 +138,26 @@ async fn the_public_pages_render_in_chinese_with_the_catalog_and_the_stylesheet(
 }
 
 #[tokio::test]
+async fn an_unknown_path_gets_the_404_page_and_an_unknown_api_path_the_json_error() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    let page = app.get("/no/such/page", None).await;
+    let api = app.get("/api/v1/no-such-resource", None).await;
+
+    // Assert
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert!(page.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    let page = page.text().await.unwrap();
+    assert!(page.contains(r#"<html lang="zh-CN">"#), "{page}");
+    assert!(page.contains(r#"id="error-heading""#) && page.contains("页面不存在"));
+    assert_eq!(api.status(), StatusCode::NOT_FOUND);
+    let api: Value = api.json().await.unwrap();
+    assert_eq!(api["error"]["code"], "not_found", "{api}");
+}
+
+#[tokio::test]
 async fn the_search_narrows_the_catalog() {
     let app = spawn_app().await;
 

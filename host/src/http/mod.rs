@@ -71,10 +71,21 @@ fn all_routes() -> Routes {
 pub fn api_router(state: AppState) -> Router {
     all_routes()
         .router
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(refuse_nul))
         .layer(axum::middleware::from_fn(health::track_metrics))
         .with_state(state)
+}
+
+/// An unknown path: the API's JSON error under `/api/`, the site's 404 page anywhere else.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path() == "/api" || uri.path().starts_with("/api/") {
+        Error::NotFound.into_response()
+    } else {
+        crate::web::PageError::from(Error::NotFound).into_response()
+    }
 }
 
 /// The path of every route the API serves, as the router has them (`/api/v1/items/{code}`). The
