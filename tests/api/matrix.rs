@@ -191,6 +191,8 @@ fn table() -> Vec<Row> {
         row(get.clone(), "/me/applications", None, [303, 200, 200, 403, 403, 403, 403, 403]),
         row(get.clone(), "/me/data-use", None, [303, 200, 200, 403, 403, 403, 403, 403]),
         row(get.clone(), "/dept/cases", None, [303, 403, 403, 200, 200, 200, 200, 403]),
+        row(get.clone(), "/dept/items/{code}/versions", None, [303, 403, 403, 200, 404, 200, 200, 403]),
+        row(post.clone(), "/dept/items/{code}/versions", Upload, [303, 403, 403, 403, 403, 422, 403, 403]),
         row(get.clone(), "/admin/items", None, [303, 403, 403, 403, 403, 403, 200, 403]),
         row(get.clone(), "/admin/audit", None, [303, 403, 403, 403, 403, 403, 200, 403]),
         row(post.clone(), "/admin/items/{code}/publish", Form(published_version_form), [303, 403, 403, 403, 403, 403, 409, 403]),

@@ -8,9 +8,10 @@ use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use serde_json::Value;
 
 use crate::helpers::{
-    ADMIN, CITIZEN, ELIGIBLE_PLATE, ELIGIBLE_VIN_LAST6, PASSWORD, REVIEWER, TestApp, VEHICLE_ITEM,
-    eligible_form, spawn_app,
+    ADMIN, CITIZEN, DEPARTMENT, ELIGIBLE_PLATE, ELIGIBLE_VIN_LAST6, PASSWORD, REVIEWER, TestApp,
+    VEHICLE_ITEM, eligible_form, spawn_app,
 };
+use yiwang_host::domain::actor::Role;
 
 /// A browser's session: the cookie, and the CSRF token read from a page's form.
 struct Browser {
@@ -497,4 +498,75 @@ async fn the_admin_sees_a_refused_rollback_beside_the_items_and_the_change_in_th
     assert_eq!(count(&app, "audit_log").await, audit + 1);
     let log = admin.page(&app, "/admin/audit", StatusCode::OK).await;
     assert!(log.contains(r#"id="audit""#) && log.contains(VEHICLE_ITEM));
+}
+
+#[tokio::test]
+async fn the_owning_reviewer_reads_the_item_versions_from_the_inbox_and_another_department_gets_404() {
+    // Arrange
+    let app = spawn_app().await;
+    let reviewer = Browser::login(&app, REVIEWER).await;
+    let other = Browser::login(&app, "tax").await;
+    let path = format!("/dept/items/{VEHICLE_ITEM}/versions");
+
+    // Act
+    let inbox = reviewer.page(&app, "/dept/cases", StatusCode::OK).await;
+    let versions = reviewer.page(&app, &path, StatusCode::OK).await;
+    let refused = other.page(&app, &path, StatusCode::NOT_FOUND).await;
+
+    // Assert
+    assert!(inbox.contains(&format!(r#"href="{path}""#)), "{inbox}");
+    assert!(versions.contains(r#"id="versions""#));
+    assert!(versions.contains(r#"data-status="published""#) && versions.contains("已发布"));
+    assert!(versions.contains("1.0.0"));
+    assert!(!versions.contains("version-upload-form"), "a reviewer does not upload");
+    assert!(refused.contains("页面不存在"));
+}
+
+#[tokio::test]
+async fn a_developer_upload_without_the_token_stores_nothing_and_a_refused_one_shows_its_code() {
+    // Arrange
+    let app = spawn_app().await;
+    app.add_user("vehicle.developer", Role::Developer, Some(DEPARTMENT), "车管所开发员", None)
+        .await;
+    let developer = Browser::login(&app, "vehicle.developer").await;
+    let path = format!("/dept/items/{VEHICLE_ITEM}/versions");
+    let page = developer.page(&app, &path, StatusCode::OK).await;
+    assert!(page.contains(r#"enctype="multipart/form-data" id="version-upload-form""#));
+    let csrf = developer.csrf(&app, &path).await;
+    let form = |csrf: Option<&str>| {
+        let mut form = reqwest::multipart::Form::new();
+        if let Some(csrf) = csrf {
+            form = form.text("_csrf", csrf.to_string());
+        }
+        form.part("component", reqwest::multipart::Part::bytes(b"not a component".to_vec()).file_name("item.wasm"))
+            .part("signature", reqwest::multipart::Part::bytes(b"not a signature".to_vec()).file_name("item.sig"))
+    };
+    let send = |form: reqwest::multipart::Form| {
+        app.client
+            .post(app.url(&path))
+            .header(COOKIE, &developer.cookie)
+            .multipart(form)
+            .send()
+    };
+    let versions = count(&app, "item_versions").await;
+    let components = count(&app, "components").await;
+    let audit = count(&app, "audit_log").await;
+
+    // Act
+    let without_token = send(form(None)).await.unwrap();
+    let audit_after_refusal = count(&app, "audit_log").await;
+    let garbage = send(form(Some(&csrf))).await.unwrap();
+
+    // Assert
+    assert_eq!(without_token.status(), StatusCode::FORBIDDEN);
+    assert_eq!(audit_after_refusal, audit, "refused before the upload was read");
+    assert_eq!(garbage.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = garbage.text().await.unwrap();
+    let code = attribute_after(&page, r#"id="upload-error-code">"#)
+        .map(|rest| rest.split('<').next().unwrap_or_default().to_string())
+        .expect("the refusal's code on the page");
+    assert!(matches!(code.as_str(), "no_signing_key" | "not_a_component" | "bad_signature"), "{code}");
+    assert!(page.contains(r#"id="versions""#), "the list stays beside the refusal");
+    assert_eq!(count(&app, "item_versions").await, versions);
+    assert_eq!(count(&app, "components").await, components);
 }

@@ -1,5 +1,6 @@
 //! The department inbox: the cases the staff member may act on (`Cases::inbox`, as the API),
-//! earliest due first, so the overdue come first; filtered by state.
+//! earliest due first, so the overdue come first; filtered by state. Beside them, links to the
+//! versions of the department's items.
 
 use std::collections::BTreeMap;
 
@@ -23,6 +24,8 @@ struct Inbox {
     /// (state, label) of every state of the live items' workflows.
     states: Vec<(String, String)>,
     rows: Vec<Row>,
+    /// (code, name) of the department's items (every item for an admin), each with its versions.
+    items: Vec<(String, String)>,
 }
 
 struct Row {
@@ -64,11 +67,25 @@ pub async fn inbox(
             case,
         })
         .collect();
+    let items = state
+        .storage
+        .items()
+        .await?
+        .into_iter()
+        .filter(|item| {
+            staff.role == Role::Admin || staff.department.as_deref() == Some(item.department.as_str())
+        })
+        .map(|item| {
+            let name = item_name(&state, &item.code);
+            (item.code, name)
+        })
+        .collect();
     let page = Inbox {
         layout: session.layout("部门待办"),
         state: wanted.unwrap_or_default(),
         states: labels.into_iter().collect(),
         rows,
+        items,
     };
     Ok(render(StatusCode::OK, &page))
 }

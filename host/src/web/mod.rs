@@ -18,6 +18,7 @@ mod form;
 mod me;
 mod page;
 mod stats;
+mod versions;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
@@ -51,6 +52,11 @@ pub fn routes() -> Routes {
         .route("/me/applications", form(get(me::applications)))
         .route("/me/data-use", form(get(me::data_use)))
         .route("/dept/cases", form(get(dept::inbox)))
+        .route(
+            "/dept/items/{code}/versions",
+            // The upload counts its own bytes against the component limit, as the API's.
+            form(get(versions::list).post(versions::upload)).layer(DefaultBodyLimit::disable()),
+        )
         .route("/admin/items", form(get(admin::items)))
         .route("/admin/items/{code}/enable", form(post(admin::enable)))
         .route("/admin/items/{code}/disable", form(post(admin::disable)))

@@ -1,0 +1,150 @@
+//! A department's item versions: the list (published or staged) for the item's own department
+//! and for admins, and for the department's developers the signed upload (`component` and
+//! `signature`), through `Items` as the API's (`http/versions.rs`), with a refusal shown on the
+//! page by its code and message.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use super::me::item_name;
+use super::page::{Layout, PageResult, Session, render};
+use crate::domain::actor::{Actor, Role};
+use crate::domain::error::DomainError;
+use crate::domain::items::VersionView;
+use crate::http::{AppState, Error};
+
+const STAFF: [Role; 3] = [Role::Reviewer, Role::Developer, Role::Admin];
+const STAFF_ONLY: &str = "此页面仅限部门工作人员";
+/// Room for the multipart framing and the signature around the component, as the API's.
+const MULTIPART_OVERHEAD: usize = 64 * 1024;
+
+#[derive(Template)]
+#[template(path = "versions.html")]
+struct VersionsPage {
+    layout: Layout,
+    csrf: String,
+    code: String,
+    name: String,
+    versions: Vec<VersionView>,
+    /// The department's developers upload; reviewers and admins only read.
+    can_upload: bool,
+    /// The version just uploaded, if one was.
+    uploaded: Option<VersionView>,
+    /// (code, message) of the refused upload, if it was.
+    refusal: Option<(String, String)>,
+}
+
+async fn versions_page(
+    state: &AppState,
+    session: &Session,
+    staff: &Actor,
+    code: &str,
+    status: StatusCode,
+    uploaded: Option<VersionView>,
+    refusal: Option<(String, String)>,
+) -> PageResult<Response> {
+    let versions = state.items.versions(staff, code).await?;
+    let name = item_name(state, code);
+    let page = VersionsPage {
+        layout: session.layout(format!("{name} 版本")),
+        csrf: session.csrf.clone(),
+        code: code.to_string(),
+        name,
+        versions,
+        can_upload: staff.role == Role::Developer,
+        uploaded,
+        refusal,
+    };
+    Ok(render(status, &page))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Path(code): Path<String>,
+) -> PageResult<Response> {
+    let staff = session.require(&STAFF, STAFF_ONLY)?;
+    versions_page(&state, &session, staff, &code, StatusCode::OK, None, None).await
+}
+
+/// Upload a version: the list with the staged version, or with the refusal's code and message
+/// (a refusal of the caller, 403 or 404, is the error page, as the API's status).
+pub async fn upload(
+    State(state): State<AppState>,
+    session: Session,
+    Path(code): Path<String>,
+    multipart: Multipart,
+) -> PageResult<Response> {
+    let staff = session.require(&STAFF, STAFF_ONLY)?;
+    let done = async {
+        let (component, signature) = read_parts(multipart, state.items.max_component_bytes()).await?;
+        Ok::<_, Error>(state.items.upload(staff, &code, &component, &signature).await?)
+    };
+    match done.await {
+        Ok(view) => {
+            versions_page(&state, &session, staff, &code, StatusCode::CREATED, Some(view), None).await
+        }
+        Err(error) => {
+            let (status, refusal) = refusal(error).await;
+            if matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) {
+                return Err(refusal_error(status, refusal.1));
+            }
+            versions_page(&state, &session, staff, &code, status, None, Some(refusal)).await
+        }
+    }
+}
+
+fn refusal_error(status: StatusCode, message: String) -> super::PageError {
+    if status == StatusCode::NOT_FOUND {
+        DomainError::NotFound.into()
+    } else {
+        Error::Forbidden(message).into()
+    }
+}
+
+/// The `component` and `signature` parts, counted against the component limit.
+async fn read_parts(mut multipart: Multipart, limit: usize) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    let bad = |error: axum::extract::multipart::MultipartError| {
+        Error::BadRequest("invalid_multipart", error.body_text())
+    };
+    let (mut component, mut signature) = (None, None);
+    let mut received = 0usize;
+    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(bad)? {
+            received += chunk.len();
+            if received > limit + MULTIPART_OVERHEAD {
+                return Err(Error::Domain(DomainError::TooLarge(
+                    "component_too_large",
+                    format!("组件超过上限 {limit} 字节"),
+                )));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "component" => component = Some(bytes),
+            "signature" => signature = Some(bytes),
+            _ => {}
+        }
+    }
+    let missing = |part: &str| Error::BadRequest("missing_part", format!("缺少 `{part}` 文件"));
+    let component = component.filter(|b| !b.is_empty()).ok_or_else(|| missing("component"))?;
+    let signature = signature.filter(|b| !b.is_empty()).ok_or_else(|| missing("signature"))?;
+    Ok((component, signature))
+}
+
+/// The status, code and message the API answers `error` with (its own mapping, read back from
+/// its JSON body, so the page and the API cannot name a refusal differently).
+async fn refusal(error: Error) -> (StatusCode, (String, String)) {
+    let response = error.into_response();
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let text = |key: &str| json["error"][key].as_str().unwrap_or_default().to_string();
+    (status, (text("code"), text("message")))
+}
