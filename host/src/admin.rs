@@ -396,8 +396,8 @@ pub async fn seed_demo(storage: &Storage) -> anyhow::Result<()> {
 /// Puts each `{"key", "subject_id", "data"}` line of a demo file into `dataset`.
 async fn import_demo_lines(storage: &Storage, dataset: &str, lines: &str) -> anyhow::Result<()> {
     for line in lines.lines().filter(|l| !l.trim().is_empty()) {
-        let record: Value = serde_json::from_str(line)
-            .with_context(|| format!("a demo {dataset} record"))?;
+        let record: Value =
+            serde_json::from_str(line).with_context(|| format!("a demo {dataset} record"))?;
         let key = record["key"].as_str().context("the demo record's key")?;
         put_registry_record(
             storage,

@@ -44,12 +44,17 @@ fn apply_settings_file() -> anyhow::Result<()> {
     let from_args = args.iter().enumerate().find_map(|(i, arg)| {
         arg.strip_prefix("--config=")
             .map(str::to_owned)
-            .or_else(|| (arg == "--config").then(|| args.get(i + 1).cloned()).flatten())
+            .or_else(|| {
+                (arg == "--config")
+                    .then(|| args.get(i + 1).cloned())
+                    .flatten()
+            })
     });
     let Some(path) = from_args.or_else(|| std::env::var("YIWANG_CONFIG").ok()) else {
         return Ok(());
     };
-    let vars = config::file_as_environment(Path::new(&path), |var| std::env::var_os(var).is_some())?;
+    let vars =
+        config::file_as_environment(Path::new(&path), |var| std::env::var_os(var).is_some())?;
     for (var, value) in vars {
         // SAFETY: called first thing in `main`, before the runtime or any other thread starts.
         unsafe { std::env::set_var(var, value) };

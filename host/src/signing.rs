@@ -91,9 +91,21 @@ mod tests {
         assert_eq!(public_pem(&key).unwrap(), public);
         let file = sign(&key, b"component bytes");
         let sig = signature(file.as_bytes()).unwrap();
-        assert!(verifies(&public_key(&public).unwrap(), b"component bytes", &sig));
-        assert!(!verifies(&public_key(&public).unwrap(), b"component byteZ", &sig));
-        assert!(!verifies(&public_key(&other_public).unwrap(), b"component bytes", &sig));
+        assert!(verifies(
+            &public_key(&public).unwrap(),
+            b"component bytes",
+            &sig
+        ));
+        assert!(!verifies(
+            &public_key(&public).unwrap(),
+            b"component byteZ",
+            &sig
+        ));
+        assert!(!verifies(
+            &public_key(&other_public).unwrap(),
+            b"component bytes",
+            &sig
+        ));
         // The raw form OpenSSL writes is read as well.
         let raw = STANDARD.decode(file.trim()).unwrap();
         assert_eq!(signature(&raw).unwrap(), sig);

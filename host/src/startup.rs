@@ -80,15 +80,16 @@ impl Application {
             token_ttl_hours: settings.token_ttl_hours,
             metrics: metrics_handle(),
         };
-        let router = http::api_router(state).layer(axum::Extension(
-            crate::auth::session::CookiePolicy {
+        let router =
+            http::api_router(state).layer(axum::Extension(crate::auth::session::CookiePolicy {
                 secure: settings.secure_cookies,
+            }));
+        let router = router.layer(axum::Extension(
+            crate::domain::attachments::AttachmentLimits {
+                max_bytes: settings.max_attachment_bytes,
+                max_per_case: crate::domain::attachments::MAX_ATTACHMENTS_PER_CASE,
             },
         ));
-        let router = router.layer(axum::Extension(crate::domain::attachments::AttachmentLimits {
-            max_bytes: settings.max_attachment_bytes,
-            max_per_case: crate::domain::attachments::MAX_ATTACHMENTS_PER_CASE,
-        }));
         let listener = TcpListener::bind(&settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;

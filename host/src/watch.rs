@@ -53,7 +53,10 @@ pub async fn run(items: Arc<Items>, plugins: PathBuf, mut stop: watch::Receiver<
         match items.apply_plugins_file(&plugins).await {
             Ok(failures) if failures.is_empty() => {}
             Ok(failures) => {
-                tracing::warn!(count = failures.len(), "some entries were refused; those items keep their version");
+                tracing::warn!(
+                    count = failures.len(),
+                    "some entries were refused; those items keep their version"
+                );
             }
             Err(err) => {
                 tracing::error!(error = %format!("{err:#}"), "plugins.toml not applied; every item keeps its version");

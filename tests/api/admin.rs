@@ -76,7 +76,10 @@ async fn a_disabled_item_refuses_citizens_applications_and_queries_with_503_and_
 
     // Assert: switched off, stored and audited
     let body = json_body(response, StatusCode::OK).await;
-    assert_eq!((&body["code"], &body["enabled"]), (&json!(VEHICLE_ITEM), &json!(false)));
+    assert_eq!(
+        (&body["code"], &body["enabled"]),
+        (&json!(VEHICLE_ITEM), &json!(false))
+    );
     assert_eq!(stored_enabled(&app, VEHICLE_ITEM).await, 0);
     assert_eq!(
         stored_switches(&app).await,
@@ -196,7 +199,10 @@ async fn enabling_the_item_again_lets_applications_through_at_once() {
 
     // Assert
     let body = json_body(response, StatusCode::OK).await;
-    assert_eq!((&body["code"], &body["enabled"]), (&json!(VEHICLE_ITEM), &json!(true)));
+    assert_eq!(
+        (&body["code"], &body["enabled"]),
+        (&json!(VEHICLE_ITEM), &json!(true))
+    );
     let number = app.apply_for_eligible_vehicle(&citizen, true).await;
     assert_eq!(app.case_state(&number).await, "awaiting-pickup");
     assert_eq!(stored_enabled(&app, VEHICLE_ITEM).await, 1);
@@ -459,7 +465,10 @@ async fn a_settings_file_tells_the_cli_where_the_data_is_and_a_misspelt_key_is_r
         toml::Value::String(app.data_dir.path().display().to_string())
     );
     if app.storage.backend() != Backend::Sqlite {
-        settings += &format!("database_url = {}\n", toml::Value::String(app.database_url()));
+        settings += &format!(
+            "database_url = {}\n",
+            toml::Value::String(app.database_url())
+        );
     }
 
     // Act

@@ -5,8 +5,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{
-    ADMIN, CITIZEN, CITIZEN_NAME, DEPARTMENT, PASSWORD, REVIEWER, TOKEN_TTL_HOURS, error_body, json_body,
-    spawn_app,
+    ADMIN, CITIZEN, CITIZEN_NAME, DEPARTMENT, PASSWORD, REVIEWER, TOKEN_TTL_HOURS, error_body,
+    json_body, spawn_app,
 };
 
 #[tokio::test]
@@ -210,9 +210,18 @@ async fn a_nul_character_in_a_body_path_or_query_is_refused_before_anything_read
         )
         .await;
     let in_path = app
-        .post("/api/v1/admin/items/bad%00code/rollback", Some(&admin), &json!({}))
+        .post(
+            "/api/v1/admin/items/bad%00code/rollback",
+            Some(&admin),
+            &json!({}),
+        )
         .await;
-    let in_query = app.get("/api/v1/stats?from=2026-01-01&to=2026-01-31&department=x%00", Some(&admin)).await;
+    let in_query = app
+        .get(
+            "/api/v1/stats?from=2026-01-01&to=2026-01-31&department=x%00",
+            Some(&admin),
+        )
+        .await;
 
     // Assert: each a 422 naming it; no login attempt recorded, nothing audited
     for response in [in_body, in_path, in_query] {

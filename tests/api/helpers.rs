@@ -1232,8 +1232,12 @@ impl TestApp {
     /// An admin's POST to `/api/v1/admin/items/{code}/{verb}` (publish, rollback, enable, disable).
     pub async fn admin_item(&self, code: &str, verb: &str, body: &Value) -> Response {
         let admin = self.login(ADMIN, PASSWORD).await;
-        self.post(&format!("/api/v1/admin/items/{code}/{verb}"), Some(&admin), body)
-            .await
+        self.post(
+            &format!("/api/v1/admin/items/{code}/{verb}"),
+            Some(&admin),
+            body,
+        )
+        .await
     }
 }
 
@@ -1263,7 +1267,10 @@ impl TestApp {
 
     /// Starts another host on this app's database (PostgreSQL: several hosts share it).
     pub async fn another_host(&self) -> OtherHost {
-        assert!(self.on_postgres(), "several hosts share a PostgreSQL database only");
+        assert!(
+            self.on_postgres(),
+            "several hosts share a PostgreSQL database only"
+        );
         let data_dir = tempfile::Builder::new()
             .prefix("yiwang-api-host2-")
             .tempdir()
@@ -1351,7 +1358,9 @@ pub fn minimal_png() -> Vec<u8> {
     let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
     bytes.extend_from_slice(&[0, 0, 0, 13]);
     bytes.extend_from_slice(b"IHDR");
-    bytes.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xDE]);
+    bytes.extend_from_slice(&[
+        0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xDE,
+    ]);
     bytes
 }
 
@@ -1384,7 +1393,10 @@ impl TestApp {
     }
 
     /// The stored attachments of a case: (material, file name, content type, size, sha256).
-    pub async fn attachment_rows(&self, number: &str) -> Vec<(String, String, String, i64, String)> {
+    pub async fn attachment_rows(
+        &self,
+        number: &str,
+    ) -> Vec<(String, String, String, i64, String)> {
         sqlx::query_as(
             "SELECT a.material, a.file_name, a.content_type, a.size_bytes, a.sha256 FROM attachments a
              JOIN cases c ON c.id = a.case_id WHERE c.number = $1 ORDER BY a.id",

@@ -22,7 +22,12 @@ const TEST_DEPARTMENT: &str = "yiwang-test-dept";
 /// How long a change may take to reach the other host.
 const PROPAGATION: Duration = Duration::from_secs(1);
 
-async fn submit_to(client: &reqwest::Client, url: String, token: &str, form: &Value) -> reqwest::Response {
+async fn submit_to(
+    client: &reqwest::Client,
+    url: String,
+    token: &str,
+    form: &Value,
+) -> reqwest::Response {
     client
         .post(url)
         .bearer_auth(token)
@@ -93,9 +98,15 @@ async fn two_hosts_on_one_database_number_uniquely_and_follow_each_others_change
     // Act 1: 60 applications at once, alternating hosts
     let submissions = (0..60).map(|i| {
         let (url, token) = if i % 2 == 0 {
-            (app.url(&format!("/api/v1/items/{VEHICLE_ITEM}/applications")), on_first.clone())
+            (
+                app.url(&format!("/api/v1/items/{VEHICLE_ITEM}/applications")),
+                on_first.clone(),
+            )
         } else {
-            (other.url(&format!("/api/v1/items/{VEHICLE_ITEM}/applications")), on_second.clone())
+            (
+                other.url(&format!("/api/v1/items/{VEHICLE_ITEM}/applications")),
+                on_second.clone(),
+            )
         };
         let (client, form) = (reqwest::Client::new(), form.clone());
         async move {
@@ -125,16 +136,33 @@ async fn two_hosts_on_one_database_number_uniquely_and_follow_each_others_change
     assert_eq!(without_events, 0);
 
     // Act 2: disabled on the first host
-    json_body(app.admin_item(VEHICLE_ITEM, "disable", &json!({})).await, StatusCode::OK).await;
-    let disabled_after = until_changed(&app, &other.address, &on_second, VEHICLE_ITEM, &form, |status, body| {
-        status == StatusCode::SERVICE_UNAVAILABLE && body["error"]["code"] == "item_disabled"
-    })
+    json_body(
+        app.admin_item(VEHICLE_ITEM, "disable", &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let disabled_after = until_changed(
+        &app,
+        &other.address,
+        &on_second,
+        VEHICLE_ITEM,
+        &form,
+        |status, body| {
+            status == StatusCode::SERVICE_UNAVAILABLE && body["error"]["code"] == "item_disabled"
+        },
+    )
     .await;
 
     // Act 3: a version uploaded and published on the second host is served by the first
     let key = app.department_with_key(TEST_DEPARTMENT, "测试部门").await;
-    app.add_user("test.developer", Role::Developer, Some(TEST_DEPARTMENT), "开发员", None)
-        .await;
+    app.add_user(
+        "test.developer",
+        Role::Developer,
+        Some(TEST_DEPARTMENT),
+        "开发员",
+        None,
+    )
+    .await;
     let developer = login_at(&app, &other, "test.developer").await;
     let admin = login_at(&app, &other, "admin").await;
     let on_other = |path: &str, body: Value| {
@@ -145,9 +173,12 @@ async fn two_hosts_on_one_database_number_uniquely_and_follow_each_others_change
             .send()
     };
     json_body(
-        on_other("/api/v1/admin/items", json!({ "code": CRAFTED_ITEM, "department": TEST_DEPARTMENT }))
-            .await
-            .unwrap(),
+        on_other(
+            "/api/v1/admin/items",
+            json!({ "code": CRAFTED_ITEM, "department": TEST_DEPARTMENT }),
+        )
+        .await
+        .unwrap(),
         StatusCode::CREATED,
     )
     .await;
@@ -156,7 +187,10 @@ async fn two_hosts_on_one_database_number_uniquely_and_follow_each_others_change
         let signature = yiwang_host::signing::sign(&key, &wasm);
         let form = reqwest::multipart::Form::new()
             .part("component", reqwest::multipart::Part::bytes(wasm))
-            .part("signature", reqwest::multipart::Part::bytes(signature.into_bytes()));
+            .part(
+                "signature",
+                reqwest::multipart::Part::bytes(signature.into_bytes()),
+            );
         let response = app
             .client
             .post(other.url(&format!("/api/v1/dept/items/{CRAFTED_ITEM}/versions")))
@@ -168,16 +202,30 @@ async fn two_hosts_on_one_database_number_uniquely_and_follow_each_others_change
         json_body(response, StatusCode::CREATED).await;
     }
     for (path, body) in [
-        (format!("/api/v1/admin/items/{CRAFTED_ITEM}/publish"), json!({ "version": "1.0.0" })),
-        (format!("/api/v1/admin/items/{CRAFTED_ITEM}/enable"), json!({})),
-        (format!("/api/v1/admin/items/{CRAFTED_ITEM}/publish"), json!({ "version": "1.1.0" })),
+        (
+            format!("/api/v1/admin/items/{CRAFTED_ITEM}/publish"),
+            json!({ "version": "1.0.0" }),
+        ),
+        (
+            format!("/api/v1/admin/items/{CRAFTED_ITEM}/enable"),
+            json!({}),
+        ),
+        (
+            format!("/api/v1/admin/items/{CRAFTED_ITEM}/publish"),
+            json!({ "version": "1.1.0" }),
+        ),
     ] {
         json_body(on_other(&path, body).await.unwrap(), StatusCode::OK).await;
     }
     let crafted_form = json!({ "note": "两台主机" });
-    let published_after = until_changed(&app, &app.address, &on_first, CRAFTED_ITEM, &crafted_form, |status, body| {
-        status == StatusCode::CREATED && body["version"] == "1.1.0"
-    })
+    let published_after = until_changed(
+        &app,
+        &app.address,
+        &on_first,
+        CRAFTED_ITEM,
+        &crafted_form,
+        |status, body| status == StatusCode::CREATED && body["version"] == "1.1.0",
+    )
     .await;
 
     // Assert 3: the first host read the component from the database, not from a shared disk

@@ -79,12 +79,17 @@ async fn an_admin_registers_an_item_for_a_department_and_others_cannot() {
 
     // Act
     let created = json_body(
-        app.register_item("talent-housing-subsidy", DEPARTMENT).await,
+        app.register_item("talent-housing-subsidy", DEPARTMENT)
+            .await,
         StatusCode::CREATED,
     )
     .await;
-    let taken = app.register_item("talent-housing-subsidy", DEPARTMENT).await;
-    let unknown = app.register_item("another-item", "no-such-department").await;
+    let taken = app
+        .register_item("talent-housing-subsidy", DEPARTMENT)
+        .await;
+    let unknown = app
+        .register_item("another-item", "no-such-department")
+        .await;
     let bad_code = app.register_item("Bad Code", DEPARTMENT).await;
     let by_reviewer = app
         .post(
@@ -98,15 +103,25 @@ async fn an_admin_registers_an_item_for_a_department_and_others_cannot() {
     assert_eq!(created["enabled"], false);
     assert_eq!(created["version"], Value::Null);
     error_body(taken, StatusCode::CONFLICT, "item_exists").await;
-    error_body(unknown, StatusCode::UNPROCESSABLE_ENTITY, "unknown_department").await;
+    error_body(
+        unknown,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown_department",
+    )
+    .await;
     error_body(bad_code, StatusCode::UNPROCESSABLE_ENTITY, "invalid_code").await;
     assert_eq!(by_reviewer.status(), StatusCode::FORBIDDEN);
-    let codes: Vec<String> = sqlx::query_scalar("SELECT code FROM items WHERE current_sha256 IS NULL")
-        .fetch_all(&app.db)
-        .await
-        .unwrap();
+    let codes: Vec<String> =
+        sqlx::query_scalar("SELECT code FROM items WHERE current_sha256 IS NULL")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
     assert_eq!(codes, ["talent-housing-subsidy"]);
-    assert_eq!(app.audit_count("item.register", "talent-housing-subsidy").await, 1);
+    assert_eq!(
+        app.audit_count("item.register", "talent-housing-subsidy")
+            .await,
+        1
+    );
     let list = app.get_json("/api/v1/admin/items", &admin).await;
     let entry = list
         .as_array()
@@ -125,14 +140,20 @@ async fn a_disabled_item_stays_disabled_across_a_restart_until_its_plugins_toml_
     // Arrange
     let mut app = spawn_app().await;
     let citizen = app.login(CITIZEN, PASSWORD).await;
-    json_body(app.admin_item(VEHICLE_ITEM, "disable", &json!({})).await, StatusCode::OK).await;
+    json_body(
+        app.admin_item(VEHICLE_ITEM, "disable", &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
 
     // Act: restart on the same data
     app.restart().await;
 
     // Assert: still off, as stored
     let citizen_again = app.login(CITIZEN, PASSWORD).await;
-    let refused = app.submit(&citizen_again, VEHICLE_ITEM, eligible_form(false)).await;
+    let refused = app
+        .submit(&citizen_again, VEHICLE_ITEM, eligible_form(false))
+        .await;
     error_body(refused, StatusCode::SERVICE_UNAVAILABLE, "item_disabled").await;
     assert_eq!(stored_item(&app, VEHICLE_ITEM).await.0, 0);
     drop(citizen);
@@ -199,7 +220,8 @@ async fn an_invalid_plugins_toml_edit_keeps_the_serving_version_and_is_audited()
     .unwrap();
     assert!(detail.contains("not a WebAssembly component"), "{detail}");
     let body = json_body(
-        app.submit(&citizen, VEHICLE_ITEM, eligible_form(false)).await,
+        app.submit(&citizen, VEHICLE_ITEM, eligible_form(false))
+            .await,
         StatusCode::CREATED,
     )
     .await;
@@ -227,26 +249,57 @@ async fn grants_and_limits_change_over_the_api_but_not_below_what_the_published_
         "certificates_issue": ["inspection-mark"], "delivery": true
     });
     let refused_grants = put_admin(&app, &admin, &path("grants"), &no_notify).await;
-    let refused_limits = put_admin(&app, &admin, &path("limits"), &json!({ "memory_mib": 0 })).await;
-    let unknown_field = put_admin(&app, &admin, &path("limits"), &json!({ "memroy_mib": 64 })).await;
+    let refused_limits =
+        put_admin(&app, &admin, &path("limits"), &json!({ "memory_mib": 0 })).await;
+    let unknown_field =
+        put_admin(&app, &admin, &path("limits"), &json!({ "memroy_mib": 64 })).await;
 
     // Assert: named, and nothing changed
-    let error = error_body(refused_grants, StatusCode::UNPROCESSABLE_ENTITY, "ungranted_import").await;
+    let error = error_body(
+        refused_grants,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "ungranted_import",
+    )
+    .await;
     assert!(
-        error["message"].as_str().unwrap().contains("yiwang:service/notify"),
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("yiwang:service/notify"),
         "{error}"
     );
-    error_body(refused_limits, StatusCode::UNPROCESSABLE_ENTITY, "invalid_limits").await;
+    error_body(
+        refused_limits,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_limits",
+    )
+    .await;
     assert_eq!(unknown_field.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(stored_item(&app, VEHICLE_ITEM).await, (1, grants_before.clone(), limits_before));
+    assert_eq!(
+        stored_item(&app, VEHICLE_ITEM).await,
+        (1, grants_before.clone(), limits_before)
+    );
     assert_eq!(app.audit_count("item.grants", VEHICLE_ITEM).await, 0);
 
     // Act: a grant added and a tighter limit
     let mut more = grants_before.clone();
-    more["registries"].as_array_mut().unwrap().push("household-registry".into());
-    let granted = json_body(put_admin(&app, &admin, &path("grants"), &more).await, StatusCode::OK).await;
+    more["registries"]
+        .as_array_mut()
+        .unwrap()
+        .push("household-registry".into());
+    let granted = json_body(
+        put_admin(&app, &admin, &path("grants"), &more).await,
+        StatusCode::OK,
+    )
+    .await;
     let limited = json_body(
-        put_admin(&app, &admin, &path("limits"), &json!({ "memory_mib": 48, "cpu_ms": 800 })).await,
+        put_admin(
+            &app,
+            &admin,
+            &path("limits"),
+            &json!({ "memory_mib": 48, "cpu_ms": 800 }),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -256,11 +309,15 @@ async fn grants_and_limits_change_over_the_api_but_not_below_what_the_published_
     assert_eq!(limited["limits"]["memory_mib"], 48);
     let (_, grants, limits) = stored_item(&app, VEHICLE_ITEM).await;
     assert_eq!(grants, granted["grants"]);
-    assert_eq!((limits["memory_mib"].clone(), limits["cpu_ms"].clone()), (json!(48), json!(800)));
+    assert_eq!(
+        (limits["memory_mib"].clone(), limits["cpu_ms"].clone()),
+        (json!(48), json!(800))
+    );
     assert_eq!(app.audit_count("item.grants", VEHICLE_ITEM).await, 1);
     assert_eq!(app.audit_count("item.limits", VEHICLE_ITEM).await, 1);
     json_body(
-        app.submit(&citizen, VEHICLE_ITEM, eligible_form(false)).await,
+        app.submit(&citizen, VEHICLE_ITEM, eligible_form(false))
+            .await,
         StatusCode::CREATED,
     )
     .await;
@@ -275,21 +332,45 @@ async fn a_department_previews_an_unpublished_version_unseen_by_citizens_and_sta
     // Arrange: the crafted item registered, 1.0.0 published and enabled, 1.1.0 staged
     let app = spawn_app().await;
     let key = app.department_with_key(TEST_DEPARTMENT, "测试部门").await;
-    app.add_user("test.developer", Role::Developer, Some(TEST_DEPARTMENT), "开发员", None)
-        .await;
-    app.add_user("test.reviewer", Role::Reviewer, Some(TEST_DEPARTMENT), "审核员", None)
-        .await;
+    app.add_user(
+        "test.developer",
+        Role::Developer,
+        Some(TEST_DEPARTMENT),
+        "开发员",
+        None,
+    )
+    .await;
+    app.add_user(
+        "test.reviewer",
+        Role::Reviewer,
+        Some(TEST_DEPARTMENT),
+        "审核员",
+        None,
+    )
+    .await;
     let developer = app.login("test.developer", PASSWORD).await;
     let reviewer = app.login("test.reviewer", PASSWORD).await;
-    json_body(app.register_item(CRAFTED_ITEM, TEST_DEPARTMENT).await, StatusCode::CREATED).await;
-    app.upload_signed(&developer, CRAFTED_ITEM, &crafted("ok-1.0.0"), &key).await;
     json_body(
-        app.admin_item(CRAFTED_ITEM, "publish", &json!({ "version": "1.0.0" })).await,
+        app.register_item(CRAFTED_ITEM, TEST_DEPARTMENT).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.upload_signed(&developer, CRAFTED_ITEM, &crafted("ok-1.0.0"), &key)
+        .await;
+    json_body(
+        app.admin_item(CRAFTED_ITEM, "publish", &json!({ "version": "1.0.0" }))
+            .await,
         StatusCode::OK,
     )
     .await;
-    json_body(app.admin_item(CRAFTED_ITEM, "enable", &json!({})).await, StatusCode::OK).await;
-    let staged = app.upload_signed(&developer, CRAFTED_ITEM, &crafted("ok-1.1.0"), &key).await;
+    json_body(
+        app.admin_item(CRAFTED_ITEM, "enable", &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let staged = app
+        .upload_signed(&developer, CRAFTED_ITEM, &crafted("ok-1.1.0"), &key)
+        .await;
     assert_eq!(staged["status"], "staged");
     let form = crafted_form();
 
@@ -317,11 +398,18 @@ async fn a_department_previews_an_unpublished_version_unseen_by_citizens_and_sta
             &json!({ "form": form }),
         )
         .await;
-    let published = json_body(app.submit(&citizen, CRAFTED_ITEM, form.clone()).await, StatusCode::CREATED).await;
+    let published = json_body(
+        app.submit(&citizen, CRAFTED_ITEM, form.clone()).await,
+        StatusCode::CREATED,
+    )
+    .await;
 
     // Assert: the preview ran on 1.1.0 and is marked; citizens still get 1.0.0
     let preview = json_body(previewed, StatusCode::CREATED).await;
-    assert_eq!((preview["version"].clone(), preview["preview"].clone()), (json!("1.1.0"), json!(true)));
+    assert_eq!(
+        (preview["version"].clone(), preview["preview"].clone()),
+        (json!("1.1.0"), json!(true))
+    );
     assert_eq!(published["version"], "1.0.0");
     assert!(published.get("preview").is_none(), "{published}");
     assert_eq!(by_other_department.status(), StatusCode::NOT_FOUND);
@@ -333,7 +421,9 @@ async fn a_department_previews_an_unpublished_version_unseen_by_citizens_and_sta
             .await
             .unwrap();
     assert_eq!(stored, (1, "1.1.0".to_string(), "department".to_string()));
-    let today = yiwang_host::domain::calendar::today().format("%Y-%m-%d").to_string();
+    let today = yiwang_host::domain::calendar::today()
+        .format("%Y-%m-%d")
+        .to_string();
     let admin = app.login(ADMIN, PASSWORD).await;
     let stats = app
         .get_json(&format!("/api/v1/stats?from={today}&to={today}"), &admin)
@@ -346,19 +436,33 @@ async fn a_department_previews_an_unpublished_version_unseen_by_citizens_and_sta
         .filter(|i| i["item"] == CRAFTED_ITEM)
         .map(|i| i["received"].as_u64().unwrap())
         .sum();
-    assert_eq!(received, 1, "only the citizen's application is counted: {stats}");
+    assert_eq!(
+        received, 1,
+        "only the citizen's application is counted: {stats}"
+    );
     let versions = app
-        .get_json(&format!("/api/v1/dept/items/{CRAFTED_ITEM}/versions"), &developer)
+        .get_json(
+            &format!("/api/v1/dept/items/{CRAFTED_ITEM}/versions"),
+            &developer,
+        )
         .await;
     let statuses: Vec<(String, String)> = versions
         .as_array()
         .unwrap()
         .iter()
-        .map(|v| (v["version"].as_str().unwrap().into(), v["status"].as_str().unwrap().into()))
+        .map(|v| {
+            (
+                v["version"].as_str().unwrap().into(),
+                v["status"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     assert_eq!(
         statuses,
-        [("1.1.0".to_string(), "staged".to_string()), ("1.0.0".to_string(), "published".to_string())]
+        [
+            ("1.1.0".to_string(), "staged".to_string()),
+            ("1.0.0".to_string(), "published".to_string())
+        ]
     );
 }
 

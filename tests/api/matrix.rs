@@ -56,12 +56,7 @@ struct Row {
     expect: [u16; 8],
 }
 
-const fn row(
-    method: Method,
-    path: &'static str,
-    body: Body,
-    expect: [u16; 8],
-) -> Row {
+const fn row(method: Method, path: &'static str, body: Body, expect: [u16; 8]) -> Row {
     Row {
         method,
         path,
@@ -141,71 +136,382 @@ fn table() -> Vec<Row> {
     let put = Method::PUT;
     vec![
         //                                                                anon  A    B   own  other dev admin courier
-        row(get.clone(), "/healthz", None, [200, 200, 200, 200, 200, 200, 200, 200]),
-        row(get.clone(), "/metrics", None, [200, 200, 200, 200, 200, 200, 200, 200]),
-        row(get.clone(), "/api/v1/openapi.json", None, [200, 200, 200, 200, 200, 200, 200, 200]),
-        row(post.clone(), "/api/v1/auth/login", Json(citizen_login), [200, 200, 200, 200, 200, 200, 200, 200]),
-        row(get.clone(), "/api/v1/items", None, [200, 200, 200, 200, 200, 200, 200, 200]),
-        row(get.clone(), "/api/v1/items/{code}", None, [200, 200, 200, 200, 200, 200, 200, 200]),
-        row(post.clone(), "/api/v1/items/{code}/applications", Json(no_form), [401, 422, 422, 403, 403, 403, 403, 403]),
-        row(post.clone(), "/api/v1/items/{code}/query", Json(empty_input), [401, 422, 422, 422, 422, 422, 422, 422]),
-        row(get.clone(), "/api/v1/applications/{number}", None, [401, 200, 404, 200, 404, 200, 200, 404]),
-        row(post.clone(), "/api/v1/applications/{number}/actions", Json(undeclared_action), [401, 409, 404, 409, 404, 409, 409, 404]),
-        row(get.clone(), "/api/v1/applications/{number}/attachments", None, [401, 200, 404, 200, 404, 200, 200, 404]),
-        row(post.clone(), "/api/v1/applications/{number}/attachments", Attachment, [401, 422, 404, 403, 404, 403, 403, 404]),
-        row(get.clone(), "/api/v1/attachments/{id}", None, [401, 200, 404, 200, 404, 200, 200, 404]),
-        row(post.clone(), "/api/v1/applications/{number}/rating", Json(rating), [401, 409, 404, 403, 403, 403, 403, 403]),
-        row(get.clone(), "/api/v1/me/applications", None, [401, 200, 200, 403, 403, 403, 403, 403]),
-        row(get.clone(), "/api/v1/me/certificates", None, [401, 200, 200, 403, 403, 403, 403, 403]),
-        row(get.clone(), "/api/v1/me/data-use", None, [401, 200, 200, 403, 403, 403, 403, 403]),
-        row(get.clone(), "/api/v1/me/notifications", None, [401, 200, 200, 403, 403, 403, 403, 403]),
-        row(get.clone(), "/api/v1/dept/cases", None, [401, 403, 403, 200, 200, 200, 200, 403]),
-        row(post.clone(), "/api/v1/dept/items/{code}/batch", Json(empty_batch), [401, 403, 403, 422, 403, 422, 403, 403]),
-        row(get.clone(), "/api/v1/dept/items/{code}/versions", None, [401, 403, 403, 200, 404, 200, 200, 403]),
-        row(post.clone(), "/api/v1/dept/items/{code}/versions", Upload, [401, 403, 403, 403, 403, 422, 403, 403]),
-        row(post.clone(), "/api/v1/dept/items/{code}/versions/{version}/preview", Json(no_form), [401, 403, 403, 422, 404, 422, 403, 403]),
-        row(post.clone(), "/api/v1/delivery/events", Json(unknown_parcel), [401, 403, 403, 403, 403, 403, 403, 404]),
-        Row { query: "?from=2026-01-01&to=2026-12-31", ..row(get.clone(), "/api/v1/stats", None, [401, 403, 403, 200, 200, 200, 200, 403]) },
-        row(get.clone(), "/api/v1/admin/items", None, [401, 403, 403, 403, 403, 403, 200, 403]),
-        row(post.clone(), "/api/v1/admin/items", Json(taken_code), [401, 403, 403, 403, 403, 403, 409, 403]),
-        row(post.clone(), "/api/v1/admin/items/{code}/publish", Json(published_version), [401, 403, 403, 403, 403, 403, 409, 403]),
-        row(post.clone(), "/api/v1/admin/items/{code}/rollback", Json(nothing), [401, 403, 403, 403, 403, 403, 409, 403]),
-        row(put.clone(), "/api/v1/admin/items/{code}/grants", Json(same_grants), [401, 403, 403, 403, 403, 403, 200, 403]),
-        row(put.clone(), "/api/v1/admin/items/{code}/limits", Json(zero_memory), [401, 403, 403, 403, 403, 403, 422, 403]),
-        row(get.clone(), "/api/v1/admin/audit", None, [401, 403, 403, 403, 403, 403, 200, 403]),
+        row(
+            get.clone(),
+            "/healthz",
+            None,
+            [200, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            get.clone(),
+            "/metrics",
+            None,
+            [200, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            get.clone(),
+            "/api/v1/openapi.json",
+            None,
+            [200, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            post.clone(),
+            "/api/v1/auth/login",
+            Json(citizen_login),
+            [200, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            get.clone(),
+            "/api/v1/items",
+            None,
+            [200, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            get.clone(),
+            "/api/v1/items/{code}",
+            None,
+            [200, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            post.clone(),
+            "/api/v1/items/{code}/applications",
+            Json(no_form),
+            [401, 422, 422, 403, 403, 403, 403, 403],
+        ),
+        row(
+            post.clone(),
+            "/api/v1/items/{code}/query",
+            Json(empty_input),
+            [401, 422, 422, 422, 422, 422, 422, 422],
+        ),
+        row(
+            get.clone(),
+            "/api/v1/applications/{number}",
+            None,
+            [401, 200, 404, 200, 404, 200, 200, 404],
+        ),
+        row(
+            post.clone(),
+            "/api/v1/applications/{number}/actions",
+            Json(undeclared_action),
+            [401, 409, 404, 409, 404, 409, 409, 404],
+        ),
+        row(
+            get.clone(),
+            "/api/v1/applications/{number}/attachments",
+            None,
+            [401, 200, 404, 200, 404, 200, 200, 404],
+        ),
+        row(
+            post.clone(),
+            "/api/v1/applications/{number}/attachments",
+            Attachment,
+            [401, 422, 404, 403, 404, 403, 403, 404],
+        ),
+        row(
+            get.clone(),
+            "/api/v1/attachments/{id}",
+            None,
+            [401, 200, 404, 200, 404, 200, 200, 404],
+        ),
+        row(
+            post.clone(),
+            "/api/v1/applications/{number}/rating",
+            Json(rating),
+            [401, 409, 404, 403, 403, 403, 403, 403],
+        ),
+        row(
+            get.clone(),
+            "/api/v1/me/applications",
+            None,
+            [401, 200, 200, 403, 403, 403, 403, 403],
+        ),
+        row(
+            get.clone(),
+            "/api/v1/me/certificates",
+            None,
+            [401, 200, 200, 403, 403, 403, 403, 403],
+        ),
+        row(
+            get.clone(),
+            "/api/v1/me/data-use",
+            None,
+            [401, 200, 200, 403, 403, 403, 403, 403],
+        ),
+        row(
+            get.clone(),
+            "/api/v1/me/notifications",
+            None,
+            [401, 200, 200, 403, 403, 403, 403, 403],
+        ),
+        row(
+            get.clone(),
+            "/api/v1/dept/cases",
+            None,
+            [401, 403, 403, 200, 200, 200, 200, 403],
+        ),
+        row(
+            post.clone(),
+            "/api/v1/dept/items/{code}/batch",
+            Json(empty_batch),
+            [401, 403, 403, 422, 403, 422, 403, 403],
+        ),
+        row(
+            get.clone(),
+            "/api/v1/dept/items/{code}/versions",
+            None,
+            [401, 403, 403, 200, 404, 200, 200, 403],
+        ),
+        row(
+            post.clone(),
+            "/api/v1/dept/items/{code}/versions",
+            Upload,
+            [401, 403, 403, 403, 403, 422, 403, 403],
+        ),
+        row(
+            post.clone(),
+            "/api/v1/dept/items/{code}/versions/{version}/preview",
+            Json(no_form),
+            [401, 403, 403, 422, 404, 422, 403, 403],
+        ),
+        row(
+            post.clone(),
+            "/api/v1/delivery/events",
+            Json(unknown_parcel),
+            [401, 403, 403, 403, 403, 403, 403, 404],
+        ),
+        Row {
+            query: "?from=2026-01-01&to=2026-12-31",
+            ..row(
+                get.clone(),
+                "/api/v1/stats",
+                None,
+                [401, 403, 403, 200, 200, 200, 200, 403],
+            )
+        },
+        row(
+            get.clone(),
+            "/api/v1/admin/items",
+            None,
+            [401, 403, 403, 403, 403, 403, 200, 403],
+        ),
+        row(
+            post.clone(),
+            "/api/v1/admin/items",
+            Json(taken_code),
+            [401, 403, 403, 403, 403, 403, 409, 403],
+        ),
+        row(
+            post.clone(),
+            "/api/v1/admin/items/{code}/publish",
+            Json(published_version),
+            [401, 403, 403, 403, 403, 403, 409, 403],
+        ),
+        row(
+            post.clone(),
+            "/api/v1/admin/items/{code}/rollback",
+            Json(nothing),
+            [401, 403, 403, 403, 403, 403, 409, 403],
+        ),
+        row(
+            put.clone(),
+            "/api/v1/admin/items/{code}/grants",
+            Json(same_grants),
+            [401, 403, 403, 403, 403, 403, 200, 403],
+        ),
+        row(
+            put.clone(),
+            "/api/v1/admin/items/{code}/limits",
+            Json(zero_memory),
+            [401, 403, 403, 403, 403, 403, 422, 403],
+        ),
+        row(
+            get.clone(),
+            "/api/v1/admin/audit",
+            None,
+            [401, 403, 403, 403, 403, 403, 200, 403],
+        ),
         // Switched off and on again by the admin, in that order.
-        row(post.clone(), "/api/v1/admin/items/{code}/disable", Json(nothing), [401, 403, 403, 403, 403, 403, 200, 403]),
-        row(post.clone(), "/api/v1/admin/items/{code}/enable", Json(nothing), [401, 403, 403, 403, 403, 403, 200, 403]),
+        row(
+            post.clone(),
+            "/api/v1/admin/items/{code}/disable",
+            Json(nothing),
+            [401, 403, 403, 403, 403, 403, 200, 403],
+        ),
+        row(
+            post.clone(),
+            "/api/v1/admin/items/{code}/enable",
+            Json(nothing),
+            [401, 403, 403, 403, 403, 403, 200, 403],
+        ),
         // The web pages: 303 to the login for the anonymous where a login is needed.
-        row(get.clone(), "/assets/site.css", None, [200, 200, 200, 200, 200, 200, 200, 200]),
-        row(get.clone(), "/login", None, [200, 200, 200, 200, 200, 200, 200, 200]),
-        row(post.clone(), "/login", Form(login_form), [303, 303, 303, 303, 303, 303, 303, 303]),
-        row(get.clone(), "/", None, [200, 200, 200, 200, 200, 200, 200, 200]),
-        row(get.clone(), "/items/{code}", None, [200, 200, 200, 200, 200, 200, 200, 200]),
-        row(get.clone(), "/items/{code}/apply", None, [303, 200, 200, 403, 403, 403, 403, 403]),
-        row(post.clone(), "/items/{code}/apply", Form(empty_form), [303, 422, 422, 403, 403, 403, 403, 403]),
-        row(get.clone(), "/applications/{number}", None, [303, 200, 404, 200, 404, 200, 200, 404]),
-        row(post.clone(), "/applications/{number}/actions", Form(undeclared_action_form), [303, 409, 404, 409, 404, 409, 409, 404]),
-        row(post.clone(), "/applications/{number}/attachments", Attachment, [303, 422, 404, 403, 404, 403, 403, 404]),
-        row(post.clone(), "/applications/{number}/rating", Form(rating_form), [303, 409, 404, 403, 403, 403, 403, 403]),
-        row(get.clone(), "/me/applications", None, [303, 200, 200, 403, 403, 403, 403, 403]),
-        row(get.clone(), "/me/data-use", None, [303, 200, 200, 403, 403, 403, 403, 403]),
-        row(get.clone(), "/dept/cases", None, [303, 403, 403, 200, 200, 200, 200, 403]),
-        row(get.clone(), "/dept/items/{code}/versions", None, [303, 403, 403, 200, 404, 200, 200, 403]),
-        row(post.clone(), "/dept/items/{code}/versions", Upload, [303, 403, 403, 403, 403, 422, 403, 403]),
-        row(get.clone(), "/admin/items", None, [303, 403, 403, 403, 403, 403, 200, 403]),
-        row(get.clone(), "/admin/audit", None, [303, 403, 403, 403, 403, 403, 200, 403]),
-        row(post.clone(), "/admin/items/{code}/publish", Form(published_version_form), [303, 403, 403, 403, 403, 403, 409, 403]),
-        row(post.clone(), "/admin/items/{code}/rollback", Form(empty_form), [303, 403, 403, 403, 403, 403, 409, 403]),
-        row(get.clone(), "/certificates/{serial}", None, [404, 404, 404, 404, 404, 404, 404, 404]),
-        row(get.clone(), "/stats", None, [200, 200, 200, 200, 200, 200, 200, 200]),
-        Row { query: "?from=2026-01-01&to=2026-12-31", ..row(get.clone(), "/stats.csv", None, [200, 200, 200, 200, 200, 200, 200, 200]) },
+        row(
+            get.clone(),
+            "/assets/site.css",
+            None,
+            [200, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            get.clone(),
+            "/login",
+            None,
+            [200, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            post.clone(),
+            "/login",
+            Form(login_form),
+            [303, 303, 303, 303, 303, 303, 303, 303],
+        ),
+        row(
+            get.clone(),
+            "/",
+            None,
+            [200, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            get.clone(),
+            "/items/{code}",
+            None,
+            [200, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            get.clone(),
+            "/items/{code}/apply",
+            None,
+            [303, 200, 200, 403, 403, 403, 403, 403],
+        ),
+        row(
+            post.clone(),
+            "/items/{code}/apply",
+            Form(empty_form),
+            [303, 422, 422, 403, 403, 403, 403, 403],
+        ),
+        row(
+            get.clone(),
+            "/applications/{number}",
+            None,
+            [303, 200, 404, 200, 404, 200, 200, 404],
+        ),
+        row(
+            post.clone(),
+            "/applications/{number}/actions",
+            Form(undeclared_action_form),
+            [303, 409, 404, 409, 404, 409, 409, 404],
+        ),
+        row(
+            post.clone(),
+            "/applications/{number}/attachments",
+            Attachment,
+            [303, 422, 404, 403, 404, 403, 403, 404],
+        ),
+        row(
+            post.clone(),
+            "/applications/{number}/rating",
+            Form(rating_form),
+            [303, 409, 404, 403, 403, 403, 403, 403],
+        ),
+        row(
+            get.clone(),
+            "/me/applications",
+            None,
+            [303, 200, 200, 403, 403, 403, 403, 403],
+        ),
+        row(
+            get.clone(),
+            "/me/data-use",
+            None,
+            [303, 200, 200, 403, 403, 403, 403, 403],
+        ),
+        row(
+            get.clone(),
+            "/dept/cases",
+            None,
+            [303, 403, 403, 200, 200, 200, 200, 403],
+        ),
+        row(
+            get.clone(),
+            "/dept/items/{code}/versions",
+            None,
+            [303, 403, 403, 200, 404, 200, 200, 403],
+        ),
+        row(
+            post.clone(),
+            "/dept/items/{code}/versions",
+            Upload,
+            [303, 403, 403, 403, 403, 422, 403, 403],
+        ),
+        row(
+            get.clone(),
+            "/admin/items",
+            None,
+            [303, 403, 403, 403, 403, 403, 200, 403],
+        ),
+        row(
+            get.clone(),
+            "/admin/audit",
+            None,
+            [303, 403, 403, 403, 403, 403, 200, 403],
+        ),
+        row(
+            post.clone(),
+            "/admin/items/{code}/publish",
+            Form(published_version_form),
+            [303, 403, 403, 403, 403, 403, 409, 403],
+        ),
+        row(
+            post.clone(),
+            "/admin/items/{code}/rollback",
+            Form(empty_form),
+            [303, 403, 403, 403, 403, 403, 409, 403],
+        ),
+        row(
+            get.clone(),
+            "/certificates/{serial}",
+            None,
+            [404, 404, 404, 404, 404, 404, 404, 404],
+        ),
+        row(
+            get.clone(),
+            "/stats",
+            None,
+            [200, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        Row {
+            query: "?from=2026-01-01&to=2026-12-31",
+            ..row(
+                get.clone(),
+                "/stats.csv",
+                None,
+                [200, 200, 200, 200, 200, 200, 200, 200],
+            )
+        },
         // Switched off and on again by the admin, in that order.
-        row(post.clone(), "/admin/items/{code}/disable", Form(empty_form), [303, 403, 403, 403, 403, 403, 303, 403]),
-        row(post.clone(), "/admin/items/{code}/enable", Form(empty_form), [303, 403, 403, 403, 403, 403, 303, 403]),
+        row(
+            post.clone(),
+            "/admin/items/{code}/disable",
+            Form(empty_form),
+            [303, 403, 403, 403, 403, 403, 303, 403],
+        ),
+        row(
+            post.clone(),
+            "/admin/items/{code}/enable",
+            Form(empty_form),
+            [303, 403, 403, 403, 403, 403, 303, 403],
+        ),
         // Last: each caller ends a session of its own.
-        row(post.clone(), "/logout", Form(empty_form), [303, 303, 303, 303, 303, 303, 303, 303]),
-        row(post, "/api/v1/auth/logout", Json(nothing), [401, 204, 204, 204, 204, 204, 204, 204]),
+        row(
+            post.clone(),
+            "/logout",
+            Form(empty_form),
+            [303, 303, 303, 303, 303, 303, 303, 303],
+        ),
+        row(
+            post,
+            "/api/v1/auth/logout",
+            Json(nothing),
+            [401, 204, 204, 204, 204, 204, 204, 204],
+        ),
     ]
 }
 
@@ -214,9 +520,24 @@ fn table() -> Vec<Row> {
 async fn fingerprint(db: &AnyPool) -> BTreeMap<String, String> {
     let mut seen = BTreeMap::new();
     for table in [
-        "users", "tokens", "departments", "items", "item_versions", "item_publications",
-        "components", "cases", "case_events", "deliveries", "certificates", "data_use_log",
-        "outbox", "audit_log", "ratings", "registry_records", "item_records", "attachments",
+        "users",
+        "tokens",
+        "departments",
+        "items",
+        "item_versions",
+        "item_publications",
+        "components",
+        "cases",
+        "case_events",
+        "deliveries",
+        "certificates",
+        "data_use_log",
+        "outbox",
+        "audit_log",
+        "ratings",
+        "registry_records",
+        "item_records",
+        "attachments",
     ] {
         let count: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(db)
@@ -225,9 +546,18 @@ async fn fingerprint(db: &AnyPool) -> BTreeMap<String, String> {
         seen.insert(table.to_string(), count.to_string());
     }
     for (name, sql) in [
-        ("case states", "SELECT COALESCE(STRING_AGG(number || ':' || state || ':' || CAST(revision AS TEXT), ','), '') FROM cases"),
-        ("items", "SELECT COALESCE(STRING_AGG(code || ':' || CAST(enabled AS TEXT) || ':' || COALESCE(current_sha256, '') || ':' || grants || ':' || limits, ','), '') FROM items"),
-        ("revoked tokens", "SELECT CAST(COUNT(*) AS TEXT) FROM tokens WHERE revoked_at IS NOT NULL"),
+        (
+            "case states",
+            "SELECT COALESCE(STRING_AGG(number || ':' || state || ':' || CAST(revision AS TEXT), ','), '') FROM cases",
+        ),
+        (
+            "items",
+            "SELECT COALESCE(STRING_AGG(code || ':' || CAST(enabled AS TEXT) || ':' || COALESCE(current_sha256, '') || ':' || grants || ':' || limits, ','), '') FROM items",
+        ),
+        (
+            "revoked tokens",
+            "SELECT CAST(COUNT(*) AS TEXT) FROM tokens WHERE revoked_at IS NOT NULL",
+        ),
     ] {
         let value: String = sqlx::query_scalar(sql)
             .fetch_one(db)
@@ -258,8 +588,14 @@ async fn send(app: &TestApp, row: &Row, fixture: &Fixture, token: Option<&str>) 
         Body::Form(fields) => request.form(&fields(fixture)),
         Body::Upload => request.multipart(
             reqwest::multipart::Form::new()
-                .part("component", reqwest::multipart::Part::bytes(b"not a component".to_vec()))
-                .part("signature", reqwest::multipart::Part::bytes(b"not a signature".to_vec())),
+                .part(
+                    "component",
+                    reqwest::multipart::Part::bytes(b"not a component".to_vec()),
+                )
+                .part(
+                    "signature",
+                    reqwest::multipart::Part::bytes(b"not a signature".to_vec()),
+                ),
         ),
         Body::Attachment => request.multipart(
             reqwest::multipart::Form::new()
@@ -281,21 +617,31 @@ async fn fixture(app: &TestApp, citizen_a: &str) -> Fixture {
     let number = app.apply_for_eligible_vehicle(citizen_a, false).await;
     let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".to_vec();
     let material: String = {
-        let item = json_body(app.get(&format!("/api/v1/items/{VEHICLE_ITEM}"), None).await, StatusCode::OK).await;
-        item["materials"][0]["name"].as_str().unwrap_or("materials").to_string()
+        let item = json_body(
+            app.get(&format!("/api/v1/items/{VEHICLE_ITEM}"), None)
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        item["materials"][0]["name"]
+            .as_str()
+            .unwrap_or("materials")
+            .to_string()
     };
     let uploaded = app
         .client
         .post(app.url(&format!("/api/v1/applications/{number}/attachments")))
         .bearer_auth(citizen_a)
         .multipart(
-            reqwest::multipart::Form::new().text("material", material).part(
-                "file",
-                reqwest::multipart::Part::bytes(pdf)
-                    .file_name("materials.pdf")
-                    .mime_str("application/pdf")
-                    .unwrap(),
-            ),
+            reqwest::multipart::Form::new()
+                .text("material", material)
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(pdf)
+                        .file_name("materials.pdf")
+                        .mime_str("application/pdf")
+                        .unwrap(),
+                ),
         )
         .send()
         .await
@@ -318,8 +664,14 @@ async fn every_route_answers_every_kind_of_caller_as_the_table_says_and_refusals
     // Arrange: one caller of each kind
     let app = spawn_app().await;
     app.add_citizen("citizen.b", "李四", &id_number(7)).await;
-    app.add_user("vehicle.developer", Role::Developer, Some(DEPARTMENT), "车管所开发员", None)
-        .await;
+    app.add_user(
+        "vehicle.developer",
+        Role::Developer,
+        Some(DEPARTMENT),
+        "车管所开发员",
+        None,
+    )
+    .await;
     let logins = [
         None,
         Some(CITIZEN),
@@ -343,13 +695,28 @@ async fn every_route_answers_every_kind_of_caller_as_the_table_says_and_refusals
     // Assert: the table covers exactly the router's paths, and every method the router serves
     let router_paths: BTreeSet<&str> = yiwang_host::http::route_paths().into_iter().collect();
     let table_paths: BTreeSet<&str> = table.iter().map(|r| r.path).collect();
-    assert_eq!(table_paths, router_paths, "the matrix and the router list different paths");
+    assert_eq!(
+        table_paths, router_paths,
+        "the matrix and the router list different paths"
+    );
     for path in &router_paths {
-        for method in [Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+        for method in [
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ] {
             if table.iter().any(|r| r.path == *path && r.method == method) {
                 continue;
             }
-            let probe = Row { method: method.clone(), path, query: "", body: Body::None, expect: [0; 8] };
+            let probe = Row {
+                method: method.clone(),
+                path,
+                query: "",
+                body: Body::None,
+                expect: [0; 8],
+            };
             let status = send(&app, &probe, &fixture, None).await;
             assert_eq!(
                 status,
@@ -402,9 +769,18 @@ async fn every_route_answers_every_kind_of_caller_as_the_table_says_and_refusals
             }
         }
     }
-    assert!(mismatches.is_empty(), "{} of {checked}:\n{}", mismatches.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} of {checked}:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
     crate::helpers::record_artifact(
         "authorization-matrix.txt",
-        &format!("routes: {}, actors: {}, checked: {checked}\n", table.len(), ACTORS.len()),
+        &format!(
+            "routes: {}, actors: {}, checked: {checked}\n",
+            table.len(),
+            ACTORS.len()
+        ),
     );
 }

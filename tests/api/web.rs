@@ -97,7 +97,10 @@ fn eligible_fields(csrf: &str) -> Vec<(String, String)> {
 }
 
 fn borrowed(fields: &[(String, String)]) -> Vec<(&str, &str)> {
-    fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
 }
 
 #[tokio::test]
@@ -114,25 +117,44 @@ async fn the_public_pages_render_in_chinese_with_the_catalog_and_the_stylesheet(
 
     // Assert
     assert_eq!(home.status(), StatusCode::OK);
-    assert!(home.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        home.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let home = home.text().await.unwrap();
     assert!(home.contains(r#"<html lang="zh-CN">"#));
     assert!(home.contains(r##"class="skip-link" href="#main""##));
     assert!(home.contains(r#"id="catalog""#));
-    assert!(home.contains(&format!(r#"class="item-link" href="/items/{VEHICLE_ITEM}""#)));
+    assert!(home.contains(&format!(
+        r#"class="item-link" href="/items/{VEHICLE_ITEM}""#
+    )));
     assert!(home.contains("新车6年免检申领检验标志"));
     assert_eq!(item.status(), StatusCode::OK);
     let item = item.text().await.unwrap();
-    assert!(item.contains(&format!(r#"id="apply" class="button" href="/items/{VEHICLE_ITEM}/apply""#)));
+    assert!(item.contains(&format!(
+        r#"id="apply" class="button" href="/items/{VEHICLE_ITEM}/apply""#
+    )));
     assert!(item.contains("法定办结时限") && item.contains("承诺办结时限"));
     assert!(!item.contains("item-unavailable"));
     assert_eq!(login.status(), StatusCode::OK);
     let login = login.text().await.unwrap();
-    for id in [r#"id="login""#, r#"id="password""#, r#"id="login-submit""#, r#"<label for="login">"#] {
+    for id in [
+        r#"id="login""#,
+        r#"id="password""#,
+        r#"id="login-submit""#,
+        r#"<label for="login">"#,
+    ] {
         assert!(login.contains(id), "{id}");
     }
     assert_eq!(css.status(), StatusCode::OK);
-    assert!(css.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/css"));
+    assert!(
+        css.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
     assert!(css.text().await.unwrap().contains(":focus-visible"));
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert!(missing.text().await.unwrap().contains("页面不存在"));
@@ -149,7 +171,12 @@ async fn an_unknown_path_gets_the_404_page_and_an_unknown_api_path_the_json_erro
 
     // Assert
     assert_eq!(page.status(), StatusCode::NOT_FOUND);
-    assert!(page.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        page.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let page = page.text().await.unwrap();
     assert!(page.contains(r#"<html lang="zh-CN">"#), "{page}");
     assert!(page.contains(r#"id="error-heading""#) && page.contains("页面不存在"));
@@ -162,8 +189,18 @@ async fn an_unknown_path_gets_the_404_page_and_an_unknown_api_path_the_json_erro
 async fn the_search_narrows_the_catalog() {
     let app = spawn_app().await;
 
-    let hit = app.get("/?q=%E5%85%8D%E6%A3%80", None).await.text().await.unwrap(); // 免检
-    let miss = app.get("/?q=zzzz-nothing", None).await.text().await.unwrap();
+    let hit = app
+        .get("/?q=%E5%85%8D%E6%A3%80", None)
+        .await
+        .text()
+        .await
+        .unwrap(); // 免检
+    let miss = app
+        .get("/?q=zzzz-nothing", None)
+        .await
+        .text()
+        .await
+        .unwrap();
 
     assert!(hit.contains(&format!("/items/{VEHICLE_ITEM}")));
     assert!(!miss.contains("class=\"item-link\""));
@@ -178,14 +215,22 @@ async fn a_page_that_needs_a_login_sends_the_anonymous_visitor_to_the_login_and_
     let wrong = app
         .client
         .post(app.url("/login"))
-        .form(&[("login", CITIZEN), ("password", "wrong-password"), ("next", "/me/applications")])
+        .form(&[
+            ("login", CITIZEN),
+            ("password", "wrong-password"),
+            ("next", "/me/applications"),
+        ])
         .send()
         .await
         .unwrap();
     let elsewhere = app
         .client
         .post(app.url("/login"))
-        .form(&[("login", CITIZEN), ("password", PASSWORD), ("next", "//evil.example/")])
+        .form(&[
+            ("login", CITIZEN),
+            ("password", PASSWORD),
+            ("next", "//evil.example/"),
+        ])
         .send()
         .await
         .unwrap();
@@ -211,19 +256,30 @@ async fn an_application_submitted_through_the_form_is_stored_and_its_page_shows_
     let apply = format!("/items/{VEHICLE_ITEM}/apply");
     let form_page = citizen.page(&app, &apply, StatusCode::OK).await;
     assert!(form_page.contains(r#"<label for="field-plate_number">号牌号码"#));
-    assert!(form_page.contains(r#"type="checkbox" id="field-wants_paper_mark" name="wants_paper_mark""#));
+    assert!(
+        form_page
+            .contains(r#"type="checkbox" id="field-wants_paper_mark" name="wants_paper_mark""#)
+    );
     let plate = form_page.find(r#"id="field-plate_number""#).unwrap();
     let address = form_page.find(r#"id="field-mailing_address""#).unwrap();
-    assert!(plate < address, "the fields come in the order the item's schema requires them");
+    assert!(
+        plate < address,
+        "the fields come in the order the item's schema requires them"
+    );
     let csrf = citizen.csrf(&app, &apply).await;
 
     // Act
-    let response = citizen.post(&app, &apply, &borrowed(&eligible_fields(&csrf))).await;
+    let response = citizen
+        .post(&app, &apply, &borrowed(&eligible_fields(&csrf)))
+        .await;
 
     // Assert: a redirect to the case, which is stored as the API would store it
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let location = response.headers()[LOCATION].to_str().unwrap().to_string();
-    let number = location.strip_prefix("/applications/").expect("to the case page").to_string();
+    let number = location
+        .strip_prefix("/applications/")
+        .expect("to the case page")
+        .to_string();
     let (channel, form): (String, String) =
         sqlx::query_as("SELECT channel, form FROM cases WHERE number = $1")
             .bind(&number)
@@ -236,10 +292,16 @@ async fn an_application_submitted_through_the_form_is_stored_and_its_page_shows_
     let case = citizen.page(&app, &location, StatusCode::OK).await;
     assert!(case.contains(&format!(r#"<span id="application-number">{number}</span>"#)));
     assert!(case.contains(r#"id="timeline""#));
-    assert!(!case.contains("action-form"), "the applicant has no action while it is reviewed");
+    assert!(
+        !case.contains("action-form"),
+        "the applicant has no action while it is reviewed"
+    );
     let mine = citizen.page(&app, "/me/applications", StatusCode::OK).await;
     assert!(mine.contains(&format!(r#"href="/applications/{number}""#)));
-    assert!(mine.contains(r#"<td data-state="awaiting-pickup">待揽收</td>"#), "the state's label");
+    assert!(
+        mine.contains(r#"<td data-state="awaiting-pickup">待揽收</td>"#),
+        "the state's label"
+    );
     let cache = citizen.get(&app, "/me/applications").await.headers()["cache-control"].clone();
     assert_eq!(cache, "no-store", "pages with personal data are not cached");
 }
@@ -250,7 +312,9 @@ async fn a_form_post_without_its_csrf_token_is_refused_and_writes_nothing() {
     let app = spawn_app().await;
     let citizen = Browser::login(&app, CITIZEN).await;
     let admin = Browser::login(&app, ADMIN).await;
-    let csrf = citizen.csrf(&app, &format!("/items/{VEHICLE_ITEM}/apply")).await;
+    let csrf = citizen
+        .csrf(&app, &format!("/items/{VEHICLE_ITEM}/apply"))
+        .await;
     let mut without: Vec<(String, String)> = eligible_fields(&csrf);
     without.retain(|(k, _)| k != "_csrf");
     let mut forged = without.clone();
@@ -260,10 +324,18 @@ async fn a_form_post_without_its_csrf_token_is_refused_and_writes_nothing() {
 
     // Act
     let no_token = citizen
-        .post(&app, &format!("/items/{VEHICLE_ITEM}/apply"), &borrowed(&without))
+        .post(
+            &app,
+            &format!("/items/{VEHICLE_ITEM}/apply"),
+            &borrowed(&without),
+        )
         .await;
     let bad_token = citizen
-        .post(&app, &format!("/items/{VEHICLE_ITEM}/apply"), &borrowed(&forged))
+        .post(
+            &app,
+            &format!("/items/{VEHICLE_ITEM}/apply"),
+            &borrowed(&forged),
+        )
         .await;
     let disable = admin
         .post(&app, &format!("/admin/items/{VEHICLE_ITEM}/disable"), &[])
@@ -277,7 +349,15 @@ async fn a_form_post_without_its_csrf_token_is_refused_and_writes_nothing() {
     }
     assert_eq!(count(&app, "cases").await, cases);
     assert_eq!(count(&app, "audit_log").await, audit);
-    assert_eq!(app.storage.item(VEHICLE_ITEM).await.unwrap().unwrap().enabled, 1);
+    assert_eq!(
+        app.storage
+            .item(VEHICLE_ITEM)
+            .await
+            .unwrap()
+            .unwrap()
+            .enabled,
+        1
+    );
     citizen.page(&app, "/me/applications", StatusCode::OK).await; // still signed in
 }
 
@@ -305,10 +385,20 @@ async fn a_form_with_errors_comes_back_with_each_error_beside_its_field_and_noth
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = response.text().await.unwrap();
     assert!(html.contains(r#"id="form-errors" class="alert" role="alert""#));
-    assert!(html.contains(r#"<span class="field-error" id="error-plate_number">格式不正确</span>"#), "{html}");
-    assert!(html.contains(r#"<span class="field-error" id="error-owner_id_number">此项为必填项</span>"#));
+    assert!(
+        html.contains(r#"<span class="field-error" id="error-plate_number">格式不正确</span>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            r#"<span class="field-error" id="error-owner_id_number">此项为必填项</span>"#
+        )
+    );
     assert!(html.contains(r#"aria-invalid="true" aria-describedby="error-plate_number""#));
-    assert!(html.contains(r#"value="not a plate""#), "the values are kept");
+    assert!(
+        html.contains(r#"value="not a plate""#),
+        "the values are kept"
+    );
     assert!(!html.contains(r#"id="error-phone""#));
     assert_eq!(count(&app, "cases").await, cases);
     let _ = ELIGIBLE_PLATE;
@@ -328,28 +418,56 @@ async fn a_reviewer_sees_the_actions_the_workflow_allows_and_an_admin_disables_t
     // Act and assert: the reviewer's inbox and case page
     let inbox = reviewer.page(&app, "/dept/cases", StatusCode::OK).await;
     assert!(inbox.contains(&format!(r#"href="{case_path}""#)));
-    let detail: Value = app.get_json(&format!("/api/v1/applications/{number}"), &app.login(REVIEWER, PASSWORD).await).await;
+    let detail: Value = app
+        .get_json(
+            &format!("/api/v1/applications/{number}"),
+            &app.login(REVIEWER, PASSWORD).await,
+        )
+        .await;
     let page = reviewer.page(&app, &case_path, StatusCode::OK).await;
-    let allowed: Vec<&str> = detail["available_actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
-    assert_eq!(page.matches(r#"class="action-form""#).count(), allowed.len());
+    let allowed: Vec<&str> = detail["available_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        page.matches(r#"class="action-form""#).count(),
+        allowed.len()
+    );
     for action in &allowed {
-        assert!(page.contains(&format!(r#"id="action-{action}""#)), "{action}");
+        assert!(
+            page.contains(&format!(r#"id="action-{action}""#)),
+            "{action}"
+        );
     }
-    citizen.page(&app, "/dept/cases", StatusCode::FORBIDDEN).await;
+    citizen
+        .page(&app, "/dept/cases", StatusCode::FORBIDDEN)
+        .await;
 
     // Act and assert: the admin disables the item; the citizen sees it unavailable
     let csrf = admin.csrf(&app, "/admin/items").await;
     let response = admin
-        .post(&app, &format!("/admin/items/{VEHICLE_ITEM}/disable"), &[("_csrf", &csrf)])
+        .post(
+            &app,
+            &format!("/admin/items/{VEHICLE_ITEM}/disable"),
+            &[("_csrf", &csrf)],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let items = admin.page(&app, "/admin/items", StatusCode::OK).await;
     assert!(items.contains(&format!(r#"id="enable-{VEHICLE_ITEM}""#)));
-    let item = citizen.page(&app, &format!("/items/{VEHICLE_ITEM}"), StatusCode::OK).await;
+    let item = citizen
+        .page(&app, &format!("/items/{VEHICLE_ITEM}"), StatusCode::OK)
+        .await;
     assert!(item.contains(r#"id="item-unavailable""#) && item.contains("暂停办理"));
     assert!(!item.contains(r#"id="apply""#));
     let apply = citizen
-        .page(&app, &format!("/items/{VEHICLE_ITEM}/apply"), StatusCode::SERVICE_UNAVAILABLE)
+        .page(
+            &app,
+            &format!("/items/{VEHICLE_ITEM}/apply"),
+            StatusCode::SERVICE_UNAVAILABLE,
+        )
         .await;
     assert!(apply.contains(r#"id="item-unavailable""#));
 }
@@ -364,19 +482,28 @@ async fn logging_out_through_the_form_ends_the_session() {
 
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()[LOCATION], "/");
-    assert!(response.headers()[SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
+    assert!(
+        response.headers()[SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
     let after = citizen.get(&app, "/me/applications").await;
     assert_eq!(after.status(), StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
-async fn a_reviewer_approves_through_the_case_page_and_the_applicant_rates_it_and_the_public_stats_count_it() {
+async fn a_reviewer_approves_through_the_case_page_and_the_applicant_rates_it_and_the_public_stats_count_it()
+ {
     // Arrange: a case the courier has collected, so that it waits for the reviewer
     let app = spawn_app().await;
     let token = app.login(CITIZEN, PASSWORD).await;
     let number = app.apply_for_eligible_vehicle(&token, false).await;
     let pickup = app.tracking_number(&number, "pickup").await;
-    assert_eq!(app.courier_event(&pickup, "picked-up").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.courier_event(&pickup, "picked-up").await.status(),
+        StatusCode::OK
+    );
     let reviewer = Browser::login(&app, REVIEWER).await;
     let citizen = Browser::login(&app, CITIZEN).await;
     let case_path = format!("/applications/{number}");
@@ -386,12 +513,24 @@ async fn a_reviewer_approves_through_the_case_page_and_the_applicant_rates_it_an
 
     // Act: approve with a comment; the applicant rates the finished case
     let approved = reviewer
-        .post(&app, &format!("{case_path}/actions"), &[("_csrf", &csrf), ("action", "approve"), ("comment", "材料齐全")])
+        .post(
+            &app,
+            &format!("{case_path}/actions"),
+            &[
+                ("_csrf", &csrf),
+                ("action", "approve"),
+                ("comment", "材料齐全"),
+            ],
+        )
         .await;
     let page = citizen.page(&app, &case_path, StatusCode::OK).await;
     let csrf = citizen.csrf(&app, &case_path).await;
     let rated = citizen
-        .post(&app, &format!("{case_path}/rating"), &[("_csrf", &csrf), ("score", "5")])
+        .post(
+            &app,
+            &format!("{case_path}/rating"),
+            &[("_csrf", &csrf), ("score", "5")],
+        )
         .await;
 
     // Assert
@@ -402,12 +541,16 @@ async fn a_reviewer_approves_through_the_case_page_and_the_applicant_rates_it_an
     assert!(page.contains("材料齐全"), "the comment is in the timeline");
     assert!(page.contains(r#"id="rating-form""#));
     assert!(page.contains(r#"id="certificates""#));
-    let link = attribute_after(&page, r#"class="verify-link" href=""#).expect("a verification link");
+    let link =
+        attribute_after(&page, r#"class="verify-link" href=""#).expect("a verification link");
     let verified = app.get(&link, None).await;
     assert_eq!(verified.status(), StatusCode::OK, "anyone can open {link}");
     let verified = verified.text().await.unwrap();
     assert!(verified.contains("当前有效"));
-    assert!(!verified.contains(crate::helpers::CITIZEN_ID), "the holder's ID number is masked");
+    assert!(
+        !verified.contains(crate::helpers::CITIZEN_ID),
+        "the holder's ID number is masked"
+    );
     let forged = app.get("/certificates/NO-SUCH-SERIAL", None).await;
     assert_eq!(forged.status(), StatusCode::NOT_FOUND);
     assert!(forged.text().await.unwrap().contains("未找到"));
@@ -416,20 +559,36 @@ async fn a_reviewer_approves_through_the_case_page_and_the_applicant_rates_it_an
     let stats = app.get("/stats", None).await;
     assert_eq!(stats.status(), StatusCode::OK);
     let stats = stats.text().await.unwrap();
-    assert!(stats.contains(r#"<td class="on-time-rate">100.0%</td>"#), "{stats}");
-    assert!(stats.contains(r#"<svg id="on-time-chart" role="img""#), "a chart drawn on the server");
+    assert!(
+        stats.contains(r#"<td class="on-time-rate">100.0%</td>"#),
+        "{stats}"
+    );
+    assert!(
+        stats.contains(r#"<svg id="on-time-chart" role="img""#),
+        "a chart drawn on the server"
+    );
     assert!(stats.contains(r#"<svg id="monthly-chart" role="img""#));
     let csv = app.get("/stats.csv", None).await;
-    assert!(csv.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        csv.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
     let csv = csv.text().await.unwrap();
-    assert!(csv.lines().any(|l| l.contains(VEHICLE_ITEM) && l.contains(",1,1,1,0,0,")), "{csv}");
+    assert!(
+        csv.lines()
+            .any(|l| l.contains(VEHICLE_ITEM) && l.contains(",1,1,1,0,0,")),
+        "{csv}"
+    );
     let wrong = app.get("/stats?from=2026-13-01", None).await;
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(wrong.text().await.unwrap().contains(r#"id="error-from""#));
 }
 
 #[tokio::test]
-async fn the_applicant_uploads_a_material_through_the_case_page_and_without_the_token_nothing_is_stored() {
+async fn the_applicant_uploads_a_material_through_the_case_page_and_without_the_token_nothing_is_stored()
+ {
     // Arrange
     let app = spawn_app().await;
     let token = app.login(CITIZEN, PASSWORD).await;
@@ -445,13 +604,14 @@ async fn the_applicant_uploads_a_material_through_the_case_page_and_without_the_
         if let Some(csrf) = csrf {
             form = form.text("_csrf", csrf.to_string());
         }
-        form.text("material", crate::helpers::VEHICLE_MATERIAL).part(
-            "file",
-            reqwest::multipart::Part::bytes(pdf.clone())
-                .file_name("行驶证.pdf")
-                .mime_str("application/pdf")
-                .unwrap(),
-        )
+        form.text("material", crate::helpers::VEHICLE_MATERIAL)
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(pdf.clone())
+                    .file_name("行驶证.pdf")
+                    .mime_str("application/pdf")
+                    .unwrap(),
+            )
     };
     let send = |form: reqwest::multipart::Form| {
         app.client
@@ -485,15 +645,29 @@ async fn the_admin_sees_a_refused_rollback_beside_the_items_and_the_change_in_th
 
     // Act
     let rollback = admin
-        .post(&app, &format!("/admin/items/{VEHICLE_ITEM}/rollback"), &[("_csrf", &csrf)])
+        .post(
+            &app,
+            &format!("/admin/items/{VEHICLE_ITEM}/rollback"),
+            &[("_csrf", &csrf)],
+        )
         .await;
     let disable = admin
-        .post(&app, &format!("/admin/items/{VEHICLE_ITEM}/disable"), &[("_csrf", &csrf)])
+        .post(
+            &app,
+            &format!("/admin/items/{VEHICLE_ITEM}/disable"),
+            &[("_csrf", &csrf)],
+        )
         .await;
 
     // Assert: nothing to roll back to, said on the page; the disabling is audited
     assert_eq!(rollback.status(), StatusCode::CONFLICT);
-    assert!(rollback.text().await.unwrap().contains(r#"id="admin-error" class="alert" role="alert""#));
+    assert!(
+        rollback
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"id="admin-error" class="alert" role="alert""#)
+    );
     assert_eq!(disable.status(), StatusCode::SEE_OTHER);
     assert_eq!(count(&app, "audit_log").await, audit + 1);
     let log = admin.page(&app, "/admin/audit", StatusCode::OK).await;
@@ -501,7 +675,8 @@ async fn the_admin_sees_a_refused_rollback_beside_the_items_and_the_change_in_th
 }
 
 #[tokio::test]
-async fn the_owning_reviewer_reads_the_item_versions_from_the_inbox_and_another_department_gets_404() {
+async fn the_owning_reviewer_reads_the_item_versions_from_the_inbox_and_another_department_gets_404()
+ {
     // Arrange
     let app = spawn_app().await;
     let reviewer = Browser::login(&app, REVIEWER).await;
@@ -518,7 +693,10 @@ async fn the_owning_reviewer_reads_the_item_versions_from_the_inbox_and_another_
     assert!(versions.contains(r#"id="versions""#));
     assert!(versions.contains(r#"data-status="published""#) && versions.contains("已发布"));
     assert!(versions.contains("1.0.0"));
-    assert!(!versions.contains("version-upload-form"), "a reviewer does not upload");
+    assert!(
+        !versions.contains("version-upload-form"),
+        "a reviewer does not upload"
+    );
     assert!(refused.contains("页面不存在"));
 }
 
@@ -526,8 +704,14 @@ async fn the_owning_reviewer_reads_the_item_versions_from_the_inbox_and_another_
 async fn a_developer_upload_without_the_token_stores_nothing_and_a_refused_one_shows_its_code() {
     // Arrange
     let app = spawn_app().await;
-    app.add_user("vehicle.developer", Role::Developer, Some(DEPARTMENT), "车管所开发员", None)
-        .await;
+    app.add_user(
+        "vehicle.developer",
+        Role::Developer,
+        Some(DEPARTMENT),
+        "车管所开发员",
+        None,
+    )
+    .await;
     let developer = Browser::login(&app, "vehicle.developer").await;
     let path = format!("/dept/items/{VEHICLE_ITEM}/versions");
     let page = developer.page(&app, &path, StatusCode::OK).await;
@@ -538,8 +722,14 @@ async fn a_developer_upload_without_the_token_stores_nothing_and_a_refused_one_s
         if let Some(csrf) = csrf {
             form = form.text("_csrf", csrf.to_string());
         }
-        form.part("component", reqwest::multipart::Part::bytes(b"not a component".to_vec()).file_name("item.wasm"))
-            .part("signature", reqwest::multipart::Part::bytes(b"not a signature".to_vec()).file_name("item.sig"))
+        form.part(
+            "component",
+            reqwest::multipart::Part::bytes(b"not a component".to_vec()).file_name("item.wasm"),
+        )
+        .part(
+            "signature",
+            reqwest::multipart::Part::bytes(b"not a signature".to_vec()).file_name("item.sig"),
+        )
     };
     let send = |form: reqwest::multipart::Form| {
         app.client
@@ -559,14 +749,26 @@ async fn a_developer_upload_without_the_token_stores_nothing_and_a_refused_one_s
 
     // Assert
     assert_eq!(without_token.status(), StatusCode::FORBIDDEN);
-    assert_eq!(audit_after_refusal, audit, "refused before the upload was read");
+    assert_eq!(
+        audit_after_refusal, audit,
+        "refused before the upload was read"
+    );
     assert_eq!(garbage.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = garbage.text().await.unwrap();
     let code = attribute_after(&page, r#"id="upload-error-code">"#)
         .map(|rest| rest.split('<').next().unwrap_or_default().to_string())
         .expect("the refusal's code on the page");
-    assert!(matches!(code.as_str(), "no_signing_key" | "not_a_component" | "bad_signature"), "{code}");
-    assert!(page.contains(r#"id="versions""#), "the list stays beside the refusal");
+    assert!(
+        matches!(
+            code.as_str(),
+            "no_signing_key" | "not_a_component" | "bad_signature"
+        ),
+        "{code}"
+    );
+    assert!(
+        page.contains(r#"id="versions""#),
+        "the list stays beside the refusal"
+    );
     assert_eq!(count(&app, "item_versions").await, versions);
     assert_eq!(count(&app, "components").await, components);
 }

@@ -141,8 +141,15 @@ impl Cases {
         if !live.enabled {
             return Err(DomainError::ItemDisabled);
         }
-        self.submit_to(applicant, &live.version, &live.validator, form, channel, false)
-            .await
+        self.submit_to(
+            applicant,
+            &live.version,
+            &live.validator,
+            form,
+            channel,
+            false,
+        )
+        .await
     }
 
     /// The item's own department tries an uploaded version before it is published: the case

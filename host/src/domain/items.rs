@@ -141,7 +141,12 @@ impl Items {
         Ok(failures)
     }
 
-    async fn apply_entry(&self, plugins_toml: &Path, code: &str, entry: &ItemEntry) -> anyhow::Result<()> {
+    async fn apply_entry(
+        &self,
+        plugins_toml: &Path,
+        code: &str,
+        entry: &ItemEntry,
+    ) -> anyhow::Result<()> {
         let path = PluginsFile::component_path(plugins_toml, entry);
         let wasm = tokio::fs::read(&path)
             .await
@@ -199,7 +204,12 @@ impl Items {
             detail: &detail,
         };
         self.storage
-            .apply_file_entry(&new, (entry.enabled, &grants, &limits), &entry_hash, &change)
+            .apply_file_entry(
+                &new,
+                (entry.enabled, &grants, &limits),
+                &entry_hash,
+                &change,
+            )
             .await?;
         self.keep_component(&sha256, &wasm).await?;
         tracing::info!(item = %code, version = %info.version, sha256 = %&sha256[..12], enabled = entry.enabled, "plugins.toml entry applied");
@@ -295,7 +305,11 @@ impl Items {
     }
 
     fn cached(&self, sha256: &str) -> Option<Arc<LoadedVersion>> {
-        self.versions.lock().expect("versions lock").get(sha256).cloned()
+        self.versions
+            .lock()
+            .expect("versions lock")
+            .get(sha256)
+            .cloned()
     }
 
     fn cache(&self, version: Arc<LoadedVersion>) {
@@ -311,7 +325,9 @@ impl Items {
         let path = self.components_dir.join(format!("{sha256}.wasm"));
         match tokio::fs::read(&path).await {
             Ok(wasm) if hex::encode(Sha256::digest(&wasm)) == sha256 => return Ok(wasm),
-            Ok(_) => tracing::warn!(path = %path.display(), "cached component does not match its hash; reading the stored one"),
+            Ok(_) => {
+                tracing::warn!(path = %path.display(), "cached component does not match its hash; reading the stored one")
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         }
@@ -381,9 +397,16 @@ impl Items {
                 ));
             }
         };
-        let row = self.storage.item(code).await?.ok_or(DomainError::NotFound)?;
+        let row = self
+            .storage
+            .item(code)
+            .await?
+            .ok_or(DomainError::NotFound)?;
         let actor = actor_label(developer);
-        match self.check_upload(&row, &department, &actor, component, signature).await {
+        match self
+            .check_upload(&row, &department, &actor, component, signature)
+            .await
+        {
             Ok(view) => Ok(view),
             Err(error) => {
                 let detail = match &error {
@@ -410,7 +433,10 @@ impl Items {
         if row.department != department {
             return Err(DomainError::ForbiddenCode(
                 "item_of_another_department",
-                format!("事项 `{code}` 属于部门 `{}`，不能由 `{department}` 上传", row.department),
+                format!(
+                    "事项 `{code}` 属于部门 `{}`，不能由 `{department}` 上传",
+                    row.department
+                ),
             ));
         }
         if component.len() > self.max_component_bytes {
@@ -423,7 +449,8 @@ impl Items {
                 ),
             ));
         }
-        self.check_signature(department, component, signature).await?;
+        self.check_signature(department, component, signature)
+            .await?;
 
         let (grants, limits) = settings_of(row)?;
         let version = self
@@ -441,7 +468,10 @@ impl Items {
         if info.department != department {
             return Err(DomainError::InvalidRequest(
                 "department_mismatch",
-                format!("组件声明的部门是 `{}`，不是 `{department}`", info.department),
+                format!(
+                    "组件声明的部门是 `{}`，不是 `{department}`",
+                    info.department
+                ),
             ));
         }
         let number = semver::Version::parse(&info.version).map_err(|e| {
@@ -459,16 +489,17 @@ impl Items {
         }
         if let Some(newest) = earlier
             .iter()
-            .filter_map(|v| semver::Version::parse(&v.version).ok().map(|n| (n, &v.version)))
+            .filter_map(|v| {
+                semver::Version::parse(&v.version)
+                    .ok()
+                    .map(|n| (n, &v.version))
+            })
             .max()
             && number <= newest.0
         {
             return Err(DomainError::Conflicting(
                 "version_not_newer",
-                format!(
-                    "版本号 {} 须高于已有的最新版本 {}",
-                    info.version, newest.1
-                ),
+                format!("版本号 {} 须高于已有的最新版本 {}", info.version, newest.1),
             ));
         }
 
@@ -491,7 +522,13 @@ impl Items {
             component.len()
         );
         self.storage
-            .store_version(&new, &Change { actor, detail: &detail })
+            .store_version(
+                &new,
+                &Change {
+                    actor,
+                    detail: &detail,
+                },
+            )
             .await
             .map_err(|e| match e.downcast::<VersionTaken>() {
                 Ok(taken) => DomainError::Conflicting("version_not_newer", taken.to_string()),
@@ -511,7 +548,12 @@ impl Items {
 
     /// The signature must be the department's own; one made with another department's key is
     /// named as such.
-    async fn check_signature(&self, department: &str, component: &[u8], signature: &[u8]) -> Result<()> {
+    async fn check_signature(
+        &self,
+        department: &str,
+        component: &[u8],
+        signature: &[u8],
+    ) -> Result<()> {
         let keys = self.storage.department_keys().await?;
         let Some((_, own)) = keys.iter().find(|(code, _)| code == department) else {
             return Err(DomainError::InvalidRequest(
@@ -520,7 +562,8 @@ impl Items {
             ));
         };
         let bad = |why: String| DomainError::InvalidRequest("bad_signature", why);
-        let signature = signing::signature(signature).map_err(|e| bad(format!("签名文件无效：{e}")))?;
+        let signature =
+            signing::signature(signature).map_err(|e| bad(format!("签名文件无效：{e}")))?;
         let own = signing::public_key(own).context("the department's stored key")?;
         if signing::verifies(&own, component, &signature) {
             return Ok(());
@@ -573,13 +616,23 @@ impl Items {
     /// The item, if `staff` may manage it: admins any, developers and reviewers their own
     /// department's. Other items look as if they did not exist.
     async fn own_item(&self, staff: &Actor, code: &str) -> Result<ItemRow> {
-        let row = self.storage.item(code).await?.ok_or(DomainError::NotFound)?;
+        let row = self
+            .storage
+            .item(code)
+            .await?
+            .ok_or(DomainError::NotFound)?;
         let allowed = match staff.role {
             Role::Admin => true,
-            Role::Developer | Role::Reviewer => staff.department.as_deref() == Some(row.department.as_str()),
+            Role::Developer | Role::Reviewer => {
+                staff.department.as_deref() == Some(row.department.as_str())
+            }
             _ => false,
         };
-        if allowed { Ok(row) } else { Err(DomainError::NotFound) }
+        if allowed {
+            Ok(row)
+        } else {
+            Err(DomainError::NotFound)
+        }
     }
 
     async fn stored_version(&self, code: &str, version: &str) -> Result<VersionRow> {
@@ -624,7 +677,14 @@ impl Items {
         let _changing = self.changes.lock().await;
         if !self
             .storage
-            .register_item(code, department, &Change { actor: &actor, detail: &detail })
+            .register_item(
+                code,
+                department,
+                &Change {
+                    actor: &actor,
+                    detail: &detail,
+                },
+            )
             .await?
         {
             return Err(DomainError::Conflicting(
@@ -640,7 +700,11 @@ impl Items {
     pub async fn publish(&self, admin: &Actor, code: &str, version: &str) -> Result<ItemView> {
         require_admin(admin)?;
         let _changing = self.changes.lock().await;
-        let row = self.storage.item(code).await?.ok_or(DomainError::NotFound)?;
+        let row = self
+            .storage
+            .item(code)
+            .await?
+            .ok_or(DomainError::NotFound)?;
         let stored = self.stored_version(code, version).await?;
         if row.current_sha256.as_deref() == Some(stored.sha256.as_str()) {
             return Err(DomainError::Conflicting(
@@ -656,7 +720,14 @@ impl Items {
         let actor = actor_label(admin);
         let detail = format!("{code}@{version} ({})", &stored.sha256[..12]);
         self.storage
-            .publish_version(code, &stored.sha256, &Change { actor: &actor, detail: &detail })
+            .publish_version(
+                code,
+                &stored.sha256,
+                &Change {
+                    actor: &actor,
+                    detail: &detail,
+                },
+            )
             .await?;
         self.refresh_locked(code).await?;
         self.view_of(code).await
@@ -666,7 +737,11 @@ impl Items {
     pub async fn rollback(&self, admin: &Actor, code: &str) -> Result<ItemView> {
         require_admin(admin)?;
         let _changing = self.changes.lock().await;
-        let row = self.storage.item(code).await?.ok_or(DomainError::NotFound)?;
+        let row = self
+            .storage
+            .item(code)
+            .await?
+            .ok_or(DomainError::NotFound)?;
         let no_previous = || {
             DomainError::Conflicting(
                 "no_previous_version",
@@ -691,7 +766,13 @@ impl Items {
         );
         match self
             .storage
-            .rollback_item(code, &Change { actor: &actor, detail: &detail })
+            .rollback_item(
+                code,
+                &Change {
+                    actor: &actor,
+                    detail: &detail,
+                },
+            )
             .await?
         {
             RolledBack::To(_) => {}
@@ -706,12 +787,23 @@ impl Items {
     pub async fn set_enabled(&self, admin: &Actor, code: &str, enabled: bool) -> Result<ItemView> {
         require_admin(admin)?;
         let _changing = self.changes.lock().await;
-        let row = self.storage.item(code).await?.ok_or(DomainError::NotFound)?;
+        let row = self
+            .storage
+            .item(code)
+            .await?
+            .ok_or(DomainError::NotFound)?;
         let actor = actor_label(admin);
         let detail = format!("{code}: enabled {} -> {enabled}", row.enabled != 0);
         if !self
             .storage
-            .set_item_enabled(code, enabled, &Change { actor: &actor, detail: &detail })
+            .set_item_enabled(
+                code,
+                enabled,
+                &Change {
+                    actor: &actor,
+                    detail: &detail,
+                },
+            )
             .await?
         {
             return Err(DomainError::NotFound);
@@ -726,7 +818,11 @@ impl Items {
     pub async fn set_grants(&self, admin: &Actor, code: &str, grants: Grants) -> Result<ItemView> {
         require_admin(admin)?;
         let _changing = self.changes.lock().await;
-        let row = self.storage.item(code).await?.ok_or(DomainError::NotFound)?;
+        let row = self
+            .storage
+            .item(code)
+            .await?
+            .ok_or(DomainError::NotFound)?;
         let (_, limits) = settings_of(&row)?;
         if let Some(sha256) = &row.current_sha256 {
             self.version(sha256, grants.clone(), limits)
@@ -737,7 +833,14 @@ impl Items {
         let actor = actor_label(admin);
         let detail = format!("{code}: {json}");
         self.storage
-            .set_item_grants(code, &json, &Change { actor: &actor, detail: &detail })
+            .set_item_grants(
+                code,
+                &json,
+                &Change {
+                    actor: &actor,
+                    detail: &detail,
+                },
+            )
             .await?;
         self.refresh_locked(code).await?;
         self.view_of(code).await
@@ -750,7 +853,11 @@ impl Items {
             .check()
             .map_err(|e| DomainError::InvalidRequest("invalid_limits", e.to_string()))?;
         let _changing = self.changes.lock().await;
-        let row = self.storage.item(code).await?.ok_or(DomainError::NotFound)?;
+        let row = self
+            .storage
+            .item(code)
+            .await?
+            .ok_or(DomainError::NotFound)?;
         let (grants, _) = settings_of(&row)?;
         if let Some(sha256) = &row.current_sha256 {
             self.version(sha256, grants, limits.clone())
@@ -761,14 +868,25 @@ impl Items {
         let actor = actor_label(admin);
         let detail = format!("{code}: {json}");
         self.storage
-            .set_item_limits(code, &json, &Change { actor: &actor, detail: &detail })
+            .set_item_limits(
+                code,
+                &json,
+                &Change {
+                    actor: &actor,
+                    detail: &detail,
+                },
+            )
             .await?;
         self.refresh_locked(code).await?;
         self.view_of(code).await
     }
 
     async fn view_of(&self, code: &str) -> Result<ItemView> {
-        let row = self.storage.item(code).await?.ok_or(DomainError::NotFound)?;
+        let row = self
+            .storage
+            .item(code)
+            .await?
+            .ok_or(DomainError::NotFound)?;
         self.view(&row).await
     }
 
@@ -881,7 +999,11 @@ mod tests {
 
     #[test]
     fn item_codes_are_lowercase_words_joined_by_hyphens() {
-        for good in ["vehicle-inspection-exemption", "a1", "school-points-enrollment"] {
+        for good in [
+            "vehicle-inspection-exemption",
+            "a1",
+            "school-points-enrollment",
+        ] {
             assert!(valid_code(good), "{good}");
         }
         for bad in ["", "a", "Upper", "有", "-lead", "sp ace", &"x".repeat(65)] {

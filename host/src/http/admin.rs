@@ -56,7 +56,10 @@ async fn register(
     Admin(admin): Admin,
     Json(new): Json<NewItem>,
 ) -> Result<(StatusCode, Json<ItemView>)> {
-    let view = state.items.register(&admin, &new.code, &new.department).await?;
+    let view = state
+        .items
+        .register(&admin, &new.code, &new.department)
+        .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -106,7 +109,9 @@ async fn publish(
     Path(code): Path<String>,
     Json(body): Json<Publish>,
 ) -> Result<Json<ItemView>> {
-    Ok(Json(state.items.publish(&admin, &code, &body.version).await?))
+    Ok(Json(
+        state.items.publish(&admin, &code, &body.version).await?,
+    ))
 }
 
 /// Go back to the version published before the current one.

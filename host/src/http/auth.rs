@@ -1,11 +1,11 @@
 //! Logging in and out. A login answers a bearer token for API clients and sets the same token as
 //! the session cookie for the web, with the CSRF token the web's changes must carry.
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::routing::post;
-use axum::Extension;
 use chrono::{SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -20,15 +20,15 @@ mod versions;
 
 use std::sync::Arc;
 
-pub use error::{Error, Result};
-/// The login the web's form shares with the API's.
-pub(crate) use auth::{secure as secure_cookie, sign_in};
 /// The upload the web's form shares with the API's.
 pub(crate) use attachments::{MULTIPART_OVERHEAD, read_upload, service as attachments_service};
+/// The login the web's form shares with the API's.
+pub(crate) use auth::{secure as secure_cookie, sign_in};
+pub use error::{Error, Result};
 
 use axum::Router;
-use axum::routing::MethodRouter;
 use axum::extract::DefaultBodyLimit;
+use axum::routing::MethodRouter;
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::domain::cases::Cases;

@@ -1,8 +1,8 @@
 //! A department's item versions: signed uploads, the list of what was uploaded, and preview
 //! applications against a version before an admin publishes it.
 
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::extract::multipart::MultipartRejection;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -78,7 +78,10 @@ async fn upload(
         }
     }
     let missing = |part: &str| {
-        Error::BadRequest("missing_part", format!("缺少 `{part}` 部分（multipart/form-data）"))
+        Error::BadRequest(
+            "missing_part",
+            format!("缺少 `{part}` 部分（multipart/form-data）"),
+        )
     };
     let component = component.ok_or_else(|| missing("component"))?;
     let signature = signature.ok_or_else(|| missing("signature"))?;

@@ -47,9 +47,7 @@ impl WebhookChannel {
         if secret.len() < 16 {
             anyhow::bail!("the webhook secret must have at least 16 characters");
         }
-        let client = reqwest::Client::builder()
-            .timeout(SEND_TIMEOUT)
-            .build()?;
+        let client = reqwest::Client::builder().timeout(SEND_TIMEOUT).build()?;
         Ok(WebhookChannel {
             client,
             url,

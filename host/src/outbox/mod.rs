@@ -131,7 +131,10 @@ impl Dispatcher {
         let mut tried = 0;
         for row in &claimed {
             if Utc::now() + send_timeout >= lease_until {
-                tracing::debug!(left = claimed.len() - tried, "lease running out; the rest waits for the next round");
+                tracing::debug!(
+                    left = claimed.len() - tried,
+                    "lease running out; the rest waits for the next round"
+                );
                 break;
             }
             self.deliver(row).await?;

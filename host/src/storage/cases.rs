@@ -284,14 +284,21 @@ impl Storage {
         apply_effects(&mut tx, &target, effects).await?;
         // Department staff's and admins' decisions also go in the audit chain.
         let event = &change.event;
-        if matches!(event.actor_role.as_str(), "reviewer" | "developer" | "admin") {
+        if matches!(
+            event.actor_role.as_str(),
+            "reviewer" | "developer" | "admin"
+        ) {
             let actor = format!("{}:{}", event.actor_role, event.actor_id);
             let action = format!("case.{}", event.action);
             let detail = format!(
                 "{} -> {}{}",
                 change.expected_state,
                 change.to_state,
-                event.comment.as_deref().map(|c| format!("; {c}")).unwrap_or_default()
+                event
+                    .comment
+                    .as_deref()
+                    .map(|c| format!("; {c}"))
+                    .unwrap_or_default()
             );
             let entry = audit::NewAudit {
                 actor: &actor,

@@ -61,7 +61,9 @@ const ITEM_COLUMNS: &str =
 
 /// The version number is taken, by other content.
 #[derive(Debug, thiserror::Error)]
-#[error("{item}@{version} is already recorded with different content; a changed build needs a higher version")]
+#[error(
+    "{item}@{version} is already recorded with different content; a changed build needs a higher version"
+)]
 pub struct VersionTaken {
     pub item: String,
     pub version: String,
@@ -79,13 +81,12 @@ async fn insert_version(conn: &mut AnyConnection, v: &NewVersion<'_>) -> anyhow:
     .bind(&now)
     .execute(&mut *conn)
     .await?;
-    let taken: Option<(String,)> = sqlx::query_as(
-        "SELECT sha256 FROM item_versions WHERE item_code = $1 AND version = $2",
-    )
-    .bind(v.item_code)
-    .bind(v.version)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let taken: Option<(String,)> =
+        sqlx::query_as("SELECT sha256 FROM item_versions WHERE item_code = $1 AND version = $2")
+            .bind(v.item_code)
+            .bind(v.version)
+            .fetch_optional(&mut *conn)
+            .await?;
     match taken {
         Some((sha,)) if sha == v.sha256 => return Ok(()),
         Some(_) => {
@@ -291,7 +292,11 @@ impl Storage {
 
     /// Withdraws the newest publication and makes the one before it current again
     /// (`item.rollback`). The detail is completed with the version gone back to.
-    pub async fn rollback_item(&self, code: &str, change: &Change<'_>) -> anyhow::Result<RolledBack> {
+    pub async fn rollback_item(
+        &self,
+        code: &str,
+        change: &Change<'_>,
+    ) -> anyhow::Result<RolledBack> {
         let mut tx = self.write.begin().await?;
         let newest: Vec<(i64, String)> = sqlx::query_as(
             "SELECT id, sha256 FROM item_publications WHERE item_code = $1 AND withdrawn_at IS NULL
@@ -328,19 +333,35 @@ impl Storage {
         enabled: bool,
         change: &Change<'_>,
     ) -> anyhow::Result<bool> {
-        let action = if enabled { "item.enable" } else { "item.disable" };
+        let action = if enabled {
+            "item.enable"
+        } else {
+            "item.disable"
+        };
         self.update_item(code, ItemColumn::Enabled(enabled), action, change)
             .await
     }
 
     /// Replaces an item's grants (`item.grants`), as JSON.
-    pub async fn set_item_grants(&self, code: &str, json: &str, change: &Change<'_>) -> anyhow::Result<bool> {
-        self.update_item(code, ItemColumn::Grants(json), "item.grants", change).await
+    pub async fn set_item_grants(
+        &self,
+        code: &str,
+        json: &str,
+        change: &Change<'_>,
+    ) -> anyhow::Result<bool> {
+        self.update_item(code, ItemColumn::Grants(json), "item.grants", change)
+            .await
     }
 
     /// Replaces an item's limits (`item.limits`), as JSON.
-    pub async fn set_item_limits(&self, code: &str, json: &str, change: &Change<'_>) -> anyhow::Result<bool> {
-        self.update_item(code, ItemColumn::Limits(json), "item.limits", change).await
+    pub async fn set_item_limits(
+        &self,
+        code: &str,
+        json: &str,
+        change: &Change<'_>,
+    ) -> anyhow::Result<bool> {
+        self.update_item(code, ItemColumn::Limits(json), "item.limits", change)
+            .await
     }
 
     async fn update_item(
@@ -357,10 +378,12 @@ impl Storage {
                     .bind(on as i64)
             }
             ItemColumn::Grants(json) => {
-                sqlx::query("UPDATE items SET grants = $1, updated_at = $2 WHERE code = $3").bind(json)
+                sqlx::query("UPDATE items SET grants = $1, updated_at = $2 WHERE code = $3")
+                    .bind(json)
             }
             ItemColumn::Limits(json) => {
-                sqlx::query("UPDATE items SET limits = $1, updated_at = $2 WHERE code = $3").bind(json)
+                sqlx::query("UPDATE items SET limits = $1, updated_at = $2 WHERE code = $3")
+                    .bind(json)
             }
         };
         let updated = query
@@ -378,16 +401,20 @@ impl Storage {
     }
 
     pub async fn item(&self, code: &str) -> anyhow::Result<Option<ItemRow>> {
-        Ok(sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM items WHERE code = $1"))
-            .bind(code)
-            .fetch_optional(&self.read)
-            .await?)
+        Ok(
+            sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM items WHERE code = $1"))
+                .bind(code)
+                .fetch_optional(&self.read)
+                .await?,
+        )
     }
 
     pub async fn items(&self) -> anyhow::Result<Vec<ItemRow>> {
-        Ok(sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM items ORDER BY code"))
-            .fetch_all(&self.read)
-            .await?)
+        Ok(
+            sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM items ORDER BY code"))
+                .fetch_all(&self.read)
+                .await?,
+        )
     }
 
     /// Every version of an item, newest upload first.
@@ -403,10 +430,11 @@ impl Storage {
 
     /// The component bytes of a stored version.
     pub async fn component_bytes(&self, sha256: &str) -> anyhow::Result<Option<Vec<u8>>> {
-        let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT bytes FROM components WHERE sha256 = $1")
-            .bind(sha256)
-            .fetch_optional(&self.read)
-            .await?;
+        let row: Option<(Vec<u8>,)> =
+            sqlx::query_as("SELECT bytes FROM components WHERE sha256 = $1")
+                .bind(sha256)
+                .fetch_optional(&self.read)
+                .await?;
         Ok(row.map(|(bytes,)| bytes))
     }
 
@@ -450,7 +478,10 @@ mod tests {
             uploaded_by: "dev",
             signature: Some("c2ln"),
         };
-        storage.store_version(&new, &change("developer:2")).await.unwrap();
+        storage
+            .store_version(&new, &change("developer:2"))
+            .await
+            .unwrap();
         sha
     }
 
@@ -459,30 +490,69 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_registered_item_is_switched_published_and_rolled_back_with_an_audit_entry_each_time() {
+    async fn a_registered_item_is_switched_published_and_rolled_back_with_an_audit_entry_each_time()
+    {
         let (_dir, storage) = temp_storage().await;
-        assert!(storage.register_item("some-item", "dept", &change("admin:1")).await.unwrap());
-        assert!(!storage.register_item("some-item", "other", &change("admin:1")).await.unwrap());
+        assert!(
+            storage
+                .register_item("some-item", "dept", &change("admin:1"))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !storage
+                .register_item("some-item", "other", &change("admin:1"))
+                .await
+                .unwrap()
+        );
         let row = storage.item("some-item").await.unwrap().unwrap();
-        assert_eq!((row.current_sha256, row.enabled, row.department.as_str()), (None, 0, "dept"));
+        assert_eq!(
+            (row.current_sha256, row.enabled, row.department.as_str()),
+            (None, 0, "dept")
+        );
 
         let v1 = store(&storage, "1.0.0", b"one").await;
         let v2 = store(&storage, "1.1.0", b"two").await;
         assert_eq!(storage.component_bytes(&v2).await.unwrap().unwrap(), b"two");
-        storage.publish_version("some-item", &v1, &change("admin:1")).await.unwrap();
-        storage.publish_version("some-item", &v2, &change("admin:1")).await.unwrap();
-        assert!(storage.set_item_enabled("some-item", true, &change("admin:1")).await.unwrap());
+        storage
+            .publish_version("some-item", &v1, &change("admin:1"))
+            .await
+            .unwrap();
+        storage
+            .publish_version("some-item", &v2, &change("admin:1"))
+            .await
+            .unwrap();
+        assert!(
+            storage
+                .set_item_enabled("some-item", true, &change("admin:1"))
+                .await
+                .unwrap()
+        );
         let row = storage.item("some-item").await.unwrap().unwrap();
-        assert_eq!((row.current_sha256.as_deref(), row.enabled), (Some(v2.as_str()), 1));
+        assert_eq!(
+            (row.current_sha256.as_deref(), row.enabled),
+            (Some(v2.as_str()), 1)
+        );
 
         assert!(matches!(
             storage.rollback_item("some-item", &change("admin:1")).await.unwrap(),
             RolledBack::To(sha) if sha == v1
         ));
-        assert_eq!(storage.item("some-item").await.unwrap().unwrap().current_sha256, Some(v1));
+        assert_eq!(
+            storage
+                .item("some-item")
+                .await
+                .unwrap()
+                .unwrap()
+                .current_sha256,
+            Some(v1)
+        );
         // The first publication has nothing before it.
         assert!(matches!(
-            storage.rollback_item("some-item", &change("admin:1")).await.unwrap(),
+            storage
+                .rollback_item("some-item", &change("admin:1"))
+                .await
+                .unwrap(),
             RolledBack::NoPrevious
         ));
         assert_eq!(
@@ -513,12 +583,29 @@ mod tests {
             uploaded_by: "dev",
             signature: None,
         };
-        let err = storage.store_version(&other, &change("developer:2")).await.unwrap_err();
+        let err = storage
+            .store_version(&other, &change("developer:2"))
+            .await
+            .unwrap_err();
         assert!(err.downcast_ref::<VersionTaken>().is_some(), "{err:#}");
         assert_eq!(storage.item_versions("some-item").await.unwrap().len(), 1);
 
-        assert!(!storage.set_item_enabled("no-such-item", false, &change("admin:1")).await.unwrap());
-        assert!(!storage.set_item_grants("no-such-item", "{}", &change("admin:1")).await.unwrap());
-        assert_eq!(audit(&storage).await.len(), 1, "only the first upload is audited");
+        assert!(
+            !storage
+                .set_item_enabled("no-such-item", false, &change("admin:1"))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !storage
+                .set_item_grants("no-such-item", "{}", &change("admin:1"))
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            audit(&storage).await.len(),
+            1,
+            "only the first upload is audited"
+        );
     }
 }

@@ -112,7 +112,11 @@ fn case_page(
                 comment_required: workflow
                     .and_then(|w| w.actions.iter().find(|a| &a.name == name))
                     .is_some_and(|a| a.comment_required),
-                comment: if failed_here { failed_comment.to_string() } else { String::new() },
+                comment: if failed_here {
+                    failed_comment.to_string()
+                } else {
+                    String::new()
+                },
                 error: if failed_here { error.clone() } else { None },
                 name: name.clone(),
             }
@@ -146,7 +150,10 @@ pub async fn show(
     Path(number): Path<String>,
 ) -> PageResult<Response> {
     let (case, attachments) = view(&state, limits, &session, &number).await?;
-    Ok(render(StatusCode::OK, &case_page(&state, &session, case, attachments, None)))
+    Ok(render(
+        StatusCode::OK,
+        &case_page(&state, &session, case, attachments, None),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -165,7 +172,11 @@ pub async fn act(
     Path(number): Path<String>,
     Form(data): Form<ActionFormData>,
 ) -> PageResult<Response> {
-    let comment = data.comment.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let comment = data
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
     let empty = Value::Object(Default::default());
     match state
         .cases
@@ -174,7 +185,16 @@ pub async fn act(
     {
         Ok(done) => Ok(Redirect::to(&format!("/applications/{}", done.number)).into_response()),
         Err(error) => {
-            refused(&state, limits, &session, &number, &data.action, comment.unwrap_or_default(), error).await
+            refused(
+                &state,
+                limits,
+                &session,
+                &number,
+                &data.action,
+                comment.unwrap_or_default(),
+                error,
+            )
+            .await
         }
     }
 }
@@ -197,7 +217,13 @@ async fn refused(
     let message = error.to_string();
     let status = error.into_response().status();
     let (case, attachments) = view(state, limits, session, number).await?;
-    let page = case_page(state, session, case, attachments, Some((action, comment, message)));
+    let page = case_page(
+        state,
+        session,
+        case,
+        attachments,
+        Some((action, comment, message)),
+    );
     Ok(render(status, &page))
 }
 
@@ -218,9 +244,17 @@ pub async fn rate(
 ) -> PageResult<Response> {
     let citizen = session.require(&[Role::Citizen], "仅申请人可以评价")?;
     let score = data.score.trim().parse::<i64>().unwrap_or(0);
-    let comment = data.comment.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let comment = data
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
     match state.stats.rate(citizen, &number, score, comment).await {
-        Ok(rated) => Ok(Redirect::to(&format!("/applications/{}?rated={}", rated.number, rated.score)).into_response()),
+        Ok(rated) => Ok(Redirect::to(&format!(
+            "/applications/{}?rated={}",
+            rated.number, rated.score
+        ))
+        .into_response()),
         Err(error) => refused(&state, limits, &session, &number, "", "", error).await,
     }
 }
@@ -233,7 +267,9 @@ async fn view(
     number: &str,
 ) -> PageResult<(CaseDetail, Vec<AttachmentView>)> {
     let case = state.cases.view(&session.actor, number).await?;
-    let attachments = attachments_service(state, limits).list(&session.actor, number).await?;
+    let attachments = attachments_service(state, limits)
+        .list(&session.actor, number)
+        .await?;
     Ok((case, attachments))
 }
 
@@ -260,7 +296,9 @@ pub async fn upload(
     };
     match done.await {
         Ok(()) => Ok(Redirect::to(&format!("/applications/{number}")).into_response()),
-        Err(Error::Domain(error)) => refused(&state, limits, &session, &number, "", "", error).await,
+        Err(Error::Domain(error)) => {
+            refused(&state, limits, &session, &number, "", "", error).await
+        }
         Err(other) => {
             let message = other.to_string();
             let status = other.into_response().status();

@@ -130,7 +130,11 @@ impl ApplyPage {
     fn summary(&self) -> Vec<(String, String, String)> {
         self.fields
             .iter()
-            .flat_map(|f| f.errors.iter().map(|e| (f.id(), f.title.clone(), e.clone())))
+            .flat_map(|f| {
+                f.errors
+                    .iter()
+                    .map(|e| (f.id(), f.title.clone(), e.clone()))
+            })
             .collect()
     }
 }

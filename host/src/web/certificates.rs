@@ -33,19 +33,28 @@ pub async fn verify(
     visitor: Visitor,
     Path(serial): Path<String>,
 ) -> PageResult<Response> {
-    let today = china_date(chrono::Utc::now()).format("%Y-%m-%d").to_string();
+    let today = china_date(chrono::Utc::now())
+        .format("%Y-%m-%d")
+        .to_string();
     let found = state
         .storage
         .certificate_by_serial(&serial)
         .await?
         .map(|c| Found {
-            valid: c.valid_until.as_deref().is_none_or(|until| until >= today.as_str()),
+            valid: c
+                .valid_until
+                .as_deref()
+                .is_none_or(|until| until >= today.as_str()),
             kind: c.kind,
             holder: mask_id_numbers_in(&c.holder),
             issued_on: c.issued_on,
             valid_until: c.valid_until,
         });
-    let status = if found.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
+    let status = if found.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
     let page = CertificatePage {
         layout: visitor.layout("证照核验"),
         serial,

@@ -54,7 +54,9 @@ pub async fn inbox(
     let mut labels: BTreeMap<String, String> = BTreeMap::new();
     for live in state.items.all().values() {
         for s in &live.version.info.workflow.states {
-            labels.entry(s.name.clone()).or_insert_with(|| s.label.clone());
+            labels
+                .entry(s.name.clone())
+                .or_insert_with(|| s.label.clone());
         }
     }
     let today = crate::domain::stats::china_date(chrono::Utc::now()).to_string();
@@ -62,7 +64,10 @@ pub async fn inbox(
         .into_iter()
         .map(|case| Row {
             item_name: item_name(&state, &case.item_code),
-            state_label: labels.get(&case.state).cloned().unwrap_or_else(|| case.state.clone()),
+            state_label: labels
+                .get(&case.state)
+                .cloned()
+                .unwrap_or_else(|| case.state.clone()),
             overdue: case.due_date.as_str() < today.as_str(),
             case,
         })
@@ -73,7 +78,8 @@ pub async fn inbox(
         .await?
         .into_iter()
         .filter(|item| {
-            staff.role == Role::Admin || staff.department.as_deref() == Some(item.department.as_str())
+            staff.role == Role::Admin
+                || staff.department.as_deref() == Some(item.department.as_str())
         })
         .map(|item| {
             let name = item_name(&state, &item.code);

@@ -104,7 +104,10 @@ pub fn fields(schema: &Value) -> Vec<Field> {
             };
             Field {
                 title: property["title"].as_str().unwrap_or(name).to_string(),
-                description: property["description"].as_str().unwrap_or_default().to_string(),
+                description: property["description"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
                 name: name.clone(),
                 kind,
                 required: required.contains(&name.as_str()),
@@ -222,19 +225,26 @@ mod tests {
     }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn each_property_becomes_a_field_of_its_kind() {
         let fields = fields(&schema());
-        let kinds: Vec<(&str, Kind, bool)> =
-            fields.iter().map(|f| (f.name.as_str(), f.kind, f.required)).collect();
+        let kinds: Vec<(&str, Kind, bool)> = fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.kind, f.required))
+            .collect();
         assert!(kinds.contains(&("plate", Kind::Text, true)));
         assert!(kinds.contains(&("count", Kind::Integer, true)));
         assert!(kinds.contains(&("paper", Kind::Checkbox, false)));
         assert!(kinds.contains(&("stage", Kind::Select, false)));
-        assert_eq!(fields.iter().find(|f| f.name == "note").unwrap().title, "note");
+        assert_eq!(
+            fields.iter().find(|f| f.name == "note").unwrap().title,
+            "note"
+        );
         let order: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(order, ["plate", "count", "note", "paper", "stage"]);
     }
@@ -244,7 +254,13 @@ mod tests {
         let mut fields = fields(&schema());
         let form = answer(
             &mut fields,
-            &pairs(&[("_csrf", "t"), ("plate", "粤S12345"), ("count", "3"), ("note", ""), ("stage", "junior")]),
+            &pairs(&[
+                ("_csrf", "t"),
+                ("plate", "粤S12345"),
+                ("count", "3"),
+                ("note", ""),
+                ("stage", "junior"),
+            ]),
         );
         assert_eq!(
             form,
@@ -252,7 +268,10 @@ mod tests {
         );
         let form = answer(&mut fields, &pairs(&[("count", "three"), ("paper", "on")]));
         assert_eq!(form, json!({"count": "three", "paper": true}));
-        assert_eq!(fields.iter().find(|f| f.name == "count").unwrap().value, "three");
+        assert_eq!(
+            fields.iter().find(|f| f.name == "count").unwrap().value,
+            "three"
+        );
     }
 
     #[test]
@@ -265,7 +284,23 @@ mod tests {
         };
         let general = place_errors(&mut fields, &[error("plate"), error(""), error("/count/0")]);
         assert_eq!(general, vec![" 有误".to_string()]);
-        assert_eq!(fields.iter().find(|f| f.name == "plate").unwrap().errors.len(), 1);
-        assert_eq!(fields.iter().find(|f| f.name == "count").unwrap().errors.len(), 1);
+        assert_eq!(
+            fields
+                .iter()
+                .find(|f| f.name == "plate")
+                .unwrap()
+                .errors
+                .len(),
+            1
+        );
+        assert_eq!(
+            fields
+                .iter()
+                .find(|f| f.name == "count")
+                .unwrap()
+                .errors
+                .len(),
+            1
+        );
     }
 }

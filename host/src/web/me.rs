@@ -56,7 +56,13 @@ pub fn state_label(state: &AppState, code: &str, name: &str) -> String {
     state
         .items
         .live(code)
-        .and_then(|live| live.version.info.workflow.state(name).map(|s| s.label.clone()))
+        .and_then(|live| {
+            live.version
+                .info
+                .workflow
+                .state(name)
+                .map(|s| s.label.clone())
+        })
         .unwrap_or_else(|| name.to_string())
 }
 
@@ -71,7 +77,12 @@ struct DataUse {
 pub async fn data_use(State(state): State<AppState>, session: Session) -> PageResult<Response> {
     let me = session.require(&[Role::Citizen], CITIZENS_ONLY)?;
     let rows = match &me.id_number {
-        Some(id_number) => state.storage.data_use_of_subject(id_number, DATA_USE_LIMIT).await?,
+        Some(id_number) => {
+            state
+                .storage
+                .data_use_of_subject(id_number, DATA_USE_LIMIT)
+                .await?
+        }
         None => Vec::new(),
     };
     let page = DataUse {

@@ -39,7 +39,10 @@ pub fn routes() -> Routes {
         .route("/logout", form(post(auth::logout)))
         .route("/", form(get(catalog::home)))
         .route("/items/{code}", form(get(catalog::item)))
-        .route("/items/{code}/apply", form(get(catalog::apply_form).post(catalog::apply)))
+        .route(
+            "/items/{code}/apply",
+            form(get(catalog::apply_form).post(catalog::apply)),
+        )
         .route("/applications/{number}", form(get(cases::show)))
         .route("/applications/{number}/actions", form(post(cases::act)))
         .route("/applications/{number}/rating", form(post(cases::rate)))
@@ -101,7 +104,10 @@ async fn read_form_token(request: Request, next: Next) -> Response {
     } else {
         let fields: Vec<(String, String)> =
             serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-        if fields.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        if fields
+            .iter()
+            .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
             return PageError::from(Error::BadRequest(
                 "invalid_text",
                 "请求中含有不允许的空字符（NUL）".into(),
@@ -116,7 +122,8 @@ async fn read_form_token(request: Request, next: Next) -> Response {
     if let Some(token) = token {
         parts.extensions.insert(CsrfField(token));
     }
-    next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }
 
 /// The `_csrf` part of a multipart body: the forms send it first, so the file is not read.

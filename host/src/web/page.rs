@@ -208,9 +208,14 @@ impl IntoResponse for PageError {
                 let message = error.to_string();
                 let status = error.into_response().status();
                 let (heading, message) = match status {
-                    StatusCode::NOT_FOUND => ("页面不存在", "您要找的内容不存在或您无权查看。".to_string()),
+                    StatusCode::NOT_FOUND => {
+                        ("页面不存在", "您要找的内容不存在或您无权查看。".to_string())
+                    }
                     StatusCode::FORBIDDEN => ("无权访问", message),
-                    s if s.is_server_error() => ("暂时无法办理", "服务器暂时无法处理此请求，请稍后再试。".to_string()),
+                    s if s.is_server_error() => (
+                        "暂时无法办理",
+                        "服务器暂时无法处理此请求，请稍后再试。".to_string(),
+                    ),
                     _ => ("请求未能完成", message),
                 };
                 let page = ErrorPage {

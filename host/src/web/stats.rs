@@ -27,7 +27,11 @@ impl Range {
     fn days(&self) -> (String, String) {
         let today = china_date(chrono::Utc::now());
         let pick = |day: &Option<String>, default: String| {
-            day.as_deref().map(str::trim).filter(|d| !d.is_empty()).map(str::to_string).unwrap_or(default)
+            day.as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(str::to_string)
+                .unwrap_or(default)
         };
         (
             pick(&self.from, format!("{}-01-01", today.year())),
@@ -78,7 +82,11 @@ impl Chart {
                 label,
                 text,
                 y: i * BAR_ROW,
-                width: if max > 0.0 { (value / max * BAR_MAX as f64).round() as usize } else { 0 },
+                width: if max > 0.0 {
+                    (value / max * BAR_MAX as f64).round() as usize
+                } else {
+                    0
+                },
             })
             .collect();
         Chart {
@@ -106,7 +114,10 @@ impl Bar {
 
 impl StatsPage {
     fn error_of(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
     }
 }
 
@@ -123,7 +134,10 @@ impl Row {
         if f.completed == 0 {
             "—".into()
         } else {
-            format!("{:.1}%", f.completed_on_time as f64 * 100.0 / f.completed as f64)
+            format!(
+                "{:.1}%",
+                f.completed_on_time as f64 * 100.0 / f.completed as f64
+            )
         }
     }
 
@@ -185,7 +199,8 @@ async fn monthly_received(state: &AppState, to: &str) -> PageResult<Chart> {
     };
     let mut months = Vec::new();
     for month in 1..=last.month() {
-        let first = chrono::NaiveDate::from_ymd_opt(last.year(), month, 1).expect("a month's first day");
+        let first =
+            chrono::NaiveDate::from_ymd_opt(last.year(), month, 1).expect("a month's first day");
         let end = if month == last.month() {
             last
         } else {
@@ -197,7 +212,11 @@ async fn monthly_received(state: &AppState, to: &str) -> PageResult<Chart> {
             .public_report(&first.to_string(), &end.to_string())
             .await?;
         let received: u64 = report.departments.iter().map(|d| d.figures.received).sum();
-        months.push((format!("{}年{}月", last.year(), month), received as f64, format!("{received} 件")));
+        months.push((
+            format!("{}年{}月", last.year(), month),
+            received as f64,
+            format!("{received} 件"),
+        ));
     }
     let max = months.iter().map(|(_, v, _)| *v).fold(0.0, f64::max);
     Ok(Chart::of(months, max))
@@ -221,7 +240,10 @@ fn rows(state: &AppState, report: Report) -> Vec<Row> {
 }
 
 /// The same figures as CSV (one row per department and item, as the API's `format=csv`).
-pub async fn csv(State(state): State<AppState>, Query(range): Query<Range>) -> PageResult<Response> {
+pub async fn csv(
+    State(state): State<AppState>,
+    Query(range): Query<Range>,
+) -> PageResult<Response> {
     let (from, to) = range.days();
     let report = state.stats.public_report(&from, &to).await?;
     let disposition = format!("attachment; filename=\"yiwang-stats-{from}-{to}.csv\"");

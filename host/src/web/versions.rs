@@ -79,12 +79,27 @@ pub async fn upload(
 ) -> PageResult<Response> {
     let staff = session.require(&STAFF, STAFF_ONLY)?;
     let done = async {
-        let (component, signature) = read_parts(multipart, state.items.max_component_bytes()).await?;
-        Ok::<_, Error>(state.items.upload(staff, &code, &component, &signature).await?)
+        let (component, signature) =
+            read_parts(multipart, state.items.max_component_bytes()).await?;
+        Ok::<_, Error>(
+            state
+                .items
+                .upload(staff, &code, &component, &signature)
+                .await?,
+        )
     };
     match done.await {
         Ok(view) => {
-            versions_page(&state, &session, staff, &code, StatusCode::CREATED, Some(view), None).await
+            versions_page(
+                &state,
+                &session,
+                staff,
+                &code,
+                StatusCode::CREATED,
+                Some(view),
+                None,
+            )
+            .await
         }
         Err(error) => {
             let (status, refusal) = refusal(error).await;
@@ -131,8 +146,12 @@ async fn read_parts(mut multipart: Multipart, limit: usize) -> Result<(Vec<u8>, 
         }
     }
     let missing = |part: &str| Error::BadRequest("missing_part", format!("缺少 `{part}` 文件"));
-    let component = component.filter(|b| !b.is_empty()).ok_or_else(|| missing("component"))?;
-    let signature = signature.filter(|b| !b.is_empty()).ok_or_else(|| missing("signature"))?;
+    let component = component
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| missing("component"))?;
+    let signature = signature
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| missing("signature"))?;
     Ok((component, signature))
 }
 
