@@ -397,11 +397,7 @@ impl Items {
                 ));
             }
         };
-        let row = self
-            .storage
-            .item(code)
-            .await?
-            .ok_or(DomainError::NotFound)?;
+        let row = self.row(code).await?;
         let actor = actor_label(developer);
         match self
             .check_upload(&row, &department, &actor, component, signature)
@@ -616,11 +612,7 @@ impl Items {
     /// The item, if `staff` may manage it: admins any, developers and reviewers their own
     /// department's. Other items look as if they did not exist.
     async fn own_item(&self, staff: &Actor, code: &str) -> Result<ItemRow> {
-        let row = self
-            .storage
-            .item(code)
-            .await?
-            .ok_or(DomainError::NotFound)?;
+        let row = self.row(code).await?;
         let allowed = match staff.role {
             Role::Admin => true,
             Role::Developer | Role::Reviewer => {
@@ -700,11 +692,7 @@ impl Items {
     pub async fn publish(&self, admin: &Actor, code: &str, version: &str) -> Result<ItemView> {
         require_admin(admin)?;
         let _changing = self.changes.lock().await;
-        let row = self
-            .storage
-            .item(code)
-            .await?
-            .ok_or(DomainError::NotFound)?;
+        let row = self.row(code).await?;
         let stored = self.stored_version(code, version).await?;
         if row.current_sha256.as_deref() == Some(stored.sha256.as_str()) {
             return Err(DomainError::Conflicting(
@@ -737,11 +725,7 @@ impl Items {
     pub async fn rollback(&self, admin: &Actor, code: &str) -> Result<ItemView> {
         require_admin(admin)?;
         let _changing = self.changes.lock().await;
-        let row = self
-            .storage
-            .item(code)
-            .await?
-            .ok_or(DomainError::NotFound)?;
+        let row = self.row(code).await?;
         let no_previous = || {
             DomainError::Conflicting(
                 "no_previous_version",
@@ -787,11 +771,7 @@ impl Items {
     pub async fn set_enabled(&self, admin: &Actor, code: &str, enabled: bool) -> Result<ItemView> {
         require_admin(admin)?;
         let _changing = self.changes.lock().await;
-        let row = self
-            .storage
-            .item(code)
-            .await?
-            .ok_or(DomainError::NotFound)?;
+        let row = self.row(code).await?;
         let actor = actor_label(admin);
         let detail = format!("{code}: enabled {} -> {enabled}", row.enabled != 0);
         if !self
@@ -816,77 +796,60 @@ impl Items {
     /// Replaces what an item may touch. Refused, changing nothing, when the published version
     /// imports what the new grants leave out.
     pub async fn set_grants(&self, admin: &Actor, code: &str, grants: Grants) -> Result<ItemView> {
-        require_admin(admin)?;
-        let _changing = self.changes.lock().await;
-        let row = self
-            .storage
-            .item(code)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        let (_, limits) = settings_of(&row)?;
-        if let Some(sha256) = &row.current_sha256 {
-            self.version(sha256, grants.clone(), limits)
-                .await
-                .map_err(any_load_refusal)?;
-        }
-        let json = serde_json::to_string(&grants).map_err(anyhow::Error::from)?;
-        let actor = actor_label(admin);
-        let detail = format!("{code}: {json}");
-        self.storage
-            .set_item_grants(
-                code,
-                &json,
-                &Change {
-                    actor: &actor,
-                    detail: &detail,
-                },
-            )
-            .await?;
-        self.refresh_locked(code).await?;
-        self.view_of(code).await
+        self.set_setting(admin, code, Setting::Grants(grants)).await
     }
 
     /// Replaces an item's limits, checked first.
     pub async fn set_limits(&self, admin: &Actor, code: &str, limits: Limits) -> Result<ItemView> {
-        require_admin(admin)?;
         limits
             .check()
             .map_err(|e| DomainError::InvalidRequest("invalid_limits", e.to_string()))?;
+        self.set_setting(admin, code, Setting::Limits(limits)).await
+    }
+
+    /// Stores new grants or limits once the published version loads under them, then serves it.
+    async fn set_setting(&self, admin: &Actor, code: &str, setting: Setting) -> Result<ItemView> {
+        require_admin(admin)?;
         let _changing = self.changes.lock().await;
-        let row = self
-            .storage
-            .item(code)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        let (grants, _) = settings_of(&row)?;
+        let row = self.row(code).await?;
+        let (mut grants, mut limits) = settings_of(&row)?;
+        let json = match &setting {
+            Setting::Grants(new) => {
+                grants = new.clone();
+                serde_json::to_string(new)
+            }
+            Setting::Limits(new) => {
+                limits = new.clone();
+                serde_json::to_string(new)
+            }
+        }
+        .map_err(anyhow::Error::from)?;
         if let Some(sha256) = &row.current_sha256 {
-            self.version(sha256, grants, limits.clone())
+            self.version(sha256, grants, limits)
                 .await
                 .map_err(any_load_refusal)?;
         }
-        let json = serde_json::to_string(&limits).map_err(anyhow::Error::from)?;
         let actor = actor_label(admin);
         let detail = format!("{code}: {json}");
-        self.storage
-            .set_item_limits(
-                code,
-                &json,
-                &Change {
-                    actor: &actor,
-                    detail: &detail,
-                },
-            )
-            .await?;
+        let change = Change {
+            actor: &actor,
+            detail: &detail,
+        };
+        match setting {
+            Setting::Grants(_) => self.storage.set_item_grants(code, &json, &change).await?,
+            Setting::Limits(_) => self.storage.set_item_limits(code, &json, &change).await?,
+        };
         self.refresh_locked(code).await?;
         self.view_of(code).await
     }
 
+    /// The stored item, or not found.
+    async fn row(&self, code: &str) -> Result<ItemRow> {
+        self.storage.item(code).await?.ok_or(DomainError::NotFound)
+    }
+
     async fn view_of(&self, code: &str) -> Result<ItemView> {
-        let row = self
-            .storage
-            .item(code)
-            .await?
-            .ok_or(DomainError::NotFound)?;
+        let row = self.row(code).await?;
         self.view(&row).await
     }
 
@@ -912,6 +875,12 @@ impl Items {
             limits,
         })
     }
+}
+
+/// One of an item's settings an admin replaces.
+enum Setting {
+    Grants(Grants),
+    Limits(Limits),
 }
 
 /// The grants and limits stored with an item (`{}` is the defaults).
