@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::{AppState, Error, Json, Result, Routes};
+use super::{AppState, Error, Json, Result, Routes, bad_multipart};
 use crate::auth::CurrentUser;
 use crate::domain::attachments::{
     AttachmentLimits, AttachmentView, Attachments, Upload, too_large,
@@ -25,7 +25,8 @@ pub fn router() -> Routes {
         .route("/api/v1/attachments/{id}", get(download))
 }
 
-/// Room for the multipart framing and the `material` field around the file.
+/// Room for the multipart framing and the small parts around an uploaded file (an attachment's
+/// `material`, a component's signature).
 pub(crate) const MULTIPART_OVERHEAD: usize = 64 * 1024;
 
 /// Longest `material` field read.
@@ -150,13 +151,6 @@ async fn read_field(
         bytes.extend_from_slice(&chunk);
     }
     Ok(Some(bytes))
-}
-
-fn bad_multipart(error: axum::extract::multipart::MultipartError) -> Error {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return Error::PayloadTooLarge;
-    }
-    Error::BadRequest("invalid_multipart", error.body_text())
 }
 
 /// The materials uploaded to a case, oldest first: for whoever may see the case.

@@ -25,6 +25,7 @@ pub(crate) use attachments::{MULTIPART_OVERHEAD, read_upload, service as attachm
 /// The login the web's form shares with the API's.
 pub(crate) use auth::{secure as secure_cookie, sign_in};
 pub use error::{Error, Result};
+pub(crate) use versions::read_version_parts;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -117,6 +118,14 @@ impl Routes {
         self.paths.extend(other.paths);
         self
     }
+}
+
+/// A multipart body that cannot be read: too large for its route, or malformed.
+pub(crate) fn bad_multipart(error: axum::extract::multipart::MultipartError) -> Error {
+    if error.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        return Error::PayloadTooLarge;
+    }
+    Error::BadRequest("invalid_multipart", error.body_text())
 }
 
 /// A JSON body, whose rejections come out in the API's error shape.

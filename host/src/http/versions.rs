@@ -8,9 +8,10 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{AppState, Error, Json, Result, Routes};
+use super::{AppState, Error, Json, MULTIPART_OVERHEAD, Result, Routes, bad_multipart};
 use crate::auth::Staff;
 use crate::domain::cases::Submitted;
+use crate::domain::error::DomainError;
 use crate::domain::items::VersionView;
 
 pub fn router() -> Routes {
@@ -25,9 +26,6 @@ pub fn router() -> Routes {
             post(preview),
         )
 }
-
-/// Room for the multipart framing and the signature around the component.
-const MULTIPART_OVERHEAD: usize = 64 * 1024;
 
 /// Upload a version (multipart: `component`, the `.wasm` file; `signature`, its `.sig` file).
 ///
@@ -52,31 +50,8 @@ async fn upload(
     multipart: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<VersionView>)> {
     let mut multipart = multipart.map_err(|_| Error::UnsupportedMediaType)?;
-    let limit = state.items.max_component_bytes();
-    let too_large = || {
-        Error::Domain(crate::domain::error::DomainError::TooLarge(
-            "component_too_large",
-            format!("组件超过上限 {limit} 字节"),
-        ))
-    };
-    let (mut component, mut signature) = (None, None);
-    let mut received = 0usize;
-    while let Some(mut field) = multipart.next_field().await.map_err(bad_multipart)? {
-        let name = field.name().unwrap_or_default().to_string();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(bad_multipart)? {
-            received += chunk.len();
-            if received > limit + MULTIPART_OVERHEAD {
-                return Err(too_large());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        match name.as_str() {
-            "component" => component = Some(bytes),
-            "signature" => signature = Some(bytes),
-            _ => {}
-        }
-    }
+    let (component, signature) =
+        read_version_parts(&mut multipart, state.items.max_component_bytes()).await?;
     let missing = |part: &str| {
         Error::BadRequest(
             "missing_part",
@@ -92,11 +67,34 @@ async fn upload(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-fn bad_multipart(error: axum::extract::multipart::MultipartError) -> Error {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return Error::PayloadTooLarge;
+/// The `component` and `signature` parts of an upload (either may be absent), read up to the
+/// component limit and the framing around it; the web's upload form reads them the same way.
+pub(crate) async fn read_version_parts(
+    multipart: &mut Multipart,
+    limit: usize,
+) -> Result<(Option<Vec<u8>>, Option<Vec<u8>>)> {
+    let (mut component, mut signature) = (None, None);
+    let mut received = 0usize;
+    while let Some(mut field) = multipart.next_field().await.map_err(bad_multipart)? {
+        let name = field.name().unwrap_or_default().to_string();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(bad_multipart)? {
+            received += chunk.len();
+            if received > limit + MULTIPART_OVERHEAD {
+                return Err(Error::Domain(DomainError::TooLarge(
+                    "component_too_large",
+                    format!("组件超过上限 {limit} 字节"),
+                )));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "component" => component = Some(bytes),
+            "signature" => signature = Some(bytes),
+            _ => {}
+        }
     }
-    Error::BadRequest("invalid_multipart", error.body_text())
+    Ok((component, signature))
 }
 
 /// The item's versions, newest first: for its own department's staff and for admins.

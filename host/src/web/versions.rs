@@ -13,12 +13,10 @@ use super::page::{Layout, PageResult, Session, render};
 use crate::domain::actor::{Actor, Role};
 use crate::domain::error::DomainError;
 use crate::domain::items::VersionView;
-use crate::http::{AppState, Error};
+use crate::http::{AppState, Error, read_version_parts};
 
 const STAFF: [Role; 3] = [Role::Reviewer, Role::Developer, Role::Admin];
 const STAFF_ONLY: &str = "此页面仅限部门工作人员";
-/// Room for the multipart framing and the signature around the component, as the API's.
-const MULTIPART_OVERHEAD: usize = 64 * 1024;
 
 #[derive(Template)]
 #[template(path = "versions.html")]
@@ -119,32 +117,10 @@ fn refusal_error(status: StatusCode, message: String) -> super::PageError {
     }
 }
 
-/// The `component` and `signature` parts, counted against the component limit.
+/// The `component` and `signature` files, read as the API reads them; an empty file input
+/// counts as missing.
 async fn read_parts(mut multipart: Multipart, limit: usize) -> Result<(Vec<u8>, Vec<u8>), Error> {
-    let bad = |error: axum::extract::multipart::MultipartError| {
-        Error::BadRequest("invalid_multipart", error.body_text())
-    };
-    let (mut component, mut signature) = (None, None);
-    let mut received = 0usize;
-    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_string();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(bad)? {
-            received += chunk.len();
-            if received > limit + MULTIPART_OVERHEAD {
-                return Err(Error::Domain(DomainError::TooLarge(
-                    "component_too_large",
-                    format!("组件超过上限 {limit} 字节"),
-                )));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        match name.as_str() {
-            "component" => component = Some(bytes),
-            "signature" => signature = Some(bytes),
-            _ => {}
-        }
-    }
+    let (component, signature) = read_version_parts(&mut multipart, limit).await?;
     let missing = |part: &str| Error::BadRequest("missing_part", format!("缺少 `{part}` 文件"));
     let component = component
         .filter(|b| !b.is_empty())
