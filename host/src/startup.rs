@@ -90,6 +90,9 @@ impl Application {
                 max_per_case: crate::domain::attachments::MAX_ATTACHMENTS_PER_CASE,
             },
         ));
+        let router = router.layer(axum::Extension(crate::web::ComponentLimit(
+            settings.max_component_bytes,
+        )));
         let listener = TcpListener::bind(&settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;

@@ -482,3 +482,112 @@ async fn a_settings_file_tells_the_cli_where_the_data_is_and_a_misspelt_key_is_r
     assert!(!typo_ok);
     assert!(typo_stderr.contains("`data_dri`"), "{typo_stderr}");
 }
+
+/// The stored `(code, name, public_key)` of a department, if there is one.
+async fn stored_department(app: &TestApp, code: &str) -> Option<(String, String, Option<String>)> {
+    sqlx::query_as("SELECT code, name, public_key FROM departments WHERE code = $1")
+        .bind(code)
+        .fetch_optional(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_admin_adds_a_department_with_its_key_and_every_wrong_one_is_refused_storing_nothing() {
+    // Arrange
+    let app = spawn_app().await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let reviewer = app.login(REVIEWER, PASSWORD).await;
+    let (_, public_pem) = yiwang_host::signing::generate().unwrap();
+    let add = |token: String, body: Value| {
+        let app = &app;
+        async move {
+            app.post("/api/v1/admin/departments", Some(&token), &body)
+                .await
+        }
+    };
+
+    // Act: the refusals first, then the department
+    let by_reviewer = add(
+        reviewer.clone(),
+        json!({ "code": "dongguan-water", "name": "东莞市水务局" }),
+    )
+    .await;
+    let bad_code = add(
+        admin.clone(),
+        json!({ "code": "Water Bureau", "name": "东莞市水务局" }),
+    )
+    .await;
+    let no_name = add(
+        admin.clone(),
+        json!({ "code": "dongguan-water", "name": "  " }),
+    )
+    .await;
+    let bad_key = add(
+        admin.clone(),
+        json!({ "code": "dongguan-water", "name": "东莞市水务局", "public_key": "not a key" }),
+    )
+    .await;
+    let refused_audit = app.count("audit_log").await;
+    let last_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM audit_log")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let added = add(
+        admin.clone(),
+        json!({ "code": "dongguan-water", "name": "东莞市水务局", "public_key": public_pem }),
+    )
+    .await;
+    let again = add(
+        admin.clone(),
+        json!({ "code": "dongguan-water", "name": "另一个名字" }),
+    )
+    .await;
+    let listed = app.get("/api/v1/admin/departments", Some(&admin)).await;
+
+    // Assert
+    error_body(by_reviewer, StatusCode::FORBIDDEN, "forbidden").await;
+    error_body(bad_code, StatusCode::UNPROCESSABLE_ENTITY, "invalid_code").await;
+    error_body(no_name, StatusCode::UNPROCESSABLE_ENTITY, "invalid_name").await;
+    error_body(
+        bad_key,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_public_key",
+    )
+    .await;
+    let view = json_body(added, StatusCode::CREATED).await;
+    assert_eq!(view["code"], "dongguan-water");
+    assert_eq!(view["name"], "东莞市水务局");
+    assert_eq!(view["key_fingerprint"].as_str().unwrap().len(), 16);
+    assert_eq!(
+        (view["items"].as_i64(), view["staff"].as_i64()),
+        (Some(0), Some(0))
+    );
+    error_body(again, StatusCode::CONFLICT, "department_exists").await;
+    assert_eq!(
+        stored_department(&app, "dongguan-water").await,
+        Some((
+            "dongguan-water".into(),
+            "东莞市水务局".into(),
+            Some(public_pem.trim().to_string())
+        ))
+    );
+    let audited: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT actor, action, target FROM audit_log WHERE action = 'department.put' AND id > $1",
+    )
+    .bind(last_id)
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    let actor = format!("admin:{}", app.user_id(ADMIN).await);
+    assert_eq!(
+        audited,
+        vec![(actor, "department.put".into(), "dongguan-water".into())]
+    );
+    assert_eq!(app.count("audit_log").await, refused_audit + 1);
+    let list = json_body(listed, StatusCode::OK).await;
+    let water = find(&list, "code", "dongguan-water");
+    assert_eq!(water.len(), 1, "{list}");
+    let vehicle = find(&list, "code", crate::helpers::DEPARTMENT);
+    assert_eq!(vehicle[0]["items"], 1, "{list}");
+}

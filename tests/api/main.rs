@@ -25,3 +25,5 @@ mod uploads;
 mod vehicle_submission;
 mod vehicle_workflow;
 mod web;
+mod web_dashboard;
+mod web_forms;

@@ -123,6 +123,15 @@ fn published_version_form(_: &Fixture) -> Vec<(&'static str, &'static str)> {
 fn rating_form(_: &Fixture) -> Vec<(&'static str, &'static str)> {
     vec![("score", "5")]
 }
+fn taken_code_form(_: &Fixture) -> Vec<(&'static str, &'static str)> {
+    vec![("code", VEHICLE_ITEM), ("department", DEPARTMENT)]
+}
+fn taken_department(_: &Fixture) -> Value {
+    json!({ "code": DEPARTMENT, "name": "车管所" })
+}
+fn taken_department_form(_: &Fixture) -> Vec<(&'static str, &'static str)> {
+    vec![("code", DEPARTMENT), ("name", "车管所")]
+}
 fn empty_batch(_: &Fixture) -> Value {
     json!({ "state": "no-such-state", "input": {} })
 }
@@ -331,6 +340,18 @@ fn table() -> Vec<Row> {
             None,
             [401, 403, 403, 403, 403, 403, 200, 403],
         ),
+        row(
+            get.clone(),
+            "/api/v1/admin/departments",
+            None,
+            [401, 403, 403, 403, 403, 403, 200, 403],
+        ),
+        row(
+            post.clone(),
+            "/api/v1/admin/departments",
+            Json(taken_department),
+            [401, 403, 403, 403, 403, 403, 409, 403],
+        ),
         // Switched off and on again by the admin, in that order.
         row(
             post.clone(),
@@ -357,11 +378,12 @@ fn table() -> Vec<Row> {
             None,
             [200, 200, 200, 200, 200, 200, 200, 200],
         ),
+        // Without the login cookie's form token (login CSRF): the form again, nobody signed in.
         row(
             post.clone(),
             "/login",
             Form(login_form),
-            [303, 303, 303, 303, 303, 303, 303, 303],
+            [403, 403, 403, 403, 403, 403, 403, 403],
         ),
         row(
             get.clone(),
@@ -425,6 +447,12 @@ fn table() -> Vec<Row> {
         ),
         row(
             get.clone(),
+            "/me/notifications",
+            None,
+            [303, 200, 200, 403, 403, 403, 403, 403],
+        ),
+        row(
+            get.clone(),
             "/dept/cases",
             None,
             [303, 403, 403, 200, 200, 200, 200, 403],
@@ -443,6 +471,18 @@ fn table() -> Vec<Row> {
         ),
         row(
             get.clone(),
+            "/dept/items/{code}/versions/{version}/preview",
+            None,
+            [303, 403, 403, 200, 404, 200, 403, 403],
+        ),
+        row(
+            post.clone(),
+            "/dept/items/{code}/versions/{version}/preview",
+            Form(empty_form),
+            [303, 403, 403, 422, 404, 422, 403, 403],
+        ),
+        row(
+            get.clone(),
             "/admin/items",
             None,
             [303, 403, 403, 403, 403, 403, 200, 403],
@@ -452,6 +492,49 @@ fn table() -> Vec<Row> {
             "/admin/audit",
             None,
             [303, 403, 403, 403, 403, 403, 200, 403],
+        ),
+        row(
+            post.clone(),
+            "/admin/items",
+            Form(taken_code_form),
+            [303, 403, 403, 403, 403, 403, 409, 403],
+        ),
+        row(
+            get.clone(),
+            "/admin/items/{code}",
+            None,
+            [303, 403, 403, 403, 403, 403, 200, 403],
+        ),
+        // Taking every grant away is refused: the published version imports them.
+        row(
+            post.clone(),
+            "/admin/items/{code}/grants",
+            Form(empty_form),
+            [303, 403, 403, 403, 403, 403, 422, 403],
+        ),
+        row(
+            post.clone(),
+            "/admin/items/{code}/limits",
+            Form(empty_form),
+            [303, 403, 403, 403, 403, 403, 422, 403],
+        ),
+        row(
+            get.clone(),
+            "/admin/stats",
+            None,
+            [303, 403, 403, 403, 403, 403, 200, 403],
+        ),
+        row(
+            get.clone(),
+            "/admin/departments",
+            None,
+            [303, 403, 403, 403, 403, 403, 200, 403],
+        ),
+        row(
+            post.clone(),
+            "/admin/departments",
+            Form(taken_department_form),
+            [303, 403, 403, 403, 403, 403, 409, 403],
         ),
         row(
             post.clone(),

@@ -12,7 +12,7 @@ use crate::helpers::{
 
 /// A fresh citizen (`stats.<n>`) owning an eligible car of their own; returns their token and
 /// the form for that car (no paper mark, so approval completes the case at once).
-async fn resident(app: &TestApp, n: u32) -> (String, Value) {
+pub(crate) async fn resident(app: &TestApp, n: u32) -> (String, Value) {
     let login = format!("stats.{n}");
     let id = id_number(200 + n);
     app.add_citizen(&login, "李统计", &id).await;
@@ -27,7 +27,7 @@ async fn resident(app: &TestApp, n: u32) -> (String, Value) {
 }
 
 /// Submits through `channel`; returns the application number.
-async fn apply(app: &TestApp, token: &str, form: &Value, channel: &str) -> String {
+pub(crate) async fn apply(app: &TestApp, token: &str, form: &Value, channel: &str) -> String {
     let body = json_body(
         app.submit_body(
             token,
@@ -42,7 +42,7 @@ async fn apply(app: &TestApp, token: &str, form: &Value, channel: &str) -> Strin
 }
 
 /// The courier collects the materials: the case is under review.
-async fn collect(app: &TestApp, number: &str) {
+pub(crate) async fn collect(app: &TestApp, number: &str) {
     let pickup = app.tracking_number(number, "pickup").await;
     json_body(
         app.courier_event(&pickup, "picked-up").await,
@@ -60,7 +60,7 @@ async fn rate(app: &TestApp, token: &str, number: &str, body: Value) -> reqwest:
     .await
 }
 
-async fn rate_ok(app: &TestApp, token: &str, number: &str, score: i64) {
+pub(crate) async fn rate_ok(app: &TestApp, token: &str, number: &str, score: i64) {
     let body = json_body(
         rate(app, token, number, json!({ "score": score })).await,
         StatusCode::CREATED,
@@ -77,7 +77,12 @@ fn days_ago(days: i64) -> String {
 
 /// Moves a case's submission, and its events with `seq` in `seqs`, to `at`, with a read-write
 /// connection of the test's own (the host has no way to do this, on purpose).
-async fn backdate(app: &TestApp, number: &str, at: &str, seqs: std::ops::RangeInclusive<i64>) {
+pub(crate) async fn backdate(
+    app: &TestApp,
+    number: &str,
+    at: &str,
+    seqs: std::ops::RangeInclusive<i64>,
+) {
     let db = sqlx::AnyPool::connect(&app.database_url())
         .await
         .expect("opening the database read-write");
@@ -200,7 +205,15 @@ async fn a_scripted_month_gives_the_figures_known_in_advance_in_json_and_csv() {
     department["items"] = json!([item]);
     assert_eq!(
         report,
-        json!({ "from": from, "to": to, "departments": [department] })
+        json!({
+            "from": from,
+            "to": to,
+            "departments": [department],
+            "received_by_day": [
+                { "date": days_from_today(-14), "received": 2 },
+                { "date": to, "received": 4 },
+            ],
+        })
     );
 
     // Assert: CSV, one row per department and item

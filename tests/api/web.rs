@@ -9,25 +9,20 @@ use serde_json::Value;
 
 use crate::helpers::{
     ADMIN, CITIZEN, DEPARTMENT, ELIGIBLE_PLATE, ELIGIBLE_VIN_LAST6, PASSWORD, REVIEWER, TestApp,
-    VEHICLE_ITEM, eligible_form, spawn_app,
+    VEHICLE_ITEM, eligible_form, spawn_app, spawn_app_with,
 };
 use yiwang_host::domain::actor::Role;
 
 /// A browser's session: the cookie, and the CSRF token read from a page's form.
-struct Browser {
-    cookie: String,
+pub(crate) struct Browser {
+    pub(crate) cookie: String,
 }
 
 impl Browser {
     /// Log in through the login form, as a browser would.
-    async fn login(app: &TestApp, login: &str) -> Browser {
-        let response = app
-            .client
-            .post(app.url("/login"))
-            .form(&[("login", login), ("password", PASSWORD), ("next", "/")])
-            .send()
-            .await
-            .unwrap();
+    pub(crate) async fn login(app: &TestApp, login: &str) -> Browser {
+        let form = LoginForm::open(app).await;
+        let response = form.post(app, login, PASSWORD, "/").await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert_eq!(response.headers()[LOCATION], "/");
         let set_cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_string();
@@ -37,7 +32,7 @@ impl Browser {
         }
     }
 
-    async fn get(&self, app: &TestApp, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, app: &TestApp, path: &str) -> reqwest::Response {
         app.client
             .get(app.url(path))
             .header(COOKIE, &self.cookie)
@@ -47,19 +42,24 @@ impl Browser {
     }
 
     /// A page's HTML, which must come with `status`.
-    async fn page(&self, app: &TestApp, path: &str, status: StatusCode) -> String {
+    pub(crate) async fn page(&self, app: &TestApp, path: &str, status: StatusCode) -> String {
         let response = self.get(app, path).await;
         assert_eq!(response.status(), status, "GET {path}");
         response.text().await.unwrap()
     }
 
     /// The `_csrf` value the page at `path` puts in its forms.
-    async fn csrf(&self, app: &TestApp, path: &str) -> String {
+    pub(crate) async fn csrf(&self, app: &TestApp, path: &str) -> String {
         let html = self.page(app, path, StatusCode::OK).await;
         attribute_after(&html, r#"name="_csrf" value=""#).expect("the page has a form with _csrf")
     }
 
-    async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn post(
+        &self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
         app.client
             .post(app.url(path))
             .header(COOKIE, &self.cookie)
@@ -70,13 +70,67 @@ impl Browser {
     }
 }
 
+/// The login page as a browser holds it: its login cookie and the form's token.
+pub(crate) struct LoginForm {
+    cookie: String,
+    csrf: String,
+}
+
+impl LoginForm {
+    pub(crate) async fn open(app: &TestApp) -> LoginForm {
+        let response = app.get("/login", None).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_string();
+        assert!(cookie.starts_with("yiwang_login="), "{cookie}");
+        let html = response.text().await.unwrap();
+        LoginForm {
+            cookie: cookie.split(';').next().unwrap().to_string(),
+            csrf: attribute_after(&html, r#"name="_csrf" value=""#).expect("the form's token"),
+        }
+    }
+
+    pub(crate) async fn post(
+        &self,
+        app: &TestApp,
+        login: &str,
+        password: &str,
+        next: &str,
+    ) -> reqwest::Response {
+        app.client
+            .post(app.url("/login"))
+            .header(COOKIE, &self.cookie)
+            .form(&[
+                ("login", login),
+                ("password", password),
+                ("next", next),
+                ("_csrf", &self.csrf),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// A developer of the vehicle item's department, signed in.
+async fn vehicle_developer(app: &TestApp) -> Browser {
+    app.add_user(
+        "vehicle.developer",
+        Role::Developer,
+        Some(DEPARTMENT),
+        "车管所开发员",
+        None,
+    )
+    .await;
+    Browser::login(app, "vehicle.developer").await
+}
+
 /// The text after `marker` up to the next quote.
-fn attribute_after(html: &str, marker: &str) -> Option<String> {
+pub(crate) fn attribute_after(html: &str, marker: &str) -> Option<String> {
     let start = html.find(marker)? + marker.len();
     Some(html[start..].split('"').next()?.to_string())
 }
 
-async fn count(app: &TestApp, table: &str) -> i64 {
+pub(crate) async fn count(app: &TestApp, table: &str) -> i64 {
     sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
         .fetch_one(&app.db)
         .await
@@ -138,6 +192,16 @@ async fn the_public_pages_render_in_chinese_with_the_catalog_and_the_stylesheet(
     )));
     assert!(item.contains("法定办结时限") && item.contains("承诺办结时限"));
     assert!(!item.contains("item-unavailable"));
+    let department = yiwang_host::admin::DEMO_DEPARTMENTS
+        .iter()
+        .find(|(code, _)| *code == DEPARTMENT)
+        .map(|(_, name)| *name)
+        .unwrap();
+    assert!(
+        item.contains(&format!(r#"<dd id="item-department">{department}</dd>"#)),
+        "the department by name, not by code"
+    );
+    assert!(home.contains(department) && !home.contains(DEPARTMENT));
     assert_eq!(login.status(), StatusCode::OK);
     let login = login.text().await.unwrap();
     for id in [
@@ -202,7 +266,16 @@ async fn the_search_narrows_the_catalog() {
         .await
         .unwrap();
 
+    let by_department = app
+        .get("/?q=%E8%BD%A6%E8%BE%86%E7%AE%A1%E7%90%86%E6%89%80", None)
+        .await
+        .text()
+        .await
+        .unwrap(); // 车辆管理所, the department's name
+
     assert!(hit.contains(&format!("/items/{VEHICLE_ITEM}")));
+    assert!(by_department.contains(&format!("/items/{VEHICLE_ITEM}")));
+    assert!(!by_department.contains("/items/school-points-enrollment"));
     assert!(!miss.contains("class=\"item-link\""));
     assert!(miss.contains("id=\"catalog-empty\""));
 }
@@ -212,28 +285,11 @@ async fn a_page_that_needs_a_login_sends_the_anonymous_visitor_to_the_login_and_
     let app = spawn_app().await;
 
     let response = app.get(&format!("/items/{VEHICLE_ITEM}/apply"), None).await;
-    let wrong = app
-        .client
-        .post(app.url("/login"))
-        .form(&[
-            ("login", CITIZEN),
-            ("password", "wrong-password"),
-            ("next", "/me/applications"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let elsewhere = app
-        .client
-        .post(app.url("/login"))
-        .form(&[
-            ("login", CITIZEN),
-            ("password", PASSWORD),
-            ("next", "//evil.example/"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let form = LoginForm::open(&app).await;
+    let wrong = form
+        .post(&app, CITIZEN, "wrong-password", "/me/applications")
+        .await;
+    let elsewhere = form.post(&app, CITIZEN, PASSWORD, "//evil.example/").await;
 
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
@@ -246,6 +302,48 @@ async fn a_page_that_needs_a_login_sends_the_anonymous_visitor_to_the_login_and_
     assert!(wrong.contains(r#"id="form-error" class="alert" role="alert""#));
     assert_eq!(elsewhere.status(), StatusCode::SEE_OTHER);
     assert_eq!(elsewhere.headers()[LOCATION], "/");
+}
+
+#[tokio::test]
+async fn a_login_post_without_its_form_token_signs_nobody_in() {
+    // Arrange: another site's form knows the password it wants the visitor signed in with, but
+    // not the token of the visitor's login cookie.
+    let app = spawn_app().await;
+    let form = LoginForm::open(&app).await;
+    let other = LoginForm::open(&app).await;
+    let tokens_before = count(&app, "tokens").await;
+    let post = |cookie: Option<&str>, csrf: Option<&str>| {
+        let mut fields = vec![("login", CITIZEN), ("password", PASSWORD), ("next", "/")];
+        fields.extend(csrf.map(|csrf| ("_csrf", csrf)));
+        let mut request = app.client.post(app.url("/login")).form(&fields);
+        if let Some(cookie) = cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        request.send()
+    };
+
+    // Act
+    let without_anything = post(None, None).await.unwrap();
+    let without_token = post(Some(&form.cookie), None).await.unwrap();
+    let without_cookie = post(None, Some(&form.csrf)).await.unwrap();
+    let crossed = post(Some(&form.cookie), Some(&other.csrf)).await.unwrap();
+    let tokens_after_refusals = count(&app, "tokens").await;
+    let genuine = form.post(&app, CITIZEN, PASSWORD, "/").await;
+
+    // Assert: each forged post gets the form back with a fresh login cookie and no session.
+    for refused in [without_anything, without_token, without_cookie, crossed] {
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        let set = refused.headers()[SET_COOKIE].to_str().unwrap().to_string();
+        assert!(set.starts_with("yiwang_login="), "{set}");
+        let html = refused.text().await.unwrap();
+        assert!(html.contains(r#"id="form-error""#), "{html}");
+        assert!(html.contains(r#"name="_csrf""#));
+    }
+    assert_eq!(tokens_after_refusals, tokens_before);
+    assert_eq!(genuine.status(), StatusCode::SEE_OTHER);
+    let set = genuine.headers()[SET_COOKIE].to_str().unwrap().to_string();
+    assert!(set.starts_with("yiwang_session="), "{set}");
+    assert_eq!(count(&app, "tokens").await, tokens_before + 1);
 }
 
 #[tokio::test]
@@ -568,6 +666,10 @@ async fn a_reviewer_approves_through_the_case_page_and_the_applicant_rates_it_an
         "a chart drawn on the server"
     );
     assert!(stats.contains(r#"<svg id="monthly-chart" role="img""#));
+    assert!(
+        stats.contains(r#"<th scope="row">东莞市公安局交通警察支队车辆管理所<div"#),
+        "the public page names departments: {stats}"
+    );
     let csv = app.get("/stats.csv", None).await;
     assert!(
         csv.headers()[CONTENT_TYPE]
@@ -704,15 +806,7 @@ async fn the_owning_reviewer_reads_the_item_versions_from_the_inbox_and_another_
 async fn a_developer_upload_without_the_token_stores_nothing_and_a_refused_one_shows_its_code() {
     // Arrange
     let app = spawn_app().await;
-    app.add_user(
-        "vehicle.developer",
-        Role::Developer,
-        Some(DEPARTMENT),
-        "车管所开发员",
-        None,
-    )
-    .await;
-    let developer = Browser::login(&app, "vehicle.developer").await;
+    let developer = vehicle_developer(&app).await;
     let path = format!("/dept/items/{VEHICLE_ITEM}/versions");
     let page = developer.page(&app, &path, StatusCode::OK).await;
     assert!(page.contains(r#"enctype="multipart/form-data" id="version-upload-form""#));
@@ -771,4 +865,322 @@ async fn a_developer_upload_without_the_token_stores_nothing_and_a_refused_one_s
     );
     assert_eq!(count(&app, "item_versions").await, versions);
     assert_eq!(count(&app, "components").await, components);
+}
+
+/// A multipart upload of `size` garbage bytes as a component, with the form's token.
+fn component_upload(csrf: &str, size: usize) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("_csrf", csrf.to_string())
+        .part(
+            "component",
+            reqwest::multipart::Part::bytes(vec![0x5a; size]).file_name("item.wasm"),
+        )
+        .part(
+            "signature",
+            reqwest::multipart::Part::bytes(b"not a signature".to_vec()).file_name("item.sig"),
+        )
+}
+
+#[tokio::test]
+async fn a_web_upload_may_be_as_large_as_a_component_not_only_as_an_attachment() {
+    // Arrange: attachments up to 1 KiB, components up to 64 KiB.
+    let app = spawn_app_with(|settings| {
+        settings.max_attachment_bytes = 1024;
+        settings.max_component_bytes = 64 * 1024;
+    })
+    .await;
+    let developer = vehicle_developer(&app).await;
+    let path = format!("/dept/items/{VEHICLE_ITEM}/versions");
+    let csrf = developer.csrf(&app, &path).await;
+    let send = |size: usize| {
+        app.client
+            .post(app.url(&path))
+            .header(COOKIE, &developer.cookie)
+            .multipart(component_upload(&csrf, size))
+            .send()
+    };
+    let versions = count(&app, "item_versions").await;
+
+    // Act
+    let above_attachments = send(32 * 1024).await.unwrap();
+    let above_components = send(128 * 1024).await.unwrap();
+
+    // Assert: the first reached the upload's checks (garbage is refused there), the second not.
+    assert_eq!(above_attachments.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = above_attachments.text().await.unwrap();
+    assert!(page.contains(r#"id="upload-error-code""#), "{page}");
+    assert_eq!(above_components.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(count(&app, "item_versions").await, versions);
+}
+
+#[tokio::test]
+async fn the_citizen_reads_the_notifications_about_their_cases_and_nobody_else_sees_them() {
+    // Arrange: a case under review has told its applicant so.
+    let app = spawn_app().await;
+    let token = app.login(CITIZEN, PASSWORD).await;
+    let number = app.case_under_review(&token, false).await;
+    let sent = app.get_json("/api/v1/me/notifications", &token).await;
+    let sent = sent.as_array().unwrap();
+    assert!(!sent.is_empty(), "the case sent a notification");
+    let citizen = Browser::login(&app, CITIZEN).await;
+    app.add_citizen("li.si", "李四", &crate::helpers::id_number(7))
+        .await;
+    let other = Browser::login(&app, "li.si").await;
+    let reviewer = Browser::login(&app, REVIEWER).await;
+
+    // Act
+    let page = citizen
+        .page(&app, "/me/notifications", StatusCode::OK)
+        .await;
+    let others = other.page(&app, "/me/notifications", StatusCode::OK).await;
+    let staff = reviewer.get(&app, "/me/notifications").await;
+
+    // Assert: each stored notification, newest first, linked to its case.
+    let mut last = 0;
+    for notification in sent {
+        let subject = notification["subject"].as_str().unwrap();
+        let at = page[last..]
+            .find(&format!("<h2>{subject}</h2>"))
+            .unwrap_or_else(|| panic!("`{subject}` in order on {page}"));
+        last += at;
+    }
+    assert!(page.contains(&format!(r#"<a href="/applications/{number}">{number}</a>"#)));
+    assert!(
+        page.contains(r#"href="/me/notifications""#),
+        "in the citizen's menu"
+    );
+    assert!(others.contains(r#"id="notifications-empty""#));
+    assert!(!others.contains(&number));
+    assert_eq!(staff.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_admin_registers_an_item_sets_its_grants_and_limits_and_refusals_change_nothing() {
+    // Arrange
+    let app = spawn_app().await;
+    let admin = Browser::login(&app, ADMIN).await;
+    let csrf = admin.csrf(&app, "/admin/items").await;
+    let items_page = admin.page(&app, "/admin/items", StatusCode::OK).await;
+    let stored_settings = |code: &'static str| {
+        let app = &app;
+        async move {
+            sqlx::query_as::<_, (String, String, String)>(
+                "SELECT department, grants, limits FROM items WHERE code = $1",
+            )
+            .bind(code)
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+        }
+    };
+    let vehicle_before = stored_settings(VEHICLE_ITEM).await;
+
+    // Act
+    let taken = admin
+        .post(
+            &app,
+            "/admin/items",
+            &[
+                ("_csrf", &csrf),
+                ("code", VEHICLE_ITEM),
+                ("department", DEPARTMENT),
+            ],
+        )
+        .await;
+    let registered = admin
+        .post(
+            &app,
+            "/admin/items",
+            &[
+                ("_csrf", &csrf),
+                ("code", "vehicle-transfer"),
+                ("department", DEPARTMENT),
+            ],
+        )
+        .await;
+    let grants = admin
+        .post(
+            &app,
+            "/admin/items/vehicle-transfer/grants",
+            &[
+                ("_csrf", &csrf),
+                (
+                    "registries",
+                    "vehicle-registry\ninsurance-records, vehicle-registry",
+                ),
+                ("certificates_issue", ""),
+                ("certificates_read", ""),
+                ("notify", "on"),
+                ("log", "on"),
+            ],
+        )
+        .await;
+    let limit_fields = |memory: &'static str| {
+        vec![
+            ("_csrf", csrf.as_str()),
+            ("memory_mib", memory),
+            ("cpu_ms", "500"),
+            ("wall_ms", "3000"),
+            ("output_bytes", "65536"),
+            ("concurrency", "4"),
+            ("host_calls", "200"),
+        ]
+    };
+    let not_a_number = admin
+        .post(
+            &app,
+            "/admin/items/vehicle-transfer/limits",
+            &limit_fields("很多"),
+        )
+        .await;
+    let too_much = admin
+        .post(
+            &app,
+            "/admin/items/vehicle-transfer/limits",
+            &limit_fields("100000"),
+        )
+        .await;
+    let limits = admin
+        .post(
+            &app,
+            "/admin/items/vehicle-transfer/limits",
+            &limit_fields("32"),
+        )
+        .await;
+    let take_away = admin
+        .post(
+            &app,
+            &format!("/admin/items/{VEHICLE_ITEM}/grants"),
+            &[("_csrf", &csrf), ("log", "on")],
+        )
+        .await;
+
+    // Assert: the departments by name, and the registration form
+    assert!(items_page.contains(r#"id="register-form""#));
+    assert!(
+        !items_page.contains(&format!("<td>{DEPARTMENT}</td>")),
+        "named, not coded"
+    );
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    assert!(taken.text().await.unwrap().contains(r#"id="admin-error""#));
+    assert_eq!(registered.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        registered.headers()[LOCATION],
+        "/admin/items/vehicle-transfer"
+    );
+    assert_eq!(grants.status(), StatusCode::OK);
+    assert!(grants.text().await.unwrap().contains(r#"id="admin-saved""#));
+    assert_eq!(not_a_number.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = not_a_number.text().await.unwrap();
+    assert!(page.contains(r#"id="error-limit-memory_mib""#), "{page}");
+    assert!(page.contains(r#"aria-describedby="error-limit-memory_mib""#));
+    assert!(page.contains(r#"value="很多""#), "what was sent comes back");
+    assert_eq!(too_much.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(limits.status(), StatusCode::OK);
+    assert_eq!(take_away.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        take_away
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"id="admin-error""#)
+    );
+
+    let (department, grants, limits) = stored_settings("vehicle-transfer").await;
+    assert_eq!(department, DEPARTMENT);
+    let grants: Value = serde_json::from_str(&grants).unwrap();
+    assert_eq!(
+        grants["registries"],
+        serde_json::json!(["insurance-records", "vehicle-registry"])
+    );
+    assert_eq!(
+        (grants["notify"].clone(), grants["records"].clone()),
+        (true.into(), false.into())
+    );
+    let limits: Value = serde_json::from_str(&limits).unwrap();
+    assert_eq!(
+        limits,
+        serde_json::json!({
+            "memory_mib": 32, "cpu_ms": 500, "wall_ms": 3000,
+            "output_bytes": 65536, "concurrency": 4, "host_calls": 200
+        })
+    );
+    assert_eq!(stored_settings(VEHICLE_ITEM).await, vehicle_before);
+}
+
+#[tokio::test]
+async fn the_admin_adds_a_department_through_the_page_and_a_taken_code_comes_back_with_the_form() {
+    // Arrange
+    let app = spawn_app().await;
+    let admin = Browser::login(&app, ADMIN).await;
+    let reviewer = Browser::login(&app, REVIEWER).await;
+    let csrf = admin.csrf(&app, "/admin/departments").await;
+    let (_, public_pem) = yiwang_host::signing::generate().unwrap();
+    let departments = count(&app, "departments").await;
+
+    // Act
+    let taken = admin
+        .post(
+            &app,
+            "/admin/departments",
+            &[
+                ("_csrf", &csrf),
+                ("code", DEPARTMENT),
+                ("name", "重复的部门"),
+            ],
+        )
+        .await;
+    let bad_key = admin
+        .post(
+            &app,
+            "/admin/departments",
+            &[
+                ("_csrf", &csrf),
+                ("code", "dongguan-water"),
+                ("name", "东莞市水务局"),
+                (
+                    "public_key",
+                    "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----",
+                ),
+            ],
+        )
+        .await;
+    let added = admin
+        .post(
+            &app,
+            "/admin/departments",
+            &[
+                ("_csrf", &csrf),
+                ("code", "dongguan-water"),
+                ("name", "东莞市水务局"),
+                ("public_key", &public_pem),
+            ],
+        )
+        .await;
+    let by_reviewer = reviewer.get(&app, "/admin/departments").await;
+
+    // Assert
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    let page = taken.text().await.unwrap();
+    assert!(page.contains(r#"id="department-error""#));
+    assert!(
+        page.contains(r#"value="重复的部门""#),
+        "the form keeps what was sent"
+    );
+    assert_eq!(bad_key.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let page = added.text().await.unwrap();
+    assert!(page.contains(r#"id="department-added""#));
+    assert!(page.contains(r#"<tr id="department-dongguan-water">"#));
+    assert_eq!(count(&app, "departments").await, departments + 1);
+    let (name, key): (String, Option<String>) =
+        sqlx::query_as("SELECT name, public_key FROM departments WHERE code = 'dongguan-water'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        (name.as_str(), key.as_deref()),
+        ("东莞市水务局", Some(public_pem.trim()))
+    );
+    assert_eq!(by_reviewer.status(), StatusCode::FORBIDDEN);
 }

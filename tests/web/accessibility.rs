@@ -1,6 +1,8 @@
 //! axe-core on the main pages, on a phone and at a desk: home, the item page, login, the application
 //! form with the server's errors, the case page as its applicant and as the reviewer who may act on
-//! it, my applications, the inbox and the admin's items. No serious or critical violation.
+//! it, my applications, the notifications, the inbox, an item's versions and its preview form,
+//! and the admin's items, an item's grants and limits, the departments and the statistics
+//! dashboard. No serious or critical violation.
 
 use serde_json::json;
 
@@ -68,6 +70,7 @@ async fn check_main_pages(window: Window) {
     )
     .await;
     visit(&mut browser, "/me/applications", "my-applications").await;
+    visit(&mut browser, "/me/notifications", "notifications").await;
     browser.close().await;
 
     staff_pages(&app, window, &number).await;
@@ -106,10 +109,30 @@ async fn staff_pages(app: &TestApp, window: Window, number: &str) {
     )
     .await;
     reviewer.find("#action-approve").await;
+    visit(
+        &mut reviewer,
+        &format!("/dept/items/{VEHICLE_ITEM}/versions"),
+        "versions",
+    )
+    .await;
+    visit(
+        &mut reviewer,
+        &format!("/dept/items/{VEHICLE_ITEM}/versions/1.0.0/preview"),
+        "preview",
+    )
+    .await;
     reviewer.close().await;
 
     let mut admin = Browser::open(app, "accessibility-admin", window).await;
     admin.log_in(ADMIN, PASSWORD, "/admin/items").await;
     visit(&mut admin, "/admin/items", "admin-items").await;
+    visit(
+        &mut admin,
+        &format!("/admin/items/{VEHICLE_ITEM}"),
+        "admin-item",
+    )
+    .await;
+    visit(&mut admin, "/admin/departments", "admin-departments").await;
+    visit(&mut admin, "/admin/stats", "admin-stats").await;
     admin.close().await;
 }

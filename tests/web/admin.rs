@@ -43,3 +43,66 @@ async fn an_admin_disables_the_item_and_the_citizen_then_sees_it_unavailable() {
     citizen.close().await;
     assert_eq!(app.count("cases").await, 0);
 }
+
+/// An admin adds a department, registers an item for it and sets its limits, correcting a wrong
+/// figure the page points to, all with the keyboard-reachable forms of the admin pages.
+#[tokio::test]
+async fn an_admin_adds_a_department_registers_its_item_and_sets_its_limits() {
+    let app = spawn_app().await;
+    let mut admin = Browser::open(&app, "admin-registers", Window::Desktop).await;
+    admin.log_in(ADMIN, PASSWORD, "/admin/departments").await;
+
+    admin.fill("#department-code", "dongguan-water").await;
+    admin.fill("#department-name", "东莞市水务局").await;
+    admin.click_and_wait("#department-submit").await;
+    assert!(
+        admin
+            .text("#department-added")
+            .await
+            .contains("东莞市水务局")
+    );
+    admin.find("#department-dongguan-water").await;
+    admin.screenshot("department-added").await;
+
+    admin.goto("/admin/items").await;
+    admin.fill("#register-code", "water-connection").await;
+    admin
+        .find("#register-department option[value='dongguan-water']")
+        .await
+        .click()
+        .await
+        .expect("choosing the department");
+    admin.click_and_wait("#register-submit").await;
+    assert_eq!(admin.path().await, "/admin/items/water-connection");
+
+    admin.fill("#limit-memory_mib", "很多").await;
+    admin.click_and_wait("#limits-submit").await;
+    assert_eq!(
+        admin
+            .attr("#limit-memory_mib", "aria-describedby")
+            .await
+            .as_deref(),
+        Some("error-limit-memory_mib")
+    );
+    admin.screenshot("limits-error").await;
+    admin.fill("#limit-memory_mib", "32").await;
+    admin.click_and_wait("#limits-submit").await;
+    admin.find("#admin-saved").await;
+    admin.screenshot("limits-saved").await;
+    admin.close().await;
+
+    let (department, enabled, limits): (String, i64, String) = sqlx::query_as(
+        "SELECT department, enabled, limits FROM items WHERE code = 'water-connection'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!((department.as_str(), enabled), ("dongguan-water", 0));
+    let limits: serde_json::Value = serde_json::from_str(&limits).unwrap();
+    assert_eq!(limits["memory_mib"], 32);
+    assert_eq!(app.audit_count("department.put", "dongguan-water").await, 1);
+    assert_eq!(
+        app.audit_count("item.register", "water-connection").await,
+        1
+    );
+}

@@ -17,6 +17,12 @@ use sha2::Sha256;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "yiwang_session";
+/// The login form's cookie: a random value the form's CSRF token is computed from, so that
+/// another site cannot sign a visitor in to an account of its choosing (login CSRF) while
+/// there is no session yet.
+pub const LOGIN_COOKIE: &str = "yiwang_login";
+/// How long a login form stays usable, in seconds.
+const LOGIN_FORM_SECS: i64 = 3600;
 /// The header a cookie-authenticated change carries its CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// The form field an HTML form carries it in; see [`CsrfField`].
@@ -58,15 +64,35 @@ pub fn csrf_matches(token: &str, presented: &str) -> bool {
 
 /// The session token of the request's cookies, if it has one.
 pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+    cookie_value(headers, SESSION_COOKIE)
+}
+
+/// The login form's value of the request's cookies, if it has one.
+pub fn login_nonce(headers: &HeaderMap) -> Option<&str> {
+    cookie_value(headers, LOGIN_COOKIE)
+}
+
+fn cookie_value<'h>(headers: &'h HeaderMap, cookie: &str) -> Option<&'h str> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == cookie)
         .map(|(_, value)| value.trim())
         .filter(|value| !value.is_empty())
+}
+
+/// `Set-Cookie` for a login form's `nonce` (a [`crate::auth::new_token`]): sent back only to the
+/// login page (`Path=/login`), never with another site's requests (`SameSite=Strict`).
+pub fn login_cookie(nonce: &str, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{LOGIN_COOKIE}={nonce}; Path=/login; Max-Age={LOGIN_FORM_SECS}; HttpOnly; \
+         SameSite=Strict{secure}"
+    ))
+    .expect("a nonce is URL-safe base64")
 }
 
 /// Did the request reach the server over TLS, as far as it can tell: the policy says so, or the
@@ -132,6 +158,30 @@ mod tests {
         let mut empty = HeaderMap::new();
         empty.insert(COOKIE, HeaderValue::from_static("yiwang_session="));
         assert_eq!(session_token(&empty), None);
+    }
+
+    #[test]
+    fn the_login_nonce_is_its_own_cookie_and_keyed_like_a_session() {
+        let nonce = new_token();
+        let cookie = login_cookie(&nonce, false);
+        let text = cookie.to_str().unwrap();
+        assert!(text.starts_with(&format!("yiwang_login={nonce}; Path=/login;")));
+        assert!(text.contains("HttpOnly") && text.contains("SameSite=Strict"));
+        assert!(!text.contains("Secure"));
+        assert!(
+            login_cookie(&nonce, true)
+                .to_str()
+                .unwrap()
+                .ends_with("; Secure")
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            COOKIE,
+            HeaderValue::from_str(&format!("yiwang_session=s; yiwang_login={nonce}")).unwrap(),
+        );
+        assert_eq!(login_nonce(&headers), Some(nonce.as_str()));
+        assert_eq!(session_token(&headers), Some("s"));
+        assert!(csrf_matches(&nonce, &csrf_token(&nonce)));
     }
 
     #[test]

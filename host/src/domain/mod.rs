@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod cases;
 pub mod catalog;
 pub mod contract;
+pub mod departments;
 pub mod effects;
 pub mod error;
 pub mod form;

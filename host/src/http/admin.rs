@@ -1,5 +1,6 @@
 //! The platform admin's API: registering items for departments, publishing and rolling back
-//! their versions, switching them on and off, their grants and limits, and reading the audit log.
+//! their versions, switching them on and off, their grants and limits, adding departments and
+//! reading the audit log.
 //! Every route takes the `Admin` extractor; every change is audited by the domain, with the
 //! change, and takes effect from the next request on, without a restart.
 
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::{AppState, Error, Json, Result, Routes};
 use crate::auth::Admin;
 use crate::config::{Grants, Limits};
+use crate::domain::departments::{self, DepartmentView, NewDepartment};
 use crate::domain::items::ItemView;
 
 /// Entries `GET /api/v1/admin/audit` returns without a `limit`, and the most it returns.
@@ -27,6 +29,10 @@ pub fn router() -> Routes {
         .route("/api/v1/admin/items/{code}/grants", put(grants))
         .route("/api/v1/admin/items/{code}/limits", put(limits))
         .route("/api/v1/admin/audit", get(audit))
+        .route(
+            "/api/v1/admin/departments",
+            get(departments).post(add_department),
+        )
 }
 
 /// Every registered item, with its published version, flag, grants and limits.
@@ -217,4 +223,45 @@ async fn audit(
             })
             .collect(),
     ))
+}
+
+/// Every department, with its signing key's fingerprint and its item and staff counts.
+#[utoipa::path(get, path = "/api/v1/admin/departments", tag = "admin",
+    responses((status = 200, body = [DepartmentView]), (status = 401), (status = 403)))]
+async fn departments(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+) -> Result<Json<Vec<DepartmentView>>> {
+    Ok(Json(departments::list(&state.storage, &admin).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentBody {
+    /// Lowercase letters, digits and hyphens (`dongguan-education`).
+    code: String,
+    name: String,
+    /// The Ed25519 public key (SPKI PEM) its developers' uploads must be signed with; without
+    /// it the department cannot upload yet (`yiwang dept add --public-key` sets it later).
+    public_key: Option<String>,
+}
+
+/// Add a department (audited as `department.put`).
+#[utoipa::path(post, path = "/api/v1/admin/departments", tag = "admin",
+    request_body = DepartmentBody,
+    responses((status = 201, body = DepartmentView), (status = 401), (status = 403),
+        (status = 409, description = "department_exists"),
+        (status = 422, description = "invalid_code, invalid_name, invalid_public_key")))]
+async fn add_department(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Json(body): Json<DepartmentBody>,
+) -> Result<(StatusCode, Json<DepartmentView>)> {
+    let new = NewDepartment {
+        code: &body.code,
+        name: &body.name,
+        public_key: body.public_key.as_deref(),
+    };
+    let view = departments::add(&state.storage, &admin, &new).await?;
+    Ok((StatusCode::CREATED, Json(view)))
 }

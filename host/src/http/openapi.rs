@@ -41,6 +41,8 @@ use super::{Json, Routes};
         super::admin::grants,
         super::admin::limits,
         super::admin::audit,
+        super::admin::departments,
+        super::admin::add_department,
         super::stats::rate,
         super::stats::stats,
     ),

@@ -58,8 +58,9 @@ pub struct StatsQuery {
 }
 
 /// Received, completed on time and overdue, open, average handling days, satisfaction and channels,
-/// per department and item, over the cases submitted in the range. Admins see every department,
-/// department staff their own.
+/// per department and item, over the cases submitted in the range, and the applications received
+/// on each day of the range that received any (`received_by_day`, China dates; JSON only, the CSV
+/// keeps its columns). Admins see every department, department staff their own.
 #[utoipa::path(get, path = "/api/v1/stats", tag = "staff", params(StatsQuery),
     responses((status = 200, body = Report, description = "JSON, or with format=csv one row per department and item (text/csv; charset=utf-8)"),
         (status = 401), (status = 403, description = "citizens; staff asking for another department"),

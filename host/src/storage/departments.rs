@@ -3,6 +3,17 @@
 use super::audit::{self, NewAudit};
 use super::{Storage, now_text};
 
+/// A department with its key and how many items and staff accounts it has.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DepartmentRow {
+    pub code: String,
+    pub name: String,
+    pub public_key: Option<String>,
+    pub created_at: String,
+    pub items: i64,
+    pub staff: i64,
+}
+
 impl Storage {
     /// Adds a department or renames it; with `public_key`, also (re)sets the key its uploads must
     /// be signed with. Audited as `department.put` by `actor`.
@@ -25,19 +36,51 @@ impl Storage {
         .bind(now_text())
         .execute(&mut *tx)
         .await?;
-        let detail = match public_key {
-            Some(_) => format!("{name}; signing key set"),
-            None => name.to_string(),
-        };
-        let entry = NewAudit {
-            actor,
-            action: "department.put",
-            target: code,
-            detail: &detail,
-        };
-        audit::append_in(&mut tx, &entry).await?;
+        audit_put(&mut tx, code, name, public_key, actor).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Adds a department, unless its code is taken (then `false`, nothing written). Audited as
+    /// `department.put` by `actor`, in the same transaction.
+    pub async fn add_department(
+        &self,
+        code: &str,
+        name: &str,
+        public_key: Option<&str>,
+        actor: &str,
+    ) -> anyhow::Result<bool> {
+        let mut tx = self.write.begin().await?;
+        let added = sqlx::query(
+            "INSERT INTO departments (code, name, public_key, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (code) DO NOTHING",
+        )
+        .bind(code)
+        .bind(name)
+        .bind(public_key)
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !added {
+            return Ok(false);
+        }
+        audit_put(&mut tx, code, name, public_key, actor).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Every department by code, with its item and staff counts.
+    pub async fn departments(&self) -> anyhow::Result<Vec<DepartmentRow>> {
+        Ok(sqlx::query_as(
+            "SELECT d.code, d.name, d.public_key, d.created_at,
+                    (SELECT COUNT(*) FROM items i WHERE i.department = d.code) AS items,
+                    (SELECT COUNT(*) FROM users u WHERE u.department = d.code) AS staff
+             FROM departments d ORDER BY d.code",
+        )
+        .fetch_all(&self.read)
+        .await?)
     }
 
     /// Every department's signing key, as `(code, SPKI PEM)`; departments without one are left out.
@@ -48,4 +91,25 @@ impl Storage {
         .fetch_all(&self.read)
         .await?)
     }
+}
+
+/// The `department.put` audit entry of a department written in `tx`.
+async fn audit_put(
+    conn: &mut sqlx::AnyConnection,
+    code: &str,
+    name: &str,
+    public_key: Option<&str>,
+    actor: &str,
+) -> anyhow::Result<()> {
+    let detail = match public_key {
+        Some(_) => format!("{name}; signing key set"),
+        None => name.to_string(),
+    };
+    let entry = NewAudit {
+        actor,
+        action: "department.put",
+        target: code,
+        detail: &detail,
+    };
+    audit::append_in(conn, &entry).await
 }

@@ -30,6 +30,7 @@ pub use cases::{
     CaseRow, CaseSummary, CaseTransition, DataUseRow, DeliveryRow, EventRow, NewCase, NewEvent,
     NotificationRow,
 };
+pub use departments::DepartmentRow;
 pub use items::{Change, ItemRow, NewVersion, RolledBack, VersionRow, VersionTaken};
 pub use outbox::{OutboxRow, Recipient};
 pub use registries::RegistryImport;

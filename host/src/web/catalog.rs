@@ -1,6 +1,7 @@
 //! Citizens' side of the catalog: the home page with its search, an item's guide (办事指南) and
 //! its application form.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use askama::Template;
@@ -9,10 +10,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::form::{self, Field};
+use super::form::FormView;
 use super::page::{Layout, PageResult, Session, Visitor, render};
 use crate::domain::actor::Role;
 use crate::domain::catalog::ItemInfo;
+use crate::domain::departments;
 use crate::domain::error::DomainError;
 use crate::domain::items::LiveItem;
 use crate::http::{AppState, Error};
@@ -39,29 +41,38 @@ pub struct Search {
     q: Option<String>,
 }
 
-/// The catalog, narrowed to the items whose name, summary, department or code contain `q`.
+/// The catalog, narrowed to the items whose name, summary, department (by name or code) or code
+/// contain `q`.
 pub async fn home(
     State(state): State<AppState>,
     visitor: Visitor,
     Query(search): Query<Search>,
-) -> Response {
+) -> PageResult<Response> {
     let q = search.q.unwrap_or_default().trim().to_string();
     let needle = q.to_lowercase();
+    let names = departments::names(&state.storage).await?;
     let items = state
         .items
         .all()
         .values()
         .map(|live| &live.version.info)
-        .filter(|info| {
+        .map(|info| (info, department_name(&names, &info.department)))
+        .filter(|(info, department)| {
             needle.is_empty()
-                || [&info.name, &info.summary, &info.department, &info.code]
-                    .iter()
-                    .any(|text| text.to_lowercase().contains(&needle))
+                || [
+                    &info.name,
+                    &info.summary,
+                    department,
+                    &info.department,
+                    &info.code,
+                ]
+                .iter()
+                .any(|text| text.to_lowercase().contains(&needle))
         })
-        .map(|info| Summary {
+        .map(|(info, department)| Summary {
             code: info.code.clone(),
             name: info.name.clone(),
-            department: info.department.clone(),
+            department,
             summary: info.summary.clone(),
             promised_days: info.promised_days,
             enabled: state.items.live(&info.code).is_some_and(|l| l.enabled),
@@ -72,7 +83,13 @@ pub async fn home(
         q,
         items,
     };
-    render(StatusCode::OK, &page)
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// The name of the department an item's catalog entry names by code (the code itself for a
+/// department the platform does not know).
+fn department_name(names: &BTreeMap<String, String>, code: &str) -> String {
+    names.get(code).cloned().unwrap_or_else(|| code.to_string())
 }
 
 #[derive(Template)]
@@ -80,6 +97,8 @@ pub async fn home(
 struct ItemPage {
     layout: Layout,
     info: ItemInfo,
+    /// The department's name.
+    department: String,
     enabled: bool,
 }
 
@@ -104,8 +123,10 @@ pub async fn item(
     Path(code): Path<String>,
 ) -> PageResult<Response> {
     let live = live_item(&state, &code)?;
+    let names = departments::names(&state.storage).await?;
     let page = ItemPage {
         layout: visitor.layout(live.version.info.name.clone()),
+        department: department_name(&names, &live.version.info.department),
         info: live.version.info.clone(),
         enabled: live.enabled,
     };
@@ -119,24 +140,8 @@ struct ApplyPage {
     code: String,
     name: String,
     csrf: String,
-    fields: Vec<Field>,
-    /// Errors that name no field of the form.
-    general: Vec<String>,
-    failed: bool,
-}
-
-impl ApplyPage {
-    /// Every error, for the summary at the top.
-    fn summary(&self) -> Vec<(String, String, String)> {
-        self.fields
-            .iter()
-            .flat_map(|f| {
-                f.errors
-                    .iter()
-                    .map(|e| (f.id(), f.title.clone(), e.clone()))
-            })
-            .collect()
-    }
+    /// Drawn by `form_fields.html`, which the department's preview page shares.
+    form: FormView,
 }
 
 #[derive(Template)]
@@ -175,9 +180,7 @@ pub async fn apply_form(
         code: info.code.clone(),
         name: info.name.clone(),
         csrf: session.csrf.clone(),
-        fields: form::fields(&info.form_schema),
-        general: Vec::new(),
-        failed: false,
+        form: FormView::new(&info.form_schema),
     };
     Ok(render(StatusCode::OK, &page))
 }
@@ -192,8 +195,8 @@ pub async fn apply(
     let live = live_item(&state, &code)?;
     let applicant = session.require(&[Role::Citizen], CITIZENS_ONLY)?;
     let info = &live.version.info;
-    let mut fields = form::fields(&info.form_schema);
-    let answer = form::answer(&mut fields, &pairs);
+    let mut form = FormView::new(&info.form_schema);
+    let answer = form.answer(&pairs);
     let errors = match state.cases.submit(applicant, &code, &answer, "web").await {
         Ok(submitted) => {
             return Ok(Redirect::to(&format!("/applications/{}", submitted.number)).into_response());
@@ -202,15 +205,13 @@ pub async fn apply(
         Err(DomainError::InvalidForm(errors) | DomainError::Ineligible(errors)) => errors,
         Err(other) => return Err(other.into()),
     };
-    let general = form::place_errors(&mut fields, &errors);
+    form.refuse(&errors);
     let page = ApplyPage {
         layout: session.layout(format!("申请：{}（有错误）", info.name)),
         code: info.code.clone(),
         name: info.name.clone(),
         csrf: session.csrf.clone(),
-        fields,
-        general,
-        failed: true,
+        form,
     };
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }

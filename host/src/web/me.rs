@@ -1,4 +1,5 @@
-//! A citizen's own pages: their applications and who used their data.
+//! A citizen's own pages: their applications, the notifications sent to them and who used their
+//! data.
 
 use askama::Template;
 use axum::extract::State;
@@ -8,10 +9,10 @@ use axum::response::Response;
 use super::page::{Layout, PageResult, Session, render};
 use crate::domain::actor::Role;
 use crate::http::AppState;
-use crate::storage::{CaseSummary, DataUseRow};
+use crate::storage::{CaseSummary, DataUseRow, NotificationRow};
 
-/// How many data-use entries the page lists, as the API.
-const DATA_USE_LIMIT: i64 = 500;
+/// How many data-use entries and notifications the pages list, as the API.
+const LIST_LIMIT: i64 = 500;
 const CITIZENS_ONLY: &str = "此页面仅限群众或企业账号";
 
 #[derive(Template)]
@@ -80,7 +81,7 @@ pub async fn data_use(State(state): State<AppState>, session: Session) -> PageRe
         Some(id_number) => {
             state
                 .storage
-                .data_use_of_subject(id_number, DATA_USE_LIMIT)
+                .data_use_of_subject(id_number, LIST_LIMIT)
                 .await?
         }
         None => Vec::new(),
@@ -94,6 +95,39 @@ pub async fn data_use(State(state): State<AppState>, session: Session) -> PageRe
                 (row, name)
             })
             .collect(),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+struct Notifications {
+    layout: Layout,
+    rows: Vec<NotificationRow>,
+}
+
+impl Notifications {
+    /// How far the notification has gone: the outbox's status, in words.
+    fn delivery(&self, status: &str) -> &'static str {
+        match status {
+            "sent" => "已发送",
+            "failed" => "发送失败",
+            _ => "待发送",
+        }
+    }
+}
+
+/// The notifications sent (or on their way) to the citizen about their cases, newest first.
+pub async fn notifications(
+    State(state): State<AppState>,
+    session: Session,
+) -> PageResult<Response> {
+    let me = session.require(&[Role::Citizen], CITIZENS_ONLY)?;
+    let id: i64 = me.id.parse().map_err(anyhow::Error::from)?;
+    let rows = state.storage.notifications_of(id, LIST_LIMIT).await?;
+    let page = Notifications {
+        layout: session.layout("消息通知"),
+        rows,
     };
     Ok(render(StatusCode::OK, &page))
 }

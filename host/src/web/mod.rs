@@ -13,6 +13,8 @@ mod auth;
 mod cases;
 mod catalog;
 mod certificates;
+mod charts;
+mod dashboard;
 mod dept;
 mod form;
 mod me;
@@ -20,6 +22,9 @@ mod page;
 mod stats;
 mod versions;
 
+use std::convert::Infallible;
+
+use axum::Extension;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::middleware::{self, Next};
@@ -48,24 +53,41 @@ pub fn routes() -> Routes {
         .route("/applications/{number}/rating", form(post(cases::rate)))
         .route(
             "/applications/{number}/attachments",
-            // The upload counts its own bytes against the attachment limit, as the API's.
-            form(post(cases::upload)).layer(DefaultBodyLimit::disable()),
+            upload(post(cases::upload), Upload::Attachment),
         )
         .route("/certificates/{serial}", form(get(certificates::verify)))
         .route("/me/applications", form(get(me::applications)))
+        .route("/me/notifications", form(get(me::notifications)))
         .route("/me/data-use", form(get(me::data_use)))
         .route("/dept/cases", form(get(dept::inbox)))
         .route(
             "/dept/items/{code}/versions",
-            // The upload counts its own bytes against the component limit, as the API's.
-            form(get(versions::list).post(versions::upload)).layer(DefaultBodyLimit::disable()),
+            upload(
+                get(versions::list).post(versions::upload),
+                Upload::Component,
+            ),
         )
-        .route("/admin/items", form(get(admin::items)))
+        .route(
+            "/dept/items/{code}/versions/{version}/preview",
+            form(get(versions::preview_form).post(versions::preview)),
+        )
+        .route(
+            "/admin/items",
+            form(get(admin::items).post(admin::register)),
+        )
+        .route("/admin/items/{code}", form(get(admin::item)))
+        .route("/admin/items/{code}/grants", form(post(admin::grants)))
+        .route("/admin/items/{code}/limits", form(post(admin::limits)))
+        .route(
+            "/admin/departments",
+            form(get(admin::departments).post(admin::add_department)),
+        )
         .route("/admin/items/{code}/enable", form(post(admin::enable)))
         .route("/admin/items/{code}/disable", form(post(admin::disable)))
         .route("/admin/items/{code}/publish", form(post(admin::publish)))
         .route("/admin/items/{code}/rollback", form(post(admin::rollback)))
         .route("/admin/audit", form(get(admin::audit)))
+        .route("/admin/stats", form(get(dashboard::page)))
         .route("/stats", form(get(stats::page)))
         .route("/stats.csv", form(get(stats::csv)))
 }
@@ -75,8 +97,46 @@ fn form(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
     route.layer(middleware::from_fn(read_form_token))
 }
 
-/// For an urlencoded or multipart POST: read the body (up to the API's limit, or the attachment
-/// limit for an upload), refuse a NUL character in an urlencoded one (PostgreSQL cannot store
+/// What a page's multipart form uploads, which decides how large its body may be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Upload {
+    /// An application material: up to the attachment limit.
+    Attachment,
+    /// An item version: up to the component limit.
+    Component,
+}
+
+/// The component limit (`--max-component-mib`), put in every request's extensions at start-up
+/// beside [`AttachmentLimits`].
+#[derive(Clone, Copy, Debug)]
+pub struct ComponentLimit(pub usize);
+
+/// A page route that takes an upload: its form's token is read within the upload's own limit,
+/// and the handler counts the file's bytes against that limit, as the API's.
+fn upload(route: MethodRouter<AppState>, kind: Upload) -> MethodRouter<AppState> {
+    form(route)
+        .layer::<_, Infallible>(DefaultBodyLimit::disable())
+        .layer(Extension(kind))
+}
+
+/// The most bytes a form POST may carry: the API's body limit, or for a multipart upload its
+/// file's limit plus the multipart framing.
+fn body_limit(parts: &axum::http::request::Parts, multipart: bool) -> usize {
+    let file_limit = match parts.extensions.get::<Upload>() {
+        Some(Upload::Attachment) if multipart => parts
+            .extensions
+            .get::<AttachmentLimits>()
+            .map(|limits| limits.max_bytes),
+        Some(Upload::Component) if multipart => parts
+            .extensions
+            .get::<ComponentLimit>()
+            .map(|limit| limit.0),
+        _ => None,
+    };
+    file_limit.map_or(MAX_BODY_BYTES, |bytes| bytes + MULTIPART_OVERHEAD)
+}
+
+/// For an urlencoded or multipart POST: read the body (up to [`body_limit`]), refuse a NUL character in an urlencoded one (PostgreSQL cannot store
 /// one, as in `http::refuse_nul`), put its `_csrf` field in the request's extensions, and hand
 /// the same body on.
 async fn read_form_token(request: Request, next: Next) -> Response {
@@ -92,11 +152,7 @@ async fn read_form_token(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
-    let limit = match parts.extensions.get::<AttachmentLimits>() {
-        Some(limits) if multipart => limits.max_bytes + MULTIPART_OVERHEAD,
-        _ => MAX_BODY_BYTES,
-    };
-    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+    let Ok(bytes) = axum::body::to_bytes(body, body_limit(&parts, multipart)).await else {
         return PageError::from(Error::PayloadTooLarge).into_response();
     };
     let token = if multipart {

@@ -1,19 +1,24 @@
 //! The public statistics page (定期公开通报): each department's volumes and on-time rate over a
 //! range of submission dates, for anyone, with the same figures as a CSV download. The figures
-//! are `Stats::public_report`, the same computation as `GET /api/v1/stats`.
+//! are `Stats::public_report`, the same computation as `GET /api/v1/stats`. The range, its
+//! errors and the on-time chart are shared with the admin's dashboard (`dashboard.rs`).
+
+use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
+use super::charts::{Chart, Datum};
 use super::me::item_name;
 use super::page::{Layout, PageResult, Visitor, render};
+use crate::domain::departments;
 use crate::domain::error::DomainError;
-use crate::domain::stats::{Figures, Report, china_date};
+use crate::domain::stats::{Figures, Period, Report, china_date};
 use crate::http::AppState;
 
 #[derive(Deserialize)]
@@ -24,7 +29,7 @@ pub struct Range {
 
 impl Range {
     /// The range asked for; by default this year up to today (China time).
-    fn days(&self) -> (String, String) {
+    pub(super) fn days(&self) -> (String, String) {
         let today = china_date(chrono::Utc::now());
         let pick = |day: &Option<String>, default: String| {
             day.as_deref()
@@ -40,6 +45,38 @@ impl Range {
     }
 }
 
+/// What is wrong with the fields of a statistics form, as (field, message), shown beside each.
+#[derive(Default)]
+pub(super) struct FieldErrors(pub Vec<(String, String)>);
+
+impl FieldErrors {
+    pub fn of(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The report, or the fields the domain found wrong (a 422 page showing them).
+pub(super) fn report_or_errors(
+    report: Result<Report, DomainError>,
+) -> PageResult<(Option<Report>, FieldErrors, StatusCode)> {
+    match report {
+        Ok(report) => Ok((Some(report), FieldErrors::default(), StatusCode::OK)),
+        Err(DomainError::InvalidInput(fields)) => Ok((
+            None,
+            FieldErrors(fields.into_iter().map(|f| (f.field, f.message)).collect()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "stats.html")]
 struct StatsPage {
@@ -47,106 +84,61 @@ struct StatsPage {
     from: String,
     to: String,
     rows: Vec<Row>,
-    /// (field, message) of a date that is wrong.
-    errors: Vec<(String, String)>,
+    errors: FieldErrors,
     /// On-time rate per department, and applications received per month of the range's last year.
     on_time: Chart,
     monthly: Chart,
 }
 
-/// A horizontal bar chart drawn as SVG on the server; the table beside it carries the same
-/// figures as text.
-pub struct Chart {
-    pub bars: Vec<Bar>,
-    pub height: usize,
-}
-
-pub struct Bar {
-    pub label: String,
-    pub text: String,
-    /// Geometry in the chart's 640-wide view box.
-    pub y: usize,
-    pub width: usize,
-}
-
-const BAR_ROW: usize = 30;
-const BAR_LEFT: usize = 180;
-const BAR_MAX: usize = 380;
-
-impl Chart {
-    fn of(rows: Vec<(String, f64, String)>, max: f64) -> Chart {
-        let bars: Vec<Bar> = rows
-            .into_iter()
-            .enumerate()
-            .map(|(i, (label, value, text))| Bar {
-                label,
-                text,
-                y: i * BAR_ROW,
-                width: if max > 0.0 {
-                    (value / max * BAR_MAX as f64).round() as usize
-                } else {
-                    0
-                },
-            })
-            .collect();
-        Chart {
-            height: bars.len().max(1) * BAR_ROW,
-            bars,
-        }
-    }
-
-    pub fn bar_left(&self) -> usize {
-        BAR_LEFT
-    }
-}
-
-impl Bar {
-    pub fn text_x(&self) -> usize {
-        BAR_LEFT + self.width + 6
-    }
-    pub fn text_y(&self) -> usize {
-        self.y + 19
-    }
-    pub fn bar_y(&self) -> usize {
-        self.y + 5
-    }
-}
-
-impl StatsPage {
-    fn error_of(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
-    }
-}
-
 struct Row {
+    /// The department's name.
     department: String,
     items: String,
     figures: Figures,
 }
 
 impl Row {
-    /// Completed on time out of completed, as a percentage; a dash while nothing is completed.
     fn on_time_rate(&self) -> String {
-        let f = &self.figures;
-        if f.completed == 0 {
-            "—".into()
-        } else {
-            format!(
-                "{:.1}%",
-                f.completed_on_time as f64 * 100.0 / f.completed as f64
-            )
-        }
+        on_time_rate(&self.figures)
     }
 
     fn average_days(&self) -> String {
-        self.figures
-            .average_handling_days
-            .map(|d| format!("{d:.2}"))
-            .unwrap_or_else(|| "—".into())
+        average_days(&self.figures)
     }
+}
+
+/// Completed on time out of completed, as a percentage; a dash while nothing is completed.
+pub(super) fn on_time_rate(f: &Figures) -> String {
+    if f.completed == 0 {
+        "—".into()
+    } else {
+        format!(
+            "{:.1}%",
+            f.completed_on_time as f64 * 100.0 / f.completed as f64
+        )
+    }
+}
+
+pub(super) fn average_days(f: &Figures) -> String {
+    f.average_handling_days
+        .map(|d| format!("{d:.2}"))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// The on-time rate of each department that completed any case, as bars out of 100%.
+pub(super) fn on_time_chart<'a>(
+    departments: impl Iterator<Item = (&'a str, &'a Figures)>,
+) -> Chart {
+    Chart::bars(
+        departments
+            .filter(|(_, f)| f.completed > 0)
+            .map(|(department, f)| {
+                let rate = f.completed_on_time as f64 * 100.0 / f.completed as f64;
+                Datum::new(department, rate, on_time_rate(f))
+            })
+            .collect(),
+        100.0,
+    )
 }
 
 pub async fn page(
@@ -155,31 +147,14 @@ pub async fn page(
     Query(range): Query<Range>,
 ) -> PageResult<Response> {
     let (from, to) = range.days();
-    let (report, errors, status) = match state.stats.public_report(&from, &to).await {
-        Ok(report) => (Some(report), Vec::new(), StatusCode::OK),
-        Err(DomainError::InvalidInput(fields)) => (
-            None,
-            fields.into_iter().map(|f| (f.field, f.message)).collect(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
-        Err(other) => return Err(other.into()),
+    let (report, errors, status) = report_or_errors(state.stats.public_report(&from, &to).await)?;
+    let monthly = match &report {
+        Some(report) => monthly_received(&state, report).await?,
+        None => Chart::columns(Vec::new()),
     };
-    let rows = report.map(|r| rows(&state, r)).unwrap_or_default();
-    let on_time = Chart::of(
-        rows.iter()
-            .filter(|r| r.figures.completed > 0)
-            .map(|r| {
-                let rate = r.figures.completed_on_time as f64 * 100.0 / r.figures.completed as f64;
-                (r.department.clone(), rate, r.on_time_rate())
-            })
-            .collect(),
-        100.0,
-    );
-    let monthly = if errors.is_empty() {
-        monthly_received(&state, &to).await?
-    } else {
-        Chart::of(Vec::new(), 0.0)
-    };
+    let names = departments::names(&state.storage).await?;
+    let rows = report.map(|r| rows(&state, &names, r)).unwrap_or_default();
+    let on_time = on_time_chart(rows.iter().map(|r| (r.department.as_str(), &r.figures)));
     let page = StatsPage {
         layout: visitor.layout("办件统计公开"),
         from,
@@ -192,37 +167,42 @@ pub async fn page(
     Ok(render(status, &page))
 }
 
-/// Applications received in each month of `to`'s year up to `to`'s month, from the same report.
-async fn monthly_received(state: &AppState, to: &str) -> PageResult<Chart> {
-    let Ok(last) = chrono::NaiveDate::parse_from_str(to, "%Y-%m-%d") else {
-        return Ok(Chart::of(Vec::new(), 0.0));
+/// Applications received in each month of the report's last year up to its last day: from the
+/// report itself when it starts on that year's first day, else from one report of that year.
+async fn monthly_received(state: &AppState, report: &Report) -> PageResult<Chart> {
+    let Ok(last) = NaiveDate::parse_from_str(&report.to, "%Y-%m-%d") else {
+        return Ok(Chart::columns(Vec::new()));
     };
-    let mut months = Vec::new();
-    for month in 1..=last.month() {
-        let first =
-            chrono::NaiveDate::from_ymd_opt(last.year(), month, 1).expect("a month's first day");
-        let end = if month == last.month() {
-            last
-        } else {
-            chrono::NaiveDate::from_ymd_opt(last.year(), month + 1, 1).expect("a month's first day")
-                - chrono::Days::new(1)
-        };
-        let report = state
+    let first = NaiveDate::from_ymd_opt(last.year(), 1, 1)
+        .unwrap_or(last)
+        .to_string();
+    let months = if report.from == first {
+        report.received_by(Period::Month)
+    } else {
+        state
             .stats
-            .public_report(&first.to_string(), &end.to_string())
-            .await?;
-        let received: u64 = report.departments.iter().map(|d| d.figures.received).sum();
-        months.push((
-            format!("{}年{}月", last.year(), month),
-            received as f64,
-            format!("{received} 件"),
-        ));
-    }
-    let max = months.iter().map(|(_, v, _)| *v).fold(0.0, f64::max);
-    Ok(Chart::of(months, max))
+            .public_report(&first, &report.to)
+            .await?
+            .received_by(Period::Month)
+    };
+    Ok(Chart::columns(
+        months
+            .into_iter()
+            .map(|month| {
+                let label = format!("{}年{}月", month.first.year(), month.first.month());
+                let short = format!("{}月", month.first.month());
+                Datum::new(
+                    label,
+                    month.received as f64,
+                    format!("{} 件", month.received),
+                )
+                .short(short)
+            })
+            .collect(),
+    ))
 }
 
-fn rows(state: &AppState, report: Report) -> Vec<Row> {
+fn rows(state: &AppState, names: &BTreeMap<String, String>, report: Report) -> Vec<Row> {
     report
         .departments
         .into_iter()
@@ -233,7 +213,7 @@ fn rows(state: &AppState, report: Report) -> Vec<Row> {
                 .map(|i| item_name(state, &i.item))
                 .collect::<Vec<_>>()
                 .join("、"),
-            department: d.department,
+            department: names.get(&d.department).cloned().unwrap_or(d.department),
             figures: d.figures,
         })
         .collect()

@@ -1,13 +1,16 @@
 //! A department's item versions: the list (published or staged) for the item's own department
 //! and for admins, and for the department's developers the signed upload (`component` and
 //! `signature`), through `Items` as the API's (`http/versions.rs`), with a refusal shown on the
-//! page by its code and message.
+//! page by its code and message. The department's developers and reviewers try a version in
+//! preview through its application form, drawn as the citizens' and submitted through
+//! `Cases::submit_preview`, the API's preview call.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Form, Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 
+use super::form::FormView;
 use super::me::item_name;
 use super::page::{Layout, PageResult, Session, render};
 use crate::domain::actor::{Actor, Role};
@@ -28,6 +31,9 @@ struct VersionsPage {
     versions: Vec<VersionView>,
     /// The department's developers upload; reviewers and admins only read.
     can_upload: bool,
+    /// The department's developers and reviewers try staged versions (admins do not: a preview
+    /// is the department's, as the API's `for_preview` says).
+    can_preview: bool,
     /// The version just uploaded, if one was.
     uploaded: Option<VersionView>,
     /// (code, message) of the refused upload, if it was.
@@ -52,6 +58,7 @@ async fn versions_page(
         name,
         versions,
         can_upload: staff.role == Role::Developer,
+        can_preview: matches!(staff.role, Role::Developer | Role::Reviewer),
         uploaded,
         refusal,
     };
@@ -142,4 +149,78 @@ async fn refusal(error: Error) -> (StatusCode, (String, String)) {
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     let text = |key: &str| json["error"][key].as_str().unwrap_or_default().to_string();
     (status, (text("code"), text("message")))
+}
+
+#[derive(Template)]
+#[template(path = "preview.html")]
+struct PreviewPage {
+    layout: Layout,
+    csrf: String,
+    code: String,
+    version: String,
+    name: String,
+    /// Drawn by `form_fields.html`, as the citizens' application form.
+    form: FormView,
+}
+
+impl PreviewPage {
+    fn new(session: &Session, code: &str, version: &str, name: &str, form: FormView) -> Self {
+        let title = if form.failed {
+            format!("预览 {name} {version}（有错误）")
+        } else {
+            format!("预览 {name} {version}")
+        };
+        PreviewPage {
+            layout: session.layout(title),
+            csrf: session.csrf.clone(),
+            code: code.to_string(),
+            version: version.to_string(),
+            name: name.to_string(),
+            form,
+        }
+    }
+}
+
+/// The application form of `version`, from that version's own schema, for its department to try.
+/// Who may is `Items::for_preview`'s to say, as for the API's preview.
+pub async fn preview_form(
+    State(state): State<AppState>,
+    session: Session,
+    Path((code, version)): Path<(String, String)>,
+) -> PageResult<Response> {
+    let staff = session.require(&STAFF, STAFF_ONLY)?;
+    let (loaded, _) = state.items.for_preview(staff, &code, &version).await?;
+    let info = &loaded.info;
+    let form = FormView::new(&info.form_schema);
+    let page = PreviewPage::new(&session, &code, &version, &info.name, form);
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// Submit a preview case through `Cases::submit_preview`, the API's call: the case page (303),
+/// or the form again with the errors beside their fields (422).
+pub async fn preview(
+    State(state): State<AppState>,
+    session: Session,
+    Path((code, version)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult<Response> {
+    let staff = session.require(&STAFF, STAFF_ONLY)?;
+    let (loaded, _) = state.items.for_preview(staff, &code, &version).await?;
+    let info = &loaded.info;
+    let mut form = FormView::new(&info.form_schema);
+    let answer = form.answer(&pairs);
+    let errors = match state
+        .cases
+        .submit_preview(staff, &code, &version, &answer)
+        .await
+    {
+        Ok(submitted) => {
+            return Ok(Redirect::to(&format!("/applications/{}", submitted.number)).into_response());
+        }
+        Err(DomainError::InvalidForm(errors) | DomainError::Ineligible(errors)) => errors,
+        Err(other) => return Err(other.into()),
+    };
+    form.refuse(&errors);
+    let page = PreviewPage::new(&session, &code, &version, &info.name, form);
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
