@@ -4,9 +4,9 @@
 //! version, which submits a preview case through the API's own call, for exactly those the API's
 //! preview endpoint allows. Every submission is checked in the database, not only in the reply.
 //!
-//! No shipped item has a nested object in its form, so the tests upload the crafted test item
-//! with its schema literal swapped for one with a nested object (same length, so the component
-//! stays valid), signed by its department as any upload.
+//! No shipped item has a nested object in its form, so the tests upload the crafted test item's
+//! `nested-form` variant (its form a nested object `c` of a required integer `n` and a free `s`),
+//! signed by its department as any upload.
 
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
@@ -19,40 +19,9 @@ use crate::helpers::{
 };
 use crate::web::{Browser, attribute_after, count};
 
-/// The form schema the crafted item describes (tests/plugins/crafted/src/lib.rs), as it stands in
-/// the component's data.
-const CRAFTED_SCHEMA: &str = r#"{"type":"object","required":["note"],"properties":{"note":{"type":"string","minLength":1,"maxLength":200}}}"#;
-
-/// A schema with a nested object `c` of a required integer `n` and a free `s`, no longer than
-/// [`CRAFTED_SCHEMA`].
-const NESTED_SCHEMA: &str = r#"{"properties":{"c":{"type":"object","required":["n"],"properties":{"n":{"type":"integer"},"s":{}}}}}"#;
-
 const DEVELOPER: &str = "forms.developer";
 const OWN_REVIEWER: &str = "forms.reviewer";
 const OTHER_DEVELOPER: &str = "other.developer";
-
-/// The crafted item at 1.0.0 with [`NESTED_SCHEMA`] as its form: the same bytes but for the
-/// schema, padded with spaces to the literal's length.
-fn nested_component() -> Vec<u8> {
-    let mut bytes = crafted("ok-1.0.0");
-    let (from, to) = (CRAFTED_SCHEMA.as_bytes(), NESTED_SCHEMA.as_bytes());
-    assert!(to.len() <= from.len(), "the nested schema fits the literal");
-    let at: Vec<usize> = bytes
-        .windows(from.len())
-        .enumerate()
-        .filter(|(_, w)| *w == from)
-        .map(|(i, _)| i)
-        .collect();
-    assert_eq!(
-        at.len(),
-        1,
-        "the crafted item's schema literal is in the component once"
-    );
-    let mut padded = to.to_vec();
-    padded.resize(from.len(), b' ');
-    bytes[at[0]..at[0] + from.len()].copy_from_slice(&padded);
-    bytes
-}
 
 /// The crafted item registered for its department, with the nested version 1.0.0 staged by its
 /// developer [`DEVELOPER`]; the department also has the reviewer [`OWN_REVIEWER`], and the
@@ -76,7 +45,7 @@ async fn staged_nested_item(app: &TestApp) {
     )
     .await;
     let staged = app
-        .upload_signed(&developer, CRAFTED_ITEM, &nested_component(), &key)
+        .upload_signed(&developer, CRAFTED_ITEM, &crafted("nested-form"), &key)
         .await;
     assert_eq!(
         (staged["version"].as_str(), staged["status"].as_str()),

@@ -12,7 +12,8 @@ use yiwang_sdk::{
 };
 
 /// Which variant this build is: `ok`, `describe-trap`, `invalid-schema`, `unreachable-state`,
-/// `undeclared-target` or `missing-field`.
+/// `undeclared-target`, `missing-field`, or `nested-form` (valid, its form a nested object `c`
+/// of a required integer `n` and a free `s`, for the web form's fieldsets).
 const CRAFT: &str = match option_env!("YIWANG_CRAFT") {
     Some(craft) => craft,
     None => "ok",
@@ -44,6 +45,9 @@ impl Guest for Crafted {
                 .push(State::terminal("orphaned", "无法到达")),
             "undeclared-target" => info.workflow.actions[0].to = owned(&["nowhere"]),
             "missing-field" => info.summary = String::new(),
+            "nested-form" => {
+                info.form_schema = r#"{"properties":{"c":{"type":"object","required":["n"],"properties":{"n":{"type":"integer"},"s":{}}}}}"#.to_owned()
+            }
             other => panic!("unknown YIWANG_CRAFT `{other}`"),
         }
         info
