@@ -1,6 +1,7 @@
 //! ID numbers in what staff see: a department working only a part of another department's item
 //! sees the applicant's ID number masked (`4419**********1234`); the owning department's reviewers,
-//! who check it, see it whole; the staff inbox lists no ID number at all.
+//! who check it, see it whole; the staff inbox, in the API and on the page, lists it masked for
+//! every department, to tell applicants of the same name apart.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -89,7 +90,7 @@ async fn a_department_working_a_part_sees_the_id_number_masked_the_owner_and_app
 }
 
 #[tokio::test]
-async fn the_staff_inboxes_list_the_case_without_a_whole_id_number() {
+async fn the_staff_inboxes_list_the_case_with_the_id_number_masked_never_whole() {
     // Arrange
     let app = spawn_app().await;
     let number = registration_with_the_departments(&app).await;
@@ -98,13 +99,31 @@ async fn the_staff_inboxes_list_the_case_without_a_whole_id_number() {
         // Act
         let token = app.login(login, PASSWORD).await;
         let inbox = app.get_json("/api/v1/dept/cases", &token).await;
+        let page = crate::web::Browser::login(&app, login)
+            .await
+            .page(&app, "/dept/cases", StatusCode::OK)
+            .await;
 
         // Assert
         let text = inbox.to_string();
-        assert!(text.contains(&number), "{login} lists the case: {text}");
+        let listed = crate::helpers::find(&inbox, "number", &number);
+        assert_eq!(listed.len(), 1, "{login} lists the case: {text}");
+        assert_eq!(listed[0]["applicant_id_masked"], MASKED, "{login}");
         assert!(
             !text.contains(CITIZEN_ID),
             "{login}'s inbox shows no whole ID number: {text}"
+        );
+        assert!(
+            page.contains(&number),
+            "{login}'s inbox page lists the case"
+        );
+        assert!(
+            page.contains(&format!(r#"<td class="id-masked">{MASKED}</td>"#)),
+            "{login}'s page shows the masked number"
+        );
+        assert!(
+            !page.contains(CITIZEN_ID),
+            "{login}'s page shows no whole one"
         );
     }
 }

@@ -358,8 +358,21 @@ impl Cases {
 
     /// The department inbox of `staff`, earliest due first: the cases of its own department's
     /// items, and those of the live items that give it a part, in a state where it has an
-    /// action; every case for an admin; nothing for staff without a department.
+    /// action; every case for an admin; nothing for staff without a department. Applicants'
+    /// ID numbers are masked: enough to tell two applicants of the same name apart, and the
+    /// list is no way to read them whole (the case page decides who sees them).
     pub async fn inbox(&self, staff: &Actor, state: Option<&str>) -> Result<Vec<CaseSummary>> {
+        let mut rows = self.inbox_rows(staff, state).await?;
+        for row in &mut rows {
+            row.applicant_id_number = row
+                .applicant_id_number
+                .as_deref()
+                .map(super::masking::mask_id_number);
+        }
+        Ok(rows)
+    }
+
+    async fn inbox_rows(&self, staff: &Actor, state: Option<&str>) -> Result<Vec<CaseSummary>> {
         let department = match (staff.role, staff.department.as_deref()) {
             (Role::Admin, _) => {
                 let rows = self

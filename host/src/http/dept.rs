@@ -25,6 +25,8 @@ pub struct DeptCase {
     submitted_at: String,
     due_date: String,
     applicant_name: String,
+    /// Masked (`4419**********1234`): enough to tell applicants of the same name apart.
+    applicant_id_masked: Option<String>,
 }
 
 /// The cases of the caller's department's items and of the items it works a part of, in a state
@@ -46,6 +48,7 @@ async fn cases(
                 submitted_at: r.submitted_at,
                 due_date: r.due_date,
                 applicant_name: r.applicant_name,
+                applicant_id_masked: r.applicant_id_number,
             })
             .collect(),
     ))

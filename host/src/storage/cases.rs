@@ -103,6 +103,8 @@ pub struct CaseSummary {
     pub submitted_at: String,
     pub due_date: String,
     pub applicant_name: String,
+    /// The applicant's ID number, whole as stored: `Cases::inbox` masks it for staff.
+    pub applicant_id_number: Option<String>,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -154,8 +156,8 @@ const CASE_COLUMNS: &str = "id, number, item_code, item_sha256, item_version, de
      derived, channel, submitted_at, updated_at, due_date, completed_at, revision";
 const CERTIFICATE_COLUMNS: &str =
     "c.serial, c.kind, c.holder, c.data, c.issued_on, c.valid_until, k.number AS case_number";
-const SUMMARY_COLUMNS: &str =
-    "c.number, c.item_code, c.state, c.submitted_at, c.due_date, u.name AS applicant_name";
+const SUMMARY_COLUMNS: &str = "c.number, c.item_code, c.state, c.submitted_at, c.due_date, u.name AS applicant_name, \
+     u.id_number AS applicant_id_number";
 
 impl Storage {
     /// Reserves `count` consecutive application sequence numbers for `day`; returns the first.
