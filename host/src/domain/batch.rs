@@ -150,7 +150,7 @@ pub async fn run(
         report.applied,
         report.refused.len()
     );
-    let who = format!("{}:{}", staff.role.as_str(), staff.id);
+    let who = staff.audit_label();
     storage
         .append_audit(&who, "item.batch", code, &detail)
         .await?;

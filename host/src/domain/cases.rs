@@ -632,7 +632,7 @@ impl Cases {
         outcome: CallOutcome<T>,
     ) -> Result<(T, Effects)> {
         let info = &version.info;
-        let who = format!("{}:{}", actor.role.as_str(), actor.id);
+        let who = actor.audit_label();
         let target = format!("{}@{}", info.code, info.version);
         for denial in &outcome.effects.denials {
             let detail = format!(

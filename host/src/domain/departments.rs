@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::actor::{Actor, Role};
+use super::actor::Actor;
 use super::catalog::is_code;
 use super::error::{DomainError, Result};
 use crate::signing;
@@ -52,7 +52,7 @@ pub struct NewDepartment<'a> {
 
 /// Every department, by code.
 pub async fn list(storage: &Storage, admin: &Actor) -> Result<Vec<DepartmentView>> {
-    require_admin(admin)?;
+    admin.require_admin()?;
     Ok(storage
         .departments()
         .await?
@@ -69,7 +69,7 @@ pub async fn add(
     admin: &Actor,
     new: &NewDepartment<'_>,
 ) -> Result<DepartmentView> {
-    require_admin(admin)?;
+    admin.require_admin()?;
     let code = new.code.trim();
     let name = new.name.trim();
     if !is_code(code) {
@@ -93,7 +93,7 @@ pub async fn add(
             DomainError::InvalidRequest("invalid_public_key", format!("签名公钥无效：{e}"))
         })?;
     }
-    let actor = format!("{}:{}", admin.role.as_str(), admin.id);
+    let actor = admin.audit_label();
     if !storage
         .add_department(code, name, public_key, &actor)
         .await?
@@ -121,14 +121,6 @@ pub async fn names(storage: &Storage) -> Result<BTreeMap<String, String>> {
         .into_iter()
         .map(|row| (row.code, row.name))
         .collect())
-}
-
-fn require_admin(actor: &Actor) -> Result<()> {
-    if actor.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(DomainError::Forbidden("此功能仅限平台管理员".into()))
-    }
 }
 
 /// The first 16 hex digits of the SHA-256 of the key's PEM text (trimmed).

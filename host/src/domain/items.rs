@@ -398,7 +398,7 @@ impl Items {
             }
         };
         let row = self.row(code).await?;
-        let actor = actor_label(developer);
+        let actor = developer.audit_label();
         match self
             .check_upload(&row, &department, &actor, component, signature)
             .await
@@ -640,7 +640,7 @@ impl Items {
 
     /// Every registered item.
     pub async fn list(&self, admin: &Actor) -> Result<Vec<ItemView>> {
-        require_admin(admin)?;
+        admin.require_admin()?;
         let mut views = Vec::new();
         for row in self.storage.items().await? {
             views.push(self.view(&row).await?);
@@ -651,7 +651,7 @@ impl Items {
     /// Registers a new item for a department: disabled, no version yet, nothing granted but the
     /// log. Its developers can upload from now on.
     pub async fn register(&self, admin: &Actor, code: &str, department: &str) -> Result<ItemView> {
-        require_admin(admin)?;
+        admin.require_admin()?;
         if !valid_code(code) {
             return Err(DomainError::InvalidRequest(
                 "invalid_code",
@@ -664,7 +664,7 @@ impl Items {
                 format!("没有部门 `{department}`"),
             ));
         }
-        let actor = actor_label(admin);
+        let actor = admin.audit_label();
         let detail = format!("{code} for {department}");
         let _changing = self.changes.lock().await;
         if !self
@@ -690,7 +690,7 @@ impl Items {
     /// Publishes an uploaded version: new applications use it from the next request on, open
     /// cases stay on their own.
     pub async fn publish(&self, admin: &Actor, code: &str, version: &str) -> Result<ItemView> {
-        require_admin(admin)?;
+        admin.require_admin()?;
         let _changing = self.changes.lock().await;
         let row = self.row(code).await?;
         let stored = self.stored_version(code, version).await?;
@@ -705,7 +705,7 @@ impl Items {
         self.version(&stored.sha256, grants, limits)
             .await
             .map_err(any_load_refusal)?;
-        let actor = actor_label(admin);
+        let actor = admin.audit_label();
         let detail = format!("{code}@{version} ({})", &stored.sha256[..12]);
         self.storage
             .publish_version(
@@ -723,7 +723,7 @@ impl Items {
 
     /// Goes back to the version published before the current one.
     pub async fn rollback(&self, admin: &Actor, code: &str) -> Result<ItemView> {
-        require_admin(admin)?;
+        admin.require_admin()?;
         let _changing = self.changes.lock().await;
         let row = self.row(code).await?;
         let no_previous = || {
@@ -742,7 +742,7 @@ impl Items {
             .version(&previous, grants, limits)
             .await
             .map_err(any_load_refusal)?;
-        let actor = actor_label(admin);
+        let actor = admin.audit_label();
         let detail = format!(
             "{code}: back to {} ({})",
             loaded.info.version,
@@ -769,10 +769,10 @@ impl Items {
     /// Switches an item on or off. Cases already open are not affected: their actions never
     /// look at the flag.
     pub async fn set_enabled(&self, admin: &Actor, code: &str, enabled: bool) -> Result<ItemView> {
-        require_admin(admin)?;
+        admin.require_admin()?;
         let _changing = self.changes.lock().await;
         let row = self.row(code).await?;
-        let actor = actor_label(admin);
+        let actor = admin.audit_label();
         let detail = format!("{code}: enabled {} -> {enabled}", row.enabled != 0);
         if !self
             .storage
@@ -809,7 +809,7 @@ impl Items {
 
     /// Stores new grants or limits once the published version loads under them, then serves it.
     async fn set_setting(&self, admin: &Actor, code: &str, setting: Setting) -> Result<ItemView> {
-        require_admin(admin)?;
+        admin.require_admin()?;
         let _changing = self.changes.lock().await;
         let row = self.row(code).await?;
         let (mut grants, mut limits) = settings_of(&row)?;
@@ -829,7 +829,7 @@ impl Items {
                 .await
                 .map_err(any_load_refusal)?;
         }
-        let actor = actor_label(admin);
+        let actor = admin.audit_label();
         let detail = format!("{code}: {json}");
         let change = Change {
             actor: &actor,
@@ -906,19 +906,6 @@ fn version_view(row: &VersionRow, current: Option<&str>) -> VersionView {
             "staged"
         },
     }
-}
-
-fn require_admin(actor: &Actor) -> Result<()> {
-    if actor.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(DomainError::Forbidden("此功能仅限平台管理员".into()))
-    }
-}
-
-/// `role:id`, as audit entries name who acted.
-fn actor_label(actor: &Actor) -> String {
-    format!("{}:{}", actor.role.as_str(), actor.id)
 }
 
 /// Item codes: lowercase letters, digits and hyphens, 2 to 64 of them.
