@@ -54,7 +54,7 @@ pub struct NewDepartment<'a> {
 pub async fn list(storage: &Storage, admin: &Actor) -> Result<Vec<DepartmentView>> {
     admin.require_admin()?;
     Ok(storage
-        .departments()
+        .departments(None)
         .await?
         .into_iter()
         .map(DepartmentView::from)
@@ -104,10 +104,10 @@ pub async fn add(
         ));
     }
     storage
-        .departments()
+        .departments(Some(code))
         .await?
         .into_iter()
-        .find(|row| row.code == code)
+        .next()
         .map(DepartmentView::from)
         .ok_or(DomainError::NotFound)
 }
@@ -115,12 +115,7 @@ pub async fn add(
 /// Each department's name by code (in code order), for pages that show departments to people (anyone may read
 /// them: the catalog names its departments).
 pub async fn names(storage: &Storage) -> Result<BTreeMap<String, String>> {
-    Ok(storage
-        .departments()
-        .await?
-        .into_iter()
-        .map(|row| (row.code, row.name))
-        .collect())
+    Ok(storage.department_names().await?.into_iter().collect())
 }
 
 /// The first 16 hex digits of the SHA-256 of the key's PEM text (trimmed).

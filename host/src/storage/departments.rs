@@ -71,16 +71,26 @@ impl Storage {
         Ok(true)
     }
 
-    /// Every department by code, with its item and staff counts.
-    pub async fn departments(&self) -> anyhow::Result<Vec<DepartmentRow>> {
+    /// Every department by code (or only `code`), with its item and staff counts.
+    pub async fn departments(&self, code: Option<&str>) -> anyhow::Result<Vec<DepartmentRow>> {
         Ok(sqlx::query_as(
             "SELECT d.code, d.name, d.public_key, d.created_at,
                     (SELECT COUNT(*) FROM items i WHERE i.department = d.code) AS items,
                     (SELECT COUNT(*) FROM users u WHERE u.department = d.code) AS staff
-             FROM departments d ORDER BY d.code",
+             FROM departments d WHERE $1 IS NULL OR d.code = $1 ORDER BY d.code",
         )
+        .bind(code)
         .fetch_all(&self.read)
         .await?)
+    }
+
+    /// Every department's `(code, name)`, by code: what pages show people.
+    pub async fn department_names(&self) -> anyhow::Result<Vec<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT code, name FROM departments ORDER BY code")
+                .fetch_all(&self.read)
+                .await?,
+        )
     }
 
     /// Every department's signing key, as `(code, SPKI PEM)`; departments without one are left out.
