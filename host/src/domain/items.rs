@@ -648,6 +648,12 @@ impl Items {
         Ok(views)
     }
 
+    /// One registered item.
+    pub async fn get(&self, admin: &Actor, code: &str) -> Result<ItemView> {
+        admin.require_admin()?;
+        self.view_of(code).await
+    }
+
     /// Registers a new item for a department: disabled, no version yet, nothing granted but the
     /// log. Its developers can upload from now on.
     pub async fn register(&self, admin: &Actor, code: &str, department: &str) -> Result<ItemView> {

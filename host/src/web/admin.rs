@@ -21,7 +21,7 @@ use crate::domain::items::ItemView;
 use crate::http::{AppState, Error};
 use crate::storage::AuditRow;
 
-const ADMINS_ONLY: &str = "此页面仅限平台管理员";
+pub(super) const ADMINS_ONLY: &str = "此页面仅限平台管理员";
 /// How many of the newest audit entries the page shows.
 const AUDIT_ENTRIES: i64 = 100;
 
@@ -320,13 +320,7 @@ async fn item_page(
     code: &str,
     shown: ItemPageState,
 ) -> PageResult<Response> {
-    let item = state
-        .items
-        .list(admin)
-        .await?
-        .into_iter()
-        .find(|view| view.code == code)
-        .ok_or(DomainError::NotFound)?;
+    let item = state.items.get(admin, code).await?;
     let names = departments::names(&state.storage).await?;
     let lines = |list: &[String]| list.join("\n");
     let limits = shown.limits.unwrap_or_else(|| {

@@ -10,6 +10,7 @@ use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
+use super::admin::ADMINS_ONLY;
 use super::charts::{Chart, Datum};
 use super::me::item_name;
 use super::page::{Layout, PageResult, Session, render};
@@ -18,8 +19,6 @@ use crate::domain::actor::Role;
 use crate::domain::departments;
 use crate::domain::stats::{Bucket, Figures, Period, Report};
 use crate::http::AppState;
-
-const ADMINS_ONLY: &str = "此页面仅限平台管理员";
 
 #[derive(Deserialize)]
 pub struct Filter {
