@@ -15,10 +15,10 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures::future::BoxFuture;
 use yiwang_host::capabilities::HostData;
-use yiwang_host::config::{Grants, Limits};
-use yiwang_host::domain::actor::{Actor, Role};
-use yiwang_host::domain::contract::CallContext;
-use yiwang_host::domain::effects::{Certificate, RegistryRecord};
+use yiwang_host::model::actor::{Actor, Role};
+use yiwang_host::model::contract::CallContext;
+use yiwang_host::model::effects::{Certificate, RegistryRecord};
+use yiwang_host::model::grants::{Grants, Limits};
 use yiwang_host::runtime::Runtime;
 
 const OWNER_ID: &str = "441900199001011234";

@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use serde_json::{Map, Value, json};
 
 use crate::auth;
-use crate::domain::actor::Role;
+use crate::model::actor::Role;
 use crate::storage::{NewUserRow, RegistryImport, Storage};
 
 pub struct NewUser {
@@ -108,7 +108,7 @@ pub async fn import_registry(
     path: &Path,
     progress: impl Fn(u64),
 ) -> anyhow::Result<usize> {
-    if !crate::domain::catalog::is_code(dataset) {
+    if !crate::model::catalog::is_code(dataset) {
         bail!("dataset names are kebab-case (`vehicle-registry`)");
     }
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;

@@ -6,19 +6,7 @@
 //! the running server in `tests/api/fuzz.rs`.
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, RngSeed};
 use serde_json::{Value, json};
-
-/// `cases` generated inputs per property, from a fixed seed, with nothing written to disk.
-pub(crate) fn config(cases: u32) -> Config {
-    Config {
-        cases,
-        failure_persistence: None,
-        rng_algorithm: RngAlgorithm::ChaCha,
-        rng_seed: RngSeed::Fixed(0x5969_7761_6e67),
-        ..Config::default()
-    }
-}
 
 /// Any JSON value, a few levels deep, with odd strings and extreme numbers.
 fn any_json() -> impl Strategy<Value = Value> {
@@ -114,7 +102,7 @@ mod parsers {
     }
 
     proptest! {
-        #![proptest_config(config(256))]
+        #![proptest_config(crate::seeded::config(256))]
 
         #[test]
         fn any_form_is_accepted_or_refused_naming_bounded_fields(
@@ -181,7 +169,7 @@ mod parsers {
         let (private, public) = signing::generate().unwrap();
         let key = signing::private_key(&private).unwrap();
         let public = signing::public_key(&public).unwrap();
-        let mut runner = proptest::test_runner::TestRunner::new(config(64));
+        let mut runner = proptest::test_runner::TestRunner::new(crate::seeded::config(64));
         runner
             .run(
                 &(
@@ -236,7 +224,7 @@ mod components {
                 bytes
             }),
         ];
-        let mut runner = proptest::test_runner::TestRunner::new(config(24));
+        let mut runner = proptest::test_runner::TestRunner::new(crate::seeded::config(24));
         runner
             .run(&bytes, |bytes| {
                 let loaded =

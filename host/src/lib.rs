@@ -12,8 +12,11 @@ pub mod domain;
 #[cfg(test)]
 mod fuzz;
 pub mod http;
+pub mod model;
 pub mod outbox;
 pub mod runtime;
+#[cfg(test)]
+mod seeded;
 pub mod signing;
 pub mod startup;
 pub mod storage;

@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use yiwang_host::domain::actor::Role;
+use yiwang_host::model::actor::Role;
 
 use crate::helpers::{
     CITIZEN, DEPARTMENT, PASSWORD, REVIEWER, TestApp, VEHICLE_MATERIAL, error_body, id_number,

@@ -7,7 +7,7 @@ use std::process::Output;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use yiwang_host::domain::actor::Role;
+use yiwang_host::model::actor::Role;
 
 use crate::helpers::{
     ADMIN, CITIZEN, CRAFTED_DEPARTMENT, CRAFTED_ITEM, PASSWORD, TestApp, crafted, json_body,

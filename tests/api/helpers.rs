@@ -22,7 +22,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use yiwang_host::admin::{self, NewUser};
 use yiwang_host::config::Settings;
-use yiwang_host::domain::actor::Role;
+use yiwang_host::model::actor::Role;
 use yiwang_host::startup::Application;
 use yiwang_host::storage::Storage;
 

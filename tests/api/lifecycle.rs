@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use yiwang_host::domain::actor::Role;
+use yiwang_host::model::actor::Role;
 
 use crate::helpers::{
     ADMIN, CITIZEN, DEPARTMENT, PASSWORD, TestApp, VEHICLE_ITEM, crafted, eligible_form,

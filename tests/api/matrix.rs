@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sqlx::AnyPool;
-use yiwang_host::domain::actor::Role;
+use yiwang_host::model::actor::Role;
 
 use crate::helpers::{
     ADMIN, CITIZEN, COURIER_TOKEN, DEPARTMENT, PASSWORD, REVIEWER, TestApp, VEHICLE_ITEM,

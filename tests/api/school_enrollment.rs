@@ -7,7 +7,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use yiwang_host::admin;
-use yiwang_host::domain::actor::Role;
+use yiwang_host::model::actor::Role;
 
 use crate::helpers::{
     PASSWORD, SCHOOL_ITEM, TestApp, days_from_today, error_body, field_errors, id_number,

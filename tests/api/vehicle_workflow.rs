@@ -8,7 +8,7 @@ use crate::helpers::{
     ADMIN, CITIZEN, CITIZEN_ID, CITIZEN_NAME, PASSWORD, REVIEWER, VEHICLE_ITEM, days_from_today,
     error_body, find, id_number, json_body, spawn_app,
 };
-use yiwang_host::domain::actor::Role;
+use yiwang_host::model::actor::Role;
 
 #[tokio::test]
 async fn the_whole_flow_ends_completed_with_exactly_one_inspection_mark_mailed_to_the_applicant() {

@@ -11,7 +11,7 @@ use crate::helpers::{
     ADMIN, CITIZEN, DEPARTMENT, ELIGIBLE_PLATE, ELIGIBLE_VIN_LAST6, PASSWORD, REVIEWER, TestApp,
     VEHICLE_ITEM, eligible_form, spawn_app, spawn_app_with,
 };
-use yiwang_host::domain::actor::Role;
+use yiwang_host::model::actor::Role;
 
 /// A browser's session: the cookie, and the CSRF token read from a page's form.
 pub(crate) struct Browser {

@@ -11,7 +11,7 @@
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use serde_json::{Value, json};
-use yiwang_host::domain::actor::Role;
+use yiwang_host::model::actor::Role;
 
 use crate::helpers::{
     ADMIN, CITIZEN, CRAFTED_DEPARTMENT, CRAFTED_ITEM, DEPARTMENT, REVIEWER, TestApp, VEHICLE_ITEM,

@@ -12,8 +12,8 @@ use axum::http::request::Parts;
 
 use super::session::{self, CSRF_HEADER, CsrfField};
 use super::{actor_of, token_hash};
-use crate::domain::actor::{Actor, Role};
 use crate::http::{AppState, Error};
+use crate::model::actor::{Actor, Role};
 
 /// How a request proved who it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use base64::Engine as _;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::domain::actor::{Actor, Role};
+use crate::model::actor::{Actor, Role};
 use crate::storage::UserRow;
 
 /// Shortest password accepted.

@@ -6,7 +6,7 @@ use rand::Rng;
 use wasmtime::component::HasData;
 
 use super::{Call, Capabilities, Failure, HostResult, check_len, finish};
-use crate::domain::effects::NewCertificate;
+use crate::model::effects::NewCertificate;
 use crate::runtime::bindings::yiwang::service::certificates;
 use crate::runtime::bindings::{HostError, WitCertificate, new_certificate};
 
@@ -164,8 +164,8 @@ fn valid_until(today: NaiveDate, days: u32) -> Option<NaiveDate> {
 mod tests {
     use super::*;
     use crate::capabilities::fake::{FakeData, capabilities, refusal};
-    use crate::config::Grants;
-    use crate::domain::effects::Certificate;
+    use crate::model::effects::Certificate;
+    use crate::model::grants::Grants;
 
     fn marks() -> Grants {
         Grants {

@@ -5,7 +5,7 @@ use rand::Rng;
 use wasmtime::component::HasData;
 
 use super::{Call, Capabilities, Failure, HostResult, check_len, finish};
-use crate::domain::effects::{DeliveryKind, NewDelivery};
+use crate::model::effects::{DeliveryKind, NewDelivery};
 use crate::runtime::bindings::yiwang::service::delivery;
 use crate::runtime::bindings::{HostError, WitAddress};
 
@@ -106,7 +106,7 @@ fn tracking_number(rng: &mut impl Rng) -> String {
 mod tests {
     use super::*;
     use crate::capabilities::fake::{FakeData, capabilities, refusal};
-    use crate::config::Grants;
+    use crate::model::grants::Grants;
 
     fn address() -> WitAddress {
         WitAddress {

@@ -8,13 +8,13 @@
 
 use std::sync::Arc;
 
-use futures::future::BoxFuture;
 use wasmtime::component::{HasSelf, Linker};
 
-use crate::config::Grants;
-use crate::domain::actor::Actor;
-use crate::domain::contract::CallContext;
-use crate::domain::effects::{Certificate, Denial, Effects, RegistryRecord};
+use crate::model::actor::Actor;
+use crate::model::contract::CallContext;
+use crate::model::effects::{Denial, Effects};
+use crate::model::grants::Grants;
+pub use crate::model::host_data::HostData;
 use crate::runtime::bindings::HostError;
 
 mod certificates;
@@ -23,35 +23,6 @@ mod log;
 mod notify;
 mod records;
 mod registries;
-
-/// The reads the capabilities need, implemented by storage (and by an in-memory fake in benches).
-pub trait HostData: Send + Sync + 'static {
-    /// A record of a shared dataset by key.
-    fn registry_lookup<'a>(
-        &'a self,
-        dataset: &'a str,
-        key: &'a str,
-    ) -> BoxFuture<'a, anyhow::Result<Option<RegistryRecord>>>;
-    /// An item-scoped record.
-    fn record_get<'a>(
-        &'a self,
-        item: &'a str,
-        key: &'a str,
-    ) -> BoxFuture<'a, anyhow::Result<Option<String>>>;
-    /// Valid (not expired on `today`) certificates of `kind` held by `holder`.
-    fn certificates_find<'a>(
-        &'a self,
-        kind: &'a str,
-        holder: &'a str,
-        today: &'a str,
-    ) -> BoxFuture<'a, anyhow::Result<Vec<Certificate>>>;
-    /// The certificate of `kind` already issued for a case, if any (issuing is idempotent per case).
-    fn certificate_of_case<'a>(
-        &'a self,
-        case_number: &'a str,
-        kind: &'a str,
-    ) -> BoxFuture<'a, anyhow::Result<Option<Certificate>>>;
-}
 
 /// A guest call made more host calls than its limit allows. Raised as a trap; the runtime turns
 /// it into its own error.
@@ -333,8 +304,11 @@ mod tests {
 mod fake {
     use std::collections::HashMap;
 
+    use futures::future::BoxFuture;
+
     use super::*;
-    use crate::domain::actor::Role;
+    use crate::model::actor::Role;
+    use crate::model::effects::{Certificate, RegistryRecord};
 
     #[derive(Default)]
     pub struct FakeData {

@@ -4,7 +4,7 @@
 use wasmtime::component::HasData;
 
 use super::{Call, Capabilities, Failure, HostResult, check_len, finish};
-use crate::domain::effects::NewNotification;
+use crate::model::effects::NewNotification;
 use crate::runtime::bindings::yiwang::service::notify;
 
 const INTERFACE: &str = "notify";
@@ -58,7 +58,7 @@ impl notify::Host for NotifyCtx<'_> {
 mod tests {
     use super::*;
     use crate::capabilities::fake::{FakeData, capabilities, refusal};
-    use crate::config::Grants;
+    use crate::model::grants::Grants;
     use crate::runtime::bindings::HostError;
 
     fn granted() -> Grants {

@@ -4,7 +4,7 @@
 use wasmtime::component::HasData;
 
 use super::{Call, Capabilities, Failure, HostResult, check_len, finish};
-use crate::domain::effects::RecordWrite;
+use crate::model::effects::RecordWrite;
 use crate::runtime::bindings::HostError;
 use crate::runtime::bindings::yiwang::service::records;
 
@@ -100,7 +100,7 @@ mod tests {
     use super::*;
     use crate::capabilities::HostFailure;
     use crate::capabilities::fake::{FakeData, capabilities, refusal, trap};
-    use crate::config::Grants;
+    use crate::model::grants::Grants;
 
     fn granted() -> Grants {
         Grants {

@@ -4,7 +4,7 @@
 use wasmtime::component::HasData;
 
 use super::{Call, Capabilities, Failure, HostResult, check_len, finish};
-use crate::domain::effects::DataUse;
+use crate::model::effects::DataUse;
 use crate::runtime::bindings::yiwang::service::registries;
 
 const INTERFACE: &str = "registries";
@@ -73,8 +73,8 @@ impl registries::Host for RegistriesCtx<'_> {
 mod tests {
     use super::*;
     use crate::capabilities::fake::{FakeData, capabilities, refusal};
-    use crate::config::Grants;
-    use crate::domain::effects::RegistryRecord;
+    use crate::model::effects::RegistryRecord;
+    use crate::model::grants::Grants;
     use crate::runtime::bindings::HostError;
 
     fn vehicles() -> Grants {

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::actor::Actor;
 use super::cases::Cases;
 use super::error::{DomainError, Result};
 use super::items::Items;
+use crate::model::actor::Actor;
 use crate::storage::{AttachmentRefused, AttachmentRow, CaseRow, NewAttachment, Storage};
 
 /// The most attachments one case may have.
@@ -494,7 +494,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(crate::fuzz::config(256))]
+        #![proptest_config(crate::seeded::config(256))]
 
         #[test]
         fn any_file_is_accepted_or_refused_with_its_code_never_a_panic(

@@ -13,10 +13,10 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::actor::{Actor, Role};
 use super::cases::Cases;
 use super::error::{DomainError, Result};
 use super::items::Items;
+use crate::model::actor::{Actor, Role};
 use crate::storage::Storage;
 
 /// What a batch did.

@@ -7,15 +7,15 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::actor::{Actor, Role};
 use super::calendar::{self, Calendar};
-use super::catalog::Workflow;
-use super::contract::{CallContext, CaseView, ItemError};
-use super::effects::{Certificate, Effects};
 use super::error::{DomainError, Result};
 use super::form;
 use super::items::Items;
 use super::numbering::{ApplicationNumber, NumberAllocator};
+use crate::model::actor::{Actor, Role};
+use crate::model::catalog::Workflow;
+use crate::model::contract::{CallContext, CaseView, ItemError};
+use crate::model::effects::{Certificate, Effects};
 use crate::runtime::{CallOutcome, LoadedVersion, Runtime};
 use crate::storage::{CaseRow, CaseSummary, CaseTransition, NewCase, NewEvent, Storage, now_text};
 

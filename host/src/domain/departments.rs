@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::actor::Actor;
-use super::catalog::is_code;
+use super::access::require_admin;
 use super::error::{DomainError, Result};
+use crate::model::actor::Actor;
+use crate::model::catalog::is_code;
 use crate::signing;
 use crate::storage::{DepartmentRow, Storage};
 
@@ -52,7 +53,7 @@ pub struct NewDepartment<'a> {
 
 /// Every department, by code.
 pub async fn list(storage: &Storage, admin: &Actor) -> Result<Vec<DepartmentView>> {
-    admin.require_admin()?;
+    require_admin(admin)?;
     Ok(storage
         .departments(None)
         .await?
@@ -69,7 +70,7 @@ pub async fn add(
     admin: &Actor,
     new: &NewDepartment<'_>,
 ) -> Result<DepartmentView> {
-    admin.require_admin()?;
+    require_admin(admin)?;
     let code = new.code.trim();
     let name = new.name.trim();
     if !is_code(code) {

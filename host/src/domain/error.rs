@@ -1,6 +1,6 @@
 //! What can go wrong with a request in the domain; `http::Error` turns each into its status.
 
-use super::contract::FieldError;
+use crate::model::contract::FieldError;
 use crate::runtime::CallError;
 
 #[derive(Debug, thiserror::Error)]

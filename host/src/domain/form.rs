@@ -4,7 +4,7 @@
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
-use super::contract::FieldError;
+use crate::model::contract::FieldError;
 
 /// Most errors reported for one form; a hostile form cannot make the reply unbounded.
 const MAX_ERRORS: usize = 50;

@@ -22,9 +22,11 @@ use arc_swap::ArcSwap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::actor::{Actor, Role};
+use super::access::require_admin;
 use super::error::{DomainError, Result};
-use crate::config::{Grants, ItemEntry, Limits, PluginsFile};
+use crate::config::{ItemEntry, PluginsFile};
+use crate::model::actor::{Actor, Role};
+use crate::model::grants::{Grants, Limits};
 use crate::runtime::{LoadError, LoadedVersion, Runtime};
 use crate::signing;
 use crate::storage::{Change, ItemRow, NewVersion, RolledBack, Storage, VersionRow, VersionTaken};
@@ -640,7 +642,7 @@ impl Items {
 
     /// Every registered item.
     pub async fn list(&self, admin: &Actor) -> Result<Vec<ItemView>> {
-        admin.require_admin()?;
+        require_admin(admin)?;
         let mut views = Vec::new();
         for row in self.storage.items().await? {
             views.push(self.view(&row).await?);
@@ -650,14 +652,14 @@ impl Items {
 
     /// One registered item.
     pub async fn get(&self, admin: &Actor, code: &str) -> Result<ItemView> {
-        admin.require_admin()?;
+        require_admin(admin)?;
         self.view_of(code).await
     }
 
     /// Registers a new item for a department: disabled, no version yet, nothing granted but the
     /// log. Its developers can upload from now on.
     pub async fn register(&self, admin: &Actor, code: &str, department: &str) -> Result<ItemView> {
-        admin.require_admin()?;
+        require_admin(admin)?;
         if !valid_code(code) {
             return Err(DomainError::InvalidRequest(
                 "invalid_code",
@@ -696,7 +698,7 @@ impl Items {
     /// Publishes an uploaded version: new applications use it from the next request on, open
     /// cases stay on their own.
     pub async fn publish(&self, admin: &Actor, code: &str, version: &str) -> Result<ItemView> {
-        admin.require_admin()?;
+        require_admin(admin)?;
         let _changing = self.changes.lock().await;
         let row = self.row(code).await?;
         let stored = self.stored_version(code, version).await?;
@@ -729,7 +731,7 @@ impl Items {
 
     /// Goes back to the version published before the current one.
     pub async fn rollback(&self, admin: &Actor, code: &str) -> Result<ItemView> {
-        admin.require_admin()?;
+        require_admin(admin)?;
         let _changing = self.changes.lock().await;
         let row = self.row(code).await?;
         let no_previous = || {
@@ -775,7 +777,7 @@ impl Items {
     /// Switches an item on or off. Cases already open are not affected: their actions never
     /// look at the flag.
     pub async fn set_enabled(&self, admin: &Actor, code: &str, enabled: bool) -> Result<ItemView> {
-        admin.require_admin()?;
+        require_admin(admin)?;
         let _changing = self.changes.lock().await;
         let row = self.row(code).await?;
         let actor = admin.audit_label();
@@ -815,7 +817,7 @@ impl Items {
 
     /// Stores new grants or limits once the published version loads under them, then serves it.
     async fn set_setting(&self, admin: &Actor, code: &str, setting: Setting) -> Result<ItemView> {
-        admin.require_admin()?;
+        require_admin(admin)?;
         let _changing = self.changes.lock().await;
         let row = self.row(code).await?;
         let (mut grants, mut limits) = settings_of(&row)?;

@@ -111,7 +111,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(crate::fuzz::config(256))]
+        #![proptest_config(crate::seeded::config(256))]
 
         #[test]
         fn masked_text_never_holds_the_id_number_it_was_given(

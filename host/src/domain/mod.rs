@@ -1,15 +1,12 @@
 //! The domain: cases, their workflow, the catalog, application numbers and working-day due dates.
 //! Knows neither wasmtime (it calls `runtime::Runtime`) nor SQL (it calls `storage::Storage`).
 
-pub mod actor;
+pub mod access;
 pub mod attachments;
 pub mod batch;
 pub mod calendar;
 pub mod cases;
-pub mod catalog;
-pub mod contract;
 pub mod departments;
-pub mod effects;
 pub mod error;
 pub mod form;
 pub mod items;

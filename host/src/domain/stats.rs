@@ -11,12 +11,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::actor::{Actor, Role};
 use super::calendar::{Calendar, china_offset};
-use super::contract::FieldError;
 use super::error::{DomainError, Result};
 use super::items::Items;
 use super::numbering::ApplicationNumber;
+use crate::model::actor::{Actor, Role};
+use crate::model::contract::FieldError;
 use crate::storage::Storage;
 
 /// Longest comment a rating may carry, in characters.

@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{AppState, Error, Json, Result, Routes};
 use crate::auth::Admin;
-use crate::config::{Grants, Limits};
 use crate::domain::departments::{self, DepartmentView, NewDepartment};
 use crate::domain::items::ItemView;
+use crate::model::grants::{Grants, Limits};
 
 /// Entries `GET /api/v1/admin/audit` returns without a `limit`, and the most it returns.
 const AUDIT_DEFAULT_LIMIT: i64 = 100;

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::domain::contract::FieldError;
 use crate::domain::error::DomainError;
+use crate::model::contract::FieldError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::{AppState, Error, Json, Result, Routes};
 use crate::auth::{Citizen, CurrentUser};
 use crate::domain::cases::Submitted;
-use crate::domain::catalog::ItemInfo;
+use crate::model::catalog::ItemInfo;
 
 pub fn router() -> Routes {
     Routes::new()

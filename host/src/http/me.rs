@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{AppState, Json, Result, Routes};
 use crate::auth::Citizen;
-use crate::domain::effects::Certificate;
+use crate::model::effects::Certificate;
 
 /// How many rows a list returns at most.
 const LIST_LIMIT: i64 = 500;

@@ -2,7 +2,7 @@
 //! between its generated types and the domain's plain types. The domain never sees these types;
 //! everything that crosses the boundary is converted here.
 
-use crate::domain::{actor, catalog, contract, effects};
+use crate::model::{actor, catalog, contract, effects};
 
 wasmtime::component::bindgen!({
     world: "service-item",

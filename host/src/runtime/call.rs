@@ -14,9 +14,9 @@ use super::bindings::{ItemExports, ServiceItemPre};
 use super::engine::cpu_ticks;
 use super::store::StoreState;
 use crate::capabilities::{Capabilities, HostCallLimitExceeded, HostFailure};
-use crate::config::Limits;
-use crate::domain::contract::{Accepted, FieldError, ItemError, Transition};
-use crate::domain::effects::Effects;
+use crate::model::contract::{Accepted, FieldError, ItemError, Transition};
+use crate::model::effects::Effects;
+use crate::model::grants::Limits;
 
 /// The item export a call goes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -430,7 +430,7 @@ fn millis(d: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::contract::Step;
+    use crate::model::contract::Step;
 
     #[test]
     fn output_counts_every_string_the_item_returns() {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::Context;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use crate::config::MAX_MEMORY_MIB;
+use crate::model::grants::MAX_MEMORY_MIB;
 
 /// How often the epoch advances: the granularity of CPU limits and of yielding to other tasks.
 pub(crate) const TICK: Duration = Duration::from_millis(10);

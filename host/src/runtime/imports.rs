@@ -1,7 +1,7 @@
 //! Which imports a component may have, decided from their names and the item's grants before
 //! anything is instantiated. Pure: knows the WIT package names and `Grants`, not wasmtime.
 
-use crate::config::Grants;
+use crate::model::grants::Grants;
 
 /// The WASI packages the host links (deny-by-default: no files, sockets, env or args behind
 /// them). Any other WASI package (`wasi:http`, `wasi:keyvalue` …) is not part of the platform.

@@ -16,8 +16,8 @@ use super::call::{self, CallError, Function, GuestCall, Returned, Target};
 use super::imports::{self, Verdict};
 use super::store::StoreState;
 use crate::capabilities::Capabilities;
-use crate::config::{Grants, Limits};
-use crate::domain::catalog::{CatalogError, ItemInfo};
+use crate::model::catalog::{CatalogError, ItemInfo};
+use crate::model::grants::{Grants, Limits};
 
 /// The export every item must have.
 const ITEM_EXPORT: &str = "yiwang:service/item@0.1.0";

@@ -5,7 +5,7 @@
 //! [`Runtime::load`] compiles (or maps the cached artifact), refuses ungranted or unknown imports,
 //! pre-instantiates and checks `describe()`; `submit`, `on_action` and `query` each run on a fresh
 //! instance and return a [`CallOutcome`]: the result, or a [`CallError`] naming the limit that was
-//! hit, plus the [`Effects`](crate::domain::effects::Effects) the call produced either way.
+//! hit, plus the [`Effects`](crate::model::effects::Effects) the call produced either way.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,8 +16,8 @@ use wasmtime::Engine;
 use wasmtime::component::Linker;
 
 use crate::capabilities::{self, CallScope, Capabilities, HostData};
-use crate::domain::actor::Actor;
-use crate::domain::contract::{Accepted, CallContext, CaseView, FieldError, ItemError, Transition};
+use crate::model::actor::Actor;
+use crate::model::contract::{Accepted, CallContext, CaseView, FieldError, ItemError, Transition};
 
 pub(crate) mod bindings;
 mod cache;

@@ -8,7 +8,7 @@ use sqlx::{Any, Transaction};
 use super::audit;
 use super::registries::{DataUser, insert_data_use};
 use super::{Storage, now_text};
-use crate::domain::effects::{Certificate, Effects};
+use crate::model::effects::{Certificate, Effects};
 
 pub struct NewCase<'a> {
     pub number: &'a str,

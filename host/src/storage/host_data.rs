@@ -6,7 +6,7 @@ use futures::future::BoxFuture;
 
 use super::Storage;
 use crate::capabilities::HostData;
-use crate::domain::effects::{Certificate, RegistryRecord};
+use crate::model::effects::{Certificate, RegistryRecord};
 
 impl HostData for Storage {
     fn registry_lookup<'a>(

@@ -3,7 +3,7 @@
 use sqlx::{Any, Transaction};
 
 use super::{Storage, now_text};
-use crate::domain::effects::{DataUse, RegistryRecord};
+use crate::model::effects::{DataUse, RegistryRecord};
 
 /// One record to import.
 pub struct RegistryImport {

@@ -13,12 +13,12 @@ use serde::Deserialize;
 
 use super::me::item_name;
 use super::page::{Layout, PageResult, Session, render};
-use crate::config::{Grants, Limits};
-use crate::domain::actor::{Actor, Role};
 use crate::domain::departments::{self, DepartmentView, NewDepartment};
 use crate::domain::error::DomainError;
 use crate::domain::items::ItemView;
 use crate::http::{AppState, Error};
+use crate::model::actor::{Actor, Role};
+use crate::model::grants::{Grants, Limits};
 use crate::storage::AuditRow;
 
 pub(super) const ADMINS_ONLY: &str = "此页面仅限平台管理员";

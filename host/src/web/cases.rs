@@ -11,11 +11,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::page::{Layout, PageResult, Session, render};
-use crate::domain::actor::Role;
 use crate::domain::attachments::{AttachmentLimits, AttachmentView, Upload};
 use crate::domain::cases::CaseDetail;
 use crate::domain::error::DomainError;
 use crate::http::{AppState, Error, attachments_service, read_upload};
+use crate::model::actor::Role;
 
 #[derive(Template)]
 #[template(path = "case.html")]

@@ -12,12 +12,12 @@ use serde::Deserialize;
 
 use super::form::FormView;
 use super::page::{Layout, PageResult, Session, Visitor, render};
-use crate::domain::actor::Role;
-use crate::domain::catalog::ItemInfo;
 use crate::domain::departments;
 use crate::domain::error::DomainError;
 use crate::domain::items::LiveItem;
 use crate::http::{AppState, Error};
+use crate::model::actor::Role;
+use crate::model::catalog::ItemInfo;
 
 #[derive(Template)]
 #[template(path = "home.html")]

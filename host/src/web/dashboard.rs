@@ -15,10 +15,10 @@ use super::charts::{Chart, Datum};
 use super::me::item_name;
 use super::page::{Layout, PageResult, Session, render};
 use super::stats::{FieldErrors, Range, average_days, on_time_chart, report_or_errors};
-use crate::domain::actor::Role;
 use crate::domain::departments;
 use crate::domain::stats::{Bucket, Figures, Period, Report};
 use crate::http::AppState;
+use crate::model::actor::Role;
 
 #[derive(Deserialize)]
 pub struct Filter {

@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use super::me::item_name;
 use super::page::{Layout, PageResult, Session, render};
-use crate::domain::actor::Role;
 use crate::http::AppState;
+use crate::model::actor::Role;
 use crate::storage::CaseSummary;
 
 #[derive(Template)]

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use crate::domain::contract::FieldError;
+use crate::model::contract::FieldError;
 
 /// Deepest nesting drawn as fieldsets; an object deeper than this is written as JSON.
 const MAX_DEPTH: usize = 6;

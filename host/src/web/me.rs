@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::page::{Layout, PageResult, Session, render};
-use crate::domain::actor::Role;
 use crate::http::AppState;
+use crate::model::actor::Role;
 use crate::storage::{CaseSummary, DataUseRow, NotificationRow};
 
 /// How many data-use entries and notifications the pages list, as the API.

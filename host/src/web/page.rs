@@ -10,9 +10,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::auth::CurrentUser;
 use crate::auth::session;
-use crate::domain::actor::{Actor, Role};
 use crate::domain::error::DomainError;
 use crate::http::{AppState, Error};
+use crate::model::actor::{Actor, Role};
 
 /// The one stylesheet, compiled in: no CDN, nothing to deploy beside the binary.
 const STYLESHEET: &str = include_str!("../../assets/site.css");

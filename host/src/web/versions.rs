@@ -13,10 +13,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::form::FormView;
 use super::me::item_name;
 use super::page::{Layout, PageResult, Session, render};
-use crate::domain::actor::{Actor, Role};
 use crate::domain::error::DomainError;
 use crate::domain::items::VersionView;
 use crate::http::{AppState, Error, read_version_parts};
+use crate::model::actor::{Actor, Role};
 
 const STAFF: [Role; 3] = [Role::Reviewer, Role::Developer, Role::Admin];
 const STAFF_ONLY: &str = "此页面仅限部门工作人员";

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::actor::Actor;
+use crate::model::actor::Actor;
 
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {

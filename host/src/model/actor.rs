@@ -2,8 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{DomainError, Result};
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
@@ -54,15 +52,6 @@ impl Actor {
     /// `role:id`, as audit entries name who acted.
     pub fn audit_label(&self) -> String {
         format!("{}:{}", self.role.as_str(), self.id)
-    }
-
-    /// Refused (403) unless the actor is a platform admin.
-    pub fn require_admin(&self) -> Result<()> {
-        if self.role == Role::Admin {
-            Ok(())
-        } else {
-            Err(DomainError::Forbidden("此功能仅限平台管理员".into()))
-        }
     }
 
     pub fn system() -> Actor {
