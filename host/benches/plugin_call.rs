@@ -14,11 +14,11 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures::future::BoxFuture;
-use yiwang_host::capabilities::HostData;
 use yiwang_host::model::actor::{Actor, Role};
 use yiwang_host::model::contract::CallContext;
 use yiwang_host::model::effects::{Certificate, RegistryRecord};
 use yiwang_host::model::grants::{Grants, Limits};
+use yiwang_host::model::host_data::HostData;
 use yiwang_host::runtime::Runtime;
 
 const OWNER_ID: &str = "441900199001011234";

@@ -3,22 +3,14 @@
 
 use chrono::NaiveDate;
 use rand::Rng;
-use wasmtime::component::HasData;
 
-use super::{Call, Capabilities, Failure, HostResult, check_len, finish};
+use super::{Call, Capabilities, Failure, check_len};
+use crate::model::contract::{CertificateView, HostError};
 use crate::model::effects::NewCertificate;
-use crate::runtime::bindings::yiwang::service::certificates;
-use crate::runtime::bindings::{HostError, WitCertificate, new_certificate};
 
 const INTERFACE: &str = "certificates";
 const MAX_DATA_BYTES: usize = 64 * 1024;
 const MAX_HOLDER_BYTES: usize = 64;
-
-pub struct Certificates;
-
-impl HasData for Certificates {
-    type Data<'a> = CertificatesCtx<'a>;
-}
 
 pub struct CertificatesCtx<'a> {
     issue: &'a [String],
@@ -35,12 +27,12 @@ pub fn view(caps: &mut Capabilities) -> CertificatesCtx<'_> {
 }
 
 impl CertificatesCtx<'_> {
-    async fn issue(
+    pub async fn issue(
         &mut self,
         kind: String,
         data: String,
         valid_days: Option<u32>,
-    ) -> Result<WitCertificate, Failure> {
+    ) -> Result<CertificateView, Failure> {
         self.call.enter(INTERFACE, "issue")?;
         if !self.issue.contains(&kind) {
             return Err(self.call.deny(INTERFACE, format!("issue {kind}")));
@@ -71,7 +63,7 @@ impl CertificatesCtx<'_> {
             .iter()
             .find(|c| c.kind == kind)
         {
-            return Ok(new_certificate(earlier, &case_number));
+            return Ok(CertificateView::issued(earlier, &case_number));
         }
         match self
             .call
@@ -107,12 +99,16 @@ impl CertificatesCtx<'_> {
             issued_on: today.format("%Y-%m-%d").to_string(),
             valid_until: valid_until.map(|d| d.format("%Y-%m-%d").to_string()),
         };
-        let issued = new_certificate(&certificate, &case_number);
+        let issued = CertificateView::issued(&certificate, &case_number);
         self.call.effects.certificates.push(certificate);
         Ok(issued)
     }
 
-    async fn find(&mut self, kind: String, holder: String) -> Result<Vec<WitCertificate>, Failure> {
+    pub async fn find(
+        &mut self,
+        kind: String,
+        holder: String,
+    ) -> Result<Vec<CertificateView>, Failure> {
         self.call.enter(INTERFACE, "find")?;
         if !self.read.contains(&kind) {
             return Err(self.call.deny(INTERFACE, format!("read {kind}")));
@@ -127,21 +123,6 @@ impl CertificatesCtx<'_> {
             Ok(found) => Ok(found.into_iter().map(Into::into).collect()),
             Err(e) => Err(call.host_failed(INTERFACE, e)),
         }
-    }
-}
-
-impl certificates::Host for CertificatesCtx<'_> {
-    async fn issue(
-        &mut self,
-        kind: String,
-        data: String,
-        valid_days: Option<u32>,
-    ) -> HostResult<WitCertificate> {
-        finish(CertificatesCtx::issue(self, kind, data, valid_days).await)
-    }
-
-    async fn find(&mut self, kind: String, holder: String) -> HostResult<Vec<WitCertificate>> {
-        finish(CertificatesCtx::find(self, kind, holder).await)
     }
 }
 

@@ -2,12 +2,10 @@
 //! item's `delivery` grant and the call; the host assigns tracking numbers, the domain books them.
 
 use rand::Rng;
-use wasmtime::component::HasData;
 
-use super::{Call, Capabilities, Failure, HostResult, check_len, finish};
+use super::{Call, Capabilities, Failure, check_len};
+use crate::model::contract::{Address, HostError};
 use crate::model::effects::{DeliveryKind, NewDelivery};
-use crate::runtime::bindings::yiwang::service::delivery;
-use crate::runtime::bindings::{HostError, WitAddress};
 
 const INTERFACE: &str = "delivery";
 const MAX_NAME_CHARS: usize = 64;
@@ -15,12 +13,6 @@ const MAX_PHONE_CHARS: usize = 32;
 const MAX_ADDRESS_CHARS: usize = 256;
 const MAX_ITEMS: usize = 20;
 const MAX_ITEM_CHARS: usize = 200;
-
-pub struct Delivery;
-
-impl HasData for Delivery {
-    type Data<'a> = DeliveryCtx<'a>;
-}
 
 pub struct DeliveryCtx<'a> {
     granted: bool,
@@ -35,11 +27,29 @@ pub fn view(caps: &mut Capabilities) -> DeliveryCtx<'_> {
 }
 
 impl DeliveryCtx<'_> {
+    /// A courier collects `contents` (paper materials) from the applicant; the tracking number.
+    pub fn request_pickup(
+        &mut self,
+        from: Address,
+        contents: Vec<String>,
+    ) -> Result<String, Failure> {
+        self.request(DeliveryKind::Pickup, "request-pickup", from, contents)
+    }
+
+    /// A courier delivers `contents` (a licence, a sticker) to the applicant; the tracking number.
+    pub fn request_shipment(
+        &mut self,
+        to: Address,
+        contents: Vec<String>,
+    ) -> Result<String, Failure> {
+        self.request(DeliveryKind::Shipment, "request-shipment", to, contents)
+    }
+
     fn request(
         &mut self,
         kind: DeliveryKind,
         function: &'static str,
-        address: WitAddress,
+        address: Address,
         contents: Vec<String>,
     ) -> Result<String, Failure> {
         self.call.enter(INTERFACE, function)?;
@@ -79,24 +89,6 @@ impl DeliveryCtx<'_> {
     }
 }
 
-impl delivery::Host for DeliveryCtx<'_> {
-    async fn request_pickup(
-        &mut self,
-        from: WitAddress,
-        contents: Vec<String>,
-    ) -> HostResult<String> {
-        finish(self.request(DeliveryKind::Pickup, "request-pickup", from, contents))
-    }
-
-    async fn request_shipment(
-        &mut self,
-        to: WitAddress,
-        contents: Vec<String>,
-    ) -> HostResult<String> {
-        finish(self.request(DeliveryKind::Shipment, "request-shipment", to, contents))
-    }
-}
-
 /// `YW` and twelve digits, the shape couriers print on a waybill.
 fn tracking_number(rng: &mut impl Rng) -> String {
     format!("YW{:012}", rng.random_range(0..1_000_000_000_000u64))
@@ -108,8 +100,8 @@ mod tests {
     use crate::capabilities::fake::{FakeData, capabilities, refusal};
     use crate::model::grants::Grants;
 
-    fn address() -> WitAddress {
-        WitAddress {
+    fn address() -> Address {
+        Address {
             name: "张三".into(),
             phone: "13800138000".into(),
             address: "广东省东莞市南城街道鸿福路99号".into(),
@@ -158,7 +150,7 @@ mod tests {
             vec!["x".into(); 21],
         );
         assert!(matches!(refusal(many), HostError::Invalid(_)));
-        let nameless = WitAddress {
+        let nameless = Address {
             name: " ".into(),
             ..address()
         };

@@ -1,21 +1,12 @@
 //! `yiwang:service/log`: diagnostics for the item's developers, in the host's log with the item
 //! and version attached. Sees only the item's `log` grant; without it messages are dropped.
 
-use wasmtime::component::HasData;
-
-use super::{Call, Capabilities, Failure};
-use crate::runtime::bindings::WitLevel;
-use crate::runtime::bindings::yiwang::service::log;
+use super::{Call, Capabilities, Failure, Trap};
+use crate::model::contract::LogLevel;
 
 const INTERFACE: &str = "log";
 /// A log line, not a dump: longer messages are cut.
 const MAX_MESSAGE_BYTES: usize = 4 * 1024;
-
-pub struct Log;
-
-impl HasData for Log {
-    type Data<'a> = LogCtx<'a>;
-}
 
 pub struct LogCtx<'a> {
     granted: bool,
@@ -29,8 +20,10 @@ pub fn view(caps: &mut Capabilities) -> LogCtx<'_> {
     }
 }
 
-impl log::Host for LogCtx<'_> {
-    async fn write(&mut self, level: WitLevel, message: String) -> wasmtime::Result<()> {
+impl LogCtx<'_> {
+    /// Writes the line, or drops it without the grant or during describe: logging has no error
+    /// to return, only the trap of a spent host-call budget.
+    pub fn write(&mut self, level: LogLevel, message: &str) -> Result<(), Trap> {
         match self.call.enter(INTERFACE, "write") {
             Ok(()) => {}
             Err(Failure::Trap(e)) => return Err(e),
@@ -40,13 +33,13 @@ impl log::Host for LogCtx<'_> {
         if !self.granted {
             return Ok(());
         }
-        let message = truncate(&message, MAX_MESSAGE_BYTES);
+        let message = truncate(message, MAX_MESSAGE_BYTES);
         let (item, version) = (&*self.call.scope.item, &*self.call.scope.version);
         match level {
-            WitLevel::Debug => tracing::debug!(target: "yiwang::item", item, version, "{message}"),
-            WitLevel::Info => tracing::info!(target: "yiwang::item", item, version, "{message}"),
-            WitLevel::Warn => tracing::warn!(target: "yiwang::item", item, version, "{message}"),
-            WitLevel::Error => tracing::error!(target: "yiwang::item", item, version, "{message}"),
+            LogLevel::Debug => tracing::debug!(target: "yiwang::item", item, version, "{message}"),
+            LogLevel::Info => tracing::info!(target: "yiwang::item", item, version, "{message}"),
+            LogLevel::Warn => tracing::warn!(target: "yiwang::item", item, version, "{message}"),
+            LogLevel::Error => tracing::error!(target: "yiwang::item", item, version, "{message}"),
         }
         Ok(())
     }

@@ -5,39 +5,46 @@
 //!
 //! Reads go through [`HostData`], which storage implements: capabilities never see the pool, and
 //! plugins never see anything but these interfaces.
+//!
+//! Plain Rust over the model's types: this room knows neither wasmtime nor any contract version's
+//! bindings. Each version's binding module in `runtime::wit` implements the generated `Host` traits
+//! by converting its types and calling the `*Ctx` views here, so a new contract version reuses
+//! every check.
 
 use std::sync::Arc;
 
-use wasmtime::component::{HasSelf, Linker};
-
 use crate::model::actor::Actor;
 use crate::model::contract::CallContext;
+use crate::model::contract::HostError;
 use crate::model::effects::{Denial, Effects};
 use crate::model::grants::Grants;
 pub use crate::model::host_data::HostData;
-use crate::runtime::bindings::HostError;
 
-mod certificates;
-mod delivery;
-mod log;
-mod notify;
-mod records;
-mod registries;
+pub mod certificates;
+pub mod delivery;
+pub mod log;
+pub mod notify;
+pub mod records;
+pub mod registries;
 
-/// A guest call made more host calls than its limit allows. Raised as a trap; the runtime turns
-/// it into its own error.
-#[derive(Debug, thiserror::Error)]
-#[error("more than {limit} host calls in one call")]
-pub struct HostCallLimitExceeded {
-    pub limit: u32,
-}
+pub use certificates::CertificatesCtx;
+pub use delivery::DeliveryCtx;
+pub use log::LogCtx;
+pub use notify::NotifyCtx;
+pub use records::RecordsCtx;
+pub use registries::RegistriesCtx;
 
-/// The host's own data (storage) failed during a host call. The cause is logged where it happened
-/// and never reaches the item or the client; the call ends with a trap.
-#[derive(Debug, thiserror::Error)]
-#[error("the host failed while serving `{interface}`")]
-pub struct HostFailure {
-    pub interface: &'static str,
+/// Why a host call ends the whole guest call: the runtime raises it as a trap and turns it into
+/// its own call error.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Trap {
+    /// The guest call made more host calls than its limit allows.
+    #[error("more than {limit} host calls in one call")]
+    HostCallLimitExceeded { limit: u32 },
+    /// The host's own data (storage) failed during a host call. The cause is logged where it
+    /// happened and never reaches the item or the client.
+    #[error("the host failed while serving `{interface}`")]
+    HostFailure { interface: &'static str },
 }
 
 /// Which call the capabilities serve: the item, the facts of the call and whom it concerns.
@@ -108,38 +115,6 @@ impl Capabilities {
     }
 }
 
-impl crate::runtime::bindings::yiwang::service::types::Host for Capabilities {}
-
-/// How the store's data hands out the capabilities, so the linker wiring does not need to know
-/// the store's type.
-pub trait HasCapabilities: Send + 'static {
-    fn capabilities(&mut self) -> &mut Capabilities;
-}
-
-/// Adds every `yiwang:service` host interface to `linker`. Whether a component may import one is
-/// decided at load (by its grant); each call is checked again against the grant.
-pub fn add_to_linker<T: HasCapabilities>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
-    use crate::runtime::bindings::yiwang::service as wit;
-
-    // `types` has no functions, but components import it for its types.
-    wit::types::add_to_linker::<T, HasSelf<Capabilities>>(linker, T::capabilities)?;
-    wit::records::add_to_linker::<T, records::Records>(linker, |t| {
-        records::view(t.capabilities())
-    })?;
-    wit::registries::add_to_linker::<T, registries::Registries>(linker, |t| {
-        registries::view(t.capabilities())
-    })?;
-    wit::certificates::add_to_linker::<T, certificates::Certificates>(linker, |t| {
-        certificates::view(t.capabilities())
-    })?;
-    wit::notify::add_to_linker::<T, notify::Notify>(linker, |t| notify::view(t.capabilities()))?;
-    wit::delivery::add_to_linker::<T, delivery::Delivery>(linker, |t| {
-        delivery::view(t.capabilities())
-    })?;
-    wit::log::add_to_linker::<T, log::Log>(linker, |t| log::view(t.capabilities()))?;
-    Ok(())
-}
-
 /// What every interface may see of the call: the scope, the `HostData` handle and the effects
 /// buffer. Grants are handed to each interface separately.
 struct Call {
@@ -150,14 +125,12 @@ struct Call {
     available: bool,
 }
 
-/// What a host function returns to bindgen: a trap (`Err`) or the WIT result.
-type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
-
 /// Why a host call did not produce a value: a refusal the guest sees, or a trap that ends the
 /// guest call. Lets the interface code use `?` for both.
-enum Failure {
+#[derive(Debug)]
+pub enum Failure {
     Refused(HostError),
-    Trap(wasmtime::Error),
+    Trap(Trap),
 }
 
 impl From<HostError> for Failure {
@@ -166,17 +139,9 @@ impl From<HostError> for Failure {
     }
 }
 
-impl From<wasmtime::Error> for Failure {
-    fn from(e: wasmtime::Error) -> Self {
+impl From<Trap> for Failure {
+    fn from(e: Trap) -> Self {
         Failure::Trap(e)
-    }
-}
-
-fn finish<T>(result: Result<T, Failure>) -> HostResult<T> {
-    match result {
-        Ok(value) => Ok(Ok(value)),
-        Err(Failure::Refused(e)) => Ok(Err(e)),
-        Err(Failure::Trap(e)) => Err(e),
     }
 }
 
@@ -187,9 +152,9 @@ impl Call {
         self.effects.host_calls = self.effects.host_calls.saturating_add(1);
         tracing::debug!(item = %self.scope.item, version = %self.scope.version, interface, function, "host call");
         if self.effects.host_calls > self.scope.max_host_calls {
-            return Err(Failure::Trap(wasmtime::Error::new(HostCallLimitExceeded {
+            return Err(Failure::Trap(Trap::HostCallLimitExceeded {
                 limit: self.scope.max_host_calls,
-            })));
+            }));
         }
         if !self.available {
             return Err(HostError::Unavailable(format!(
@@ -225,7 +190,7 @@ impl Call {
             error = format!("{error:#}"),
             "host data failed during a host call"
         );
-        Failure::Trap(wasmtime::Error::new(HostFailure { interface }))
+        Failure::Trap(Trap::HostFailure { interface })
     }
 }
 
@@ -266,11 +231,7 @@ mod tests {
         assert!(caps.call.enter("log", "write").is_ok());
         assert!(caps.call.enter("log", "write").is_ok());
         let trap = fake::trap(caps.call.enter("log", "write"));
-        assert_eq!(
-            trap.downcast_ref::<HostCallLimitExceeded>()
-                .map(|e| e.limit),
-            Some(2)
-        );
+        assert_eq!(trap, Trap::HostCallLimitExceeded { limit: 2 });
         assert_eq!(caps.effects().host_calls, 3);
     }
 
@@ -416,7 +377,7 @@ mod fake {
         }
     }
 
-    pub fn trap<T: std::fmt::Debug>(result: Result<T, Failure>) -> wasmtime::Error {
+    pub fn trap<T: std::fmt::Debug>(result: Result<T, Failure>) -> Trap {
         match result {
             Err(Failure::Trap(e)) => e,
             Err(Failure::Refused(e)) => panic!("expected a trap, got a refusal: {e:?}"),

@@ -1,22 +1,13 @@
 //! `yiwang:service/notify`: messages to the applicant of the current case through the outbox.
 //! Sees the item's `notify` grant and the call; the domain addresses and sends the messages.
 
-use wasmtime::component::HasData;
-
-use super::{Call, Capabilities, Failure, HostResult, check_len, finish};
+use super::{Call, Capabilities, Failure, check_len};
 use crate::model::effects::NewNotification;
-use crate::runtime::bindings::yiwang::service::notify;
 
 const INTERFACE: &str = "notify";
 /// An SMS-sized subject and a message that still reads on a phone.
 const MAX_SUBJECT_CHARS: usize = 200;
 const MAX_BODY_CHARS: usize = 4000;
-
-pub struct Notify;
-
-impl HasData for Notify {
-    type Data<'a> = NotifyCtx<'a>;
-}
 
 pub struct NotifyCtx<'a> {
     granted: bool,
@@ -31,7 +22,7 @@ pub fn view(caps: &mut Capabilities) -> NotifyCtx<'_> {
 }
 
 impl NotifyCtx<'_> {
-    fn send(&mut self, subject: String, body: String) -> Result<(), Failure> {
+    pub fn send(&mut self, subject: String, body: String) -> Result<(), Failure> {
         self.call.enter(INTERFACE, "send")?;
         if !self.granted {
             return Err(self.call.deny(INTERFACE, "notify".into()));
@@ -48,18 +39,12 @@ impl NotifyCtx<'_> {
     }
 }
 
-impl notify::Host for NotifyCtx<'_> {
-    async fn send(&mut self, subject: String, body: String) -> HostResult<()> {
-        finish(NotifyCtx::send(self, subject, body))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::capabilities::fake::{FakeData, capabilities, refusal};
+    use crate::model::contract::HostError;
     use crate::model::grants::Grants;
-    use crate::runtime::bindings::HostError;
 
     fn granted() -> Grants {
         Grants {

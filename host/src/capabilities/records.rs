@@ -1,23 +1,13 @@
 //! `yiwang:service/records`: key-value records scoped to the calling item. Sees the item's
 //! `records` grant and the call; reads go through `HostData`, writes are buffered in the effects.
 
-use wasmtime::component::HasData;
-
-use super::{Call, Capabilities, Failure, HostResult, check_len, finish};
+use super::{Call, Capabilities, Failure, check_len};
+use crate::model::contract::HostError;
 use crate::model::effects::RecordWrite;
-use crate::runtime::bindings::HostError;
-use crate::runtime::bindings::yiwang::service::records;
 
 const INTERFACE: &str = "records";
 const MAX_KEY_BYTES: usize = 256;
 const MAX_VALUE_BYTES: usize = 64 * 1024;
-
-/// Marks the interface for `add_to_linker`.
-pub struct Records;
-
-impl HasData for Records {
-    type Data<'a> = RecordsCtx<'a>;
-}
 
 pub struct RecordsCtx<'a> {
     granted: bool,
@@ -40,7 +30,7 @@ impl RecordsCtx<'_> {
         check_len("key", key, 1, MAX_KEY_BYTES, false)
     }
 
-    async fn get(&mut self, key: String) -> Result<Option<String>, Failure> {
+    pub async fn get(&mut self, key: String) -> Result<Option<String>, Failure> {
         self.enter("get", &key)?;
         // This call's own writes come first (the last one wins): they are what the item expects
         // to read back, even though they reach storage only when the call succeeds.
@@ -59,6 +49,14 @@ impl RecordsCtx<'_> {
             Ok(value) => Ok(value),
             Err(e) => Err(call.host_failed(INTERFACE, e)),
         }
+    }
+
+    pub fn set(&mut self, key: String, value: String) -> Result<(), Failure> {
+        self.write("set", key, Some(value))
+    }
+
+    pub fn delete(&mut self, key: String) -> Result<(), Failure> {
+        self.write("delete", key, None)
     }
 
     fn write(
@@ -81,24 +79,10 @@ impl RecordsCtx<'_> {
     }
 }
 
-impl records::Host for RecordsCtx<'_> {
-    async fn get(&mut self, key: String) -> HostResult<Option<String>> {
-        finish(RecordsCtx::get(self, key).await)
-    }
-
-    async fn set(&mut self, key: String, value: String) -> HostResult<()> {
-        finish(self.write("set", key, Some(value)))
-    }
-
-    async fn delete(&mut self, key: String) -> HostResult<()> {
-        finish(self.write("delete", key, None))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capabilities::HostFailure;
+    use crate::capabilities::Trap;
     use crate::capabilities::fake::{FakeData, capabilities, refusal, trap};
     use crate::model::grants::Grants;
 
@@ -181,7 +165,7 @@ mod tests {
             100,
         );
         let trap = trap(view(&mut caps).get("k".into()).await);
-        assert!(trap.is::<HostFailure>());
+        assert!(matches!(trap, Trap::HostFailure { .. }));
         assert!(!trap.to_string().contains("database"), "{trap}");
     }
 }

@@ -1,22 +1,13 @@
 //! `yiwang:service/registries`: read-only lookups in datasets other departments share. Sees only
 //! the datasets the item was granted; every lookup, found or not, goes to the data-use ledger.
 
-use wasmtime::component::HasData;
-
-use super::{Call, Capabilities, Failure, HostResult, check_len, finish};
+use super::{Call, Capabilities, Failure, check_len};
 use crate::model::effects::DataUse;
-use crate::runtime::bindings::yiwang::service::registries;
 
 const INTERFACE: &str = "registries";
 const MAX_KEY_BYTES: usize = 256;
 /// The purpose is shown to the citizen in the ledger, so it is a sentence, not a document.
 const MAX_PURPOSE_CHARS: usize = 200;
-
-pub struct Registries;
-
-impl HasData for Registries {
-    type Data<'a> = RegistriesCtx<'a>;
-}
 
 pub struct RegistriesCtx<'a> {
     datasets: &'a [String],
@@ -31,7 +22,7 @@ pub fn view(caps: &mut Capabilities) -> RegistriesCtx<'_> {
 }
 
 impl RegistriesCtx<'_> {
-    async fn lookup(
+    pub async fn lookup(
         &mut self,
         dataset: String,
         key: String,
@@ -58,24 +49,13 @@ impl RegistriesCtx<'_> {
     }
 }
 
-impl registries::Host for RegistriesCtx<'_> {
-    async fn lookup(
-        &mut self,
-        dataset: String,
-        key: String,
-        purpose: String,
-    ) -> HostResult<Option<String>> {
-        finish(RegistriesCtx::lookup(self, dataset, key, purpose).await)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::capabilities::fake::{FakeData, capabilities, refusal};
+    use crate::model::contract::HostError;
     use crate::model::effects::RegistryRecord;
     use crate::model::grants::Grants;
-    use crate::runtime::bindings::HostError;
 
     fn vehicles() -> Grants {
         Grants {

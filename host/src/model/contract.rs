@@ -1,5 +1,6 @@
-//! Host-side mirrors of the records an item returns (see `wit/v0.1.0/types.wit`), so the domain
-//! can work with them without knowing wasmtime. The runtime converts to and from the bindings.
+//! Host-side mirrors of the records that cross the contract (see `wit/v0.1.0/types.wit`), so the
+//! domain and the capabilities work with them without knowing wasmtime. The runtime converts them
+//! to and from the bindings of each contract version.
 
 use serde::Serialize;
 
@@ -58,4 +59,75 @@ pub struct CaseView {
     pub derived: String,
     pub applicant: Actor,
     pub submitted_at: String,
+}
+
+/// Why a host interface refused a call, as the item is told (the contract's `host-error`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostError {
+    /// The item's grant does not cover this call; the refusal is in the audit log.
+    Denied(String),
+    /// The arguments are not acceptable (too large, malformed JSON, unknown kind).
+    Invalid(String),
+    /// The call is not possible in this context (delivery outside a case, anything in describe).
+    Unavailable(String),
+}
+
+/// Where a courier collects or delivers (the contract's `delivery.address`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Address {
+    pub name: String,
+    pub phone: String,
+    pub address: String,
+}
+
+/// How serious an item's log line is (the contract's `log.level`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+/// A certificate as the item sees it (the contract's `certificates.certificate`): its data as the
+/// JSON text it was issued with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertificateView {
+    pub serial: String,
+    pub kind: String,
+    pub holder: String,
+    /// JSON object.
+    pub data: String,
+    pub issued_on: String,
+    pub valid_until: Option<String>,
+    pub case_number: Option<String>,
+}
+
+impl From<crate::model::effects::Certificate> for CertificateView {
+    fn from(c: crate::model::effects::Certificate) -> Self {
+        CertificateView {
+            serial: c.serial,
+            kind: c.kind,
+            holder: c.holder,
+            data: c.data.to_string(),
+            issued_on: c.issued_on,
+            valid_until: c.valid_until,
+            case_number: c.case_number,
+        }
+    }
+}
+
+impl CertificateView {
+    /// A certificate issued during this call, before it is stored, as the item sees it.
+    pub fn issued(c: &crate::model::effects::NewCertificate, case_number: &str) -> Self {
+        CertificateView {
+            serial: c.serial.clone(),
+            kind: c.kind.clone(),
+            holder: c.holder.clone(),
+            data: c.data.clone(),
+            issued_on: c.issued_on.clone(),
+            valid_until: c.valid_until.clone(),
+            case_number: Some(case_number.to_owned()),
+        }
+    }
 }

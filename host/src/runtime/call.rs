@@ -10,10 +10,10 @@ use futures::future::BoxFuture;
 use tokio::sync::Semaphore;
 use wasmtime::{Engine, Store, UpdateDeadline};
 
-use super::bindings::{ItemExports, ServiceItemPre};
 use super::engine::cpu_ticks;
 use super::store::StoreState;
-use crate::capabilities::{Capabilities, HostCallLimitExceeded, HostFailure};
+use super::wit::v0_1_0::{ItemExports, ServiceItemPre};
+use crate::capabilities::{Capabilities, Trap};
 use crate::model::contract::{Accepted, FieldError, ItemError, Transition};
 use crate::model::effects::Effects;
 use crate::model::grants::Limits;
@@ -324,15 +324,16 @@ fn classify(
             limit_ms: limits.cpu_ms,
         };
     }
-    if let Some(e) = error.downcast_ref::<HostCallLimitExceeded>() {
-        return CallError::HostCallLimit {
-            item,
-            function,
-            limit: e.limit,
-        };
-    }
-    if error.is::<HostFailure>() {
-        return CallError::HostFailure { item, function };
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::HostCallLimitExceeded { limit }) => {
+            return CallError::HostCallLimit {
+                item,
+                function,
+                limit: *limit,
+            };
+        }
+        Some(Trap::HostFailure { .. }) => return CallError::HostFailure { item, function },
+        None => {}
     }
     if error.is::<wasmtime::PoolConcurrencyLimitError>() {
         // Every instance slot of the engine is in use: as good as a full semaphore.

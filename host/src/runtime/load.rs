@@ -10,11 +10,11 @@ use tokio::sync::Semaphore;
 use wasmtime::component::types::ComponentItem;
 
 use super::Runtime;
-use super::bindings::{self, ServiceItemPre};
 use super::cache::{CacheError, Source};
 use super::call::{self, CallError, Function, GuestCall, Returned, Target};
 use super::imports::{self, Verdict};
 use super::store::StoreState;
+use super::wit::v0_1_0::{self as bindings, ServiceItemPre};
 use crate::capabilities::Capabilities;
 use crate::model::catalog::{CatalogError, ItemInfo};
 use crate::model::grants::{Grants, Limits};

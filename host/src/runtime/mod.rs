@@ -1,6 +1,7 @@
 //! Everything wasmtime: one engine per process, compiled artifacts cached on disk, an
 //! `InstancePre` per loaded item version, a fresh store per call with the item's limits, and the
-//! linker that wires the capabilities in. Only this module and `capabilities/` know wasmtime.
+//! linker that wires the capabilities in. Only this room knows wasmtime; each contract version's
+//! bindings live in [`wit`], one module per version.
 //!
 //! [`Runtime::load`] compiles (or maps the cached artifact), refuses ungranted or unknown imports,
 //! pre-instantiates and checks `describe()`; `submit`, `on_action` and `query` each run on a fresh
@@ -15,24 +16,24 @@ use anyhow::Context;
 use wasmtime::Engine;
 use wasmtime::component::Linker;
 
-use crate::capabilities::{self, CallScope, Capabilities, HostData};
+use crate::capabilities::{CallScope, Capabilities, HostData};
 use crate::model::actor::Actor;
 use crate::model::contract::{Accepted, CallContext, CaseView, FieldError, ItemError, Transition};
 
-pub(crate) mod bindings;
 mod cache;
 mod call;
 mod engine;
 mod imports;
 mod load;
 mod store;
+mod wit;
 
 pub use call::{CallError, CallOutcome, Function};
 pub use load::{LoadError, LoadedVersion};
 
-use bindings::{WitActor, WitCallContext, WitCaseInfo};
 use call::{GuestCall, invoke};
 use store::StoreState;
+use wit::v0_1_0::{WitActor, WitCallContext, WitCaseInfo};
 
 /// The plugin host: loads item versions and calls them. Cheap to clone; dropping the last clone
 /// stops its epoch ticker.
@@ -58,7 +59,7 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(anyhow::Error::from)
             .context("linking WASI")?;
-        capabilities::add_to_linker(&mut linker)
+        wit::v0_1_0::add_to_linker(&mut linker)
             .map_err(anyhow::Error::from)
             .context("linking the host interfaces")?;
         let cache = cache::ArtifactCache::new(cache_dir, &engine)?;

@@ -5,8 +5,8 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 
 use super::Storage;
-use crate::capabilities::HostData;
 use crate::model::effects::{Certificate, RegistryRecord};
+use crate::model::host_data::HostData;
 
 impl HostData for Storage {
     fn registry_lookup<'a>(

@@ -1,27 +1,13 @@
-//! The one `bindgen!` for the `yiwang:service@0.1.0` world `service-item`, and the conversions
-//! between its generated types and the domain's plain types. The domain never sees these types;
-//! everything that crosses the boundary is converted here.
+//! Conversions between the generated types of `yiwang:service@0.1.0` and the model's plain types.
+//! Nothing outside the runtime sees these types; everything that crosses the boundary is converted
+//! here.
 
-use crate::model::{actor, catalog, contract, effects};
-
-wasmtime::component::bindgen!({
-    world: "service-item",
-    path: "../wit/v0.1.0",
-    // Host imports read through `HostData` (storage), so they are async; they may trap when a
-    // call exceeds its host-call budget or the host's own data fails.
-    imports: { default: async | trappable },
-    exports: { default: async },
-});
-
-pub use exports::yiwang::service::item::Guest as ItemExports;
-pub use yiwang::service::certificates::Certificate as WitCertificate;
-pub use yiwang::service::delivery::Address as WitAddress;
-pub use yiwang::service::log::Level as WitLevel;
-pub use yiwang::service::types::{
-    Accepted as WitAccepted, Actor as WitActor, CallContext as WitCallContext,
-    CaseInfo as WitCaseInfo, FieldError as WitFieldError, HostError, ItemError as WitItemError,
-    ItemInfo as WitItemInfo, Role as WitRole, Transition as WitTransition,
+use super::{
+    WitAccepted, WitActor, WitAddress, WitCallContext, WitCaseInfo, WitCertificate, WitFieldError,
+    WitHostError, WitItemError, WitItemInfo, WitLevel, WitRole, WitTransition,
 };
+use crate::model::{actor, catalog, contract};
+
 impl From<actor::Role> for WitRole {
     fn from(role: actor::Role) -> Self {
         match role {
@@ -196,13 +182,13 @@ pub fn item_info(info: WitItemInfo) -> Result<catalog::ItemInfo, catalog::Catalo
     })
 }
 
-impl From<effects::Certificate> for WitCertificate {
-    fn from(c: effects::Certificate) -> Self {
+impl From<contract::CertificateView> for WitCertificate {
+    fn from(c: contract::CertificateView) -> Self {
         WitCertificate {
             serial: c.serial,
             kind: c.kind,
             holder: c.holder,
-            data: c.data.to_string(),
+            data: c.data,
             issued_on: c.issued_on,
             valid_until: c.valid_until,
             case_number: c.case_number,
@@ -210,22 +196,40 @@ impl From<effects::Certificate> for WitCertificate {
     }
 }
 
-/// A certificate issued during this call, as the item sees it.
-pub fn new_certificate(c: &effects::NewCertificate, case_number: &str) -> WitCertificate {
-    WitCertificate {
-        serial: c.serial.clone(),
-        kind: c.kind.clone(),
-        holder: c.holder.clone(),
-        data: c.data.clone(),
-        issued_on: c.issued_on.clone(),
-        valid_until: c.valid_until.clone(),
-        case_number: Some(case_number.to_owned()),
+impl From<contract::HostError> for WitHostError {
+    fn from(e: contract::HostError) -> Self {
+        match e {
+            contract::HostError::Denied(m) => WitHostError::Denied(m),
+            contract::HostError::Invalid(m) => WitHostError::Invalid(m),
+            contract::HostError::Unavailable(m) => WitHostError::Unavailable(m),
+        }
+    }
+}
+
+impl From<WitAddress> for contract::Address {
+    fn from(a: WitAddress) -> Self {
+        contract::Address {
+            name: a.name,
+            phone: a.phone,
+            address: a.address,
+        }
+    }
+}
+
+impl From<WitLevel> for contract::LogLevel {
+    fn from(level: WitLevel) -> Self {
+        match level {
+            WitLevel::Debug => contract::LogLevel::Debug,
+            WitLevel::Info => contract::LogLevel::Info,
+            WitLevel::Warn => contract::LogLevel::Warn,
+            WitLevel::Error => contract::LogLevel::Error,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::yiwang::service::types::Workflow as WitWorkflow;
+    use super::super::yiwang::service::types::Workflow as WitWorkflow;
     use super::*;
 
     #[test]
