@@ -1,14 +1,15 @@
-//! Cases, their events, and everything an item's call produces with them (deliveries,
-//! certificates, notifications, item records), written in one transaction: a case never exists
-//! without its events, and nothing an item did exists without its case.
+//! Cases and their events, written in one transaction with everything an item's call produced
+//! (`effects.rs`): a case never exists without its events, and nothing an item did exists without
+//! its case. Also the reads of cases: by number, by applicant, a department's inbox.
 
 use anyhow::Context;
 use sqlx::{Any, Transaction};
 
 use super::audit;
-use super::registries::{DataUser, insert_data_use};
+use super::effects::{EffectTarget, apply_effects};
+use super::registries::DataUser;
 use super::{Storage, now_text};
-use crate::model::effects::{Certificate, Effects};
+use crate::model::effects::Effects;
 
 pub struct NewCase<'a> {
     pub number: &'a str,
@@ -127,35 +128,8 @@ pub struct NotificationRow {
     pub status: String,
 }
 
-#[derive(sqlx::FromRow)]
-struct CertificateRow {
-    serial: String,
-    kind: String,
-    holder: String,
-    data: String,
-    issued_on: String,
-    valid_until: Option<String>,
-    case_number: Option<String>,
-}
-
-impl From<CertificateRow> for Certificate {
-    fn from(row: CertificateRow) -> Self {
-        Certificate {
-            serial: row.serial,
-            kind: row.kind,
-            holder: row.holder,
-            data: serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null),
-            issued_on: row.issued_on,
-            valid_until: row.valid_until,
-            case_number: row.case_number,
-        }
-    }
-}
-
 const CASE_COLUMNS: &str = "id, number, item_code, item_sha256, item_version, department, applicant_id, state, form, \
      derived, channel, submitted_at, updated_at, due_date, completed_at, revision";
-const CERTIFICATE_COLUMNS: &str =
-    "c.serial, c.kind, c.holder, c.data, c.issued_on, c.valid_until, k.number AS case_number";
 const SUMMARY_COLUMNS: &str = "c.number, c.item_code, c.state, c.submitted_at, c.due_date, u.name AS applicant_name, \
      u.id_number AS applicant_id_number";
 
@@ -361,83 +335,6 @@ impl Storage {
         .await?)
     }
 
-    pub async fn case_certificates(&self, case_id: i64) -> anyhow::Result<Vec<Certificate>> {
-        let sql = format!(
-            "SELECT {CERTIFICATE_COLUMNS} FROM certificates c LEFT JOIN cases k ON k.id = c.case_id
-             WHERE c.case_id = $1 ORDER BY c.serial"
-        );
-        let rows: Vec<CertificateRow> = sqlx::query_as(&sql)
-            .bind(case_id)
-            .fetch_all(&self.read)
-            .await?;
-        Ok(rows.into_iter().map(Certificate::from).collect())
-    }
-
-    /// Certificates held by `holder`, newest first; with `kind_valid_on`, only that kind and only
-    /// those still valid on that date.
-    pub async fn certificates_of_holder(
-        &self,
-        holder: &str,
-        kind_valid_on: Option<(&str, &str)>,
-    ) -> anyhow::Result<Vec<Certificate>> {
-        let rows: Vec<CertificateRow> = match kind_valid_on {
-            None => {
-                let sql = format!(
-                    "SELECT {CERTIFICATE_COLUMNS} FROM certificates c LEFT JOIN cases k ON k.id = c.case_id
-                     WHERE c.holder = $1 ORDER BY c.issued_on DESC, c.serial"
-                );
-                sqlx::query_as(&sql)
-                    .bind(holder)
-                    .fetch_all(&self.read)
-                    .await?
-            }
-            Some((kind, today)) => {
-                let sql = format!(
-                    "SELECT {CERTIFICATE_COLUMNS} FROM certificates c LEFT JOIN cases k ON k.id = c.case_id
-                     WHERE c.holder = $1 AND c.kind = $2 AND (c.valid_until IS NULL OR c.valid_until >= $3)
-                     ORDER BY c.issued_on DESC, c.serial"
-                );
-                sqlx::query_as(&sql)
-                    .bind(holder)
-                    .bind(kind)
-                    .bind(today)
-                    .fetch_all(&self.read)
-                    .await?
-            }
-        };
-        Ok(rows.into_iter().map(Certificate::from).collect())
-    }
-
-    pub async fn certificate_of_case(
-        &self,
-        case_number: &str,
-        kind: &str,
-    ) -> anyhow::Result<Option<Certificate>> {
-        let sql = format!(
-            "SELECT {CERTIFICATE_COLUMNS} FROM certificates c JOIN cases k ON k.id = c.case_id
-             WHERE k.number = $1 AND c.kind = $2"
-        );
-        let row: Option<CertificateRow> = sqlx::query_as(&sql)
-            .bind(case_number)
-            .bind(kind)
-            .fetch_optional(&self.read)
-            .await?;
-        Ok(row.map(Certificate::from))
-    }
-
-    /// The certificate with this serial, for its public verification page.
-    pub async fn certificate_by_serial(&self, serial: &str) -> anyhow::Result<Option<Certificate>> {
-        let sql = format!(
-            "SELECT {CERTIFICATE_COLUMNS} FROM certificates c LEFT JOIN cases k ON k.id = c.case_id
-             WHERE c.serial = $1"
-        );
-        let row: Option<CertificateRow> = sqlx::query_as(&sql)
-            .bind(serial)
-            .fetch_optional(&self.read)
-            .await?;
-        Ok(row.map(Certificate::from))
-    }
-
     /// A citizen's cases, newest first.
     pub async fn cases_of_applicant(&self, applicant_id: i64) -> anyhow::Result<Vec<CaseSummary>> {
         let sql = format!(
@@ -578,98 +475,6 @@ async fn insert_event(
     .bind(at)
     .execute(&mut **tx)
     .await?;
-    Ok(())
-}
-
-struct EffectTarget<'a> {
-    case_id: i64,
-    recipient_id: i64,
-    /// The item, case and actor the registry reads are logged against.
-    by: DataUser<'a>,
-    /// The event the effects belong to; with the index it makes each notification's idempotency key.
-    seq: i64,
-}
-
-async fn apply_effects(
-    tx: &mut Transaction<'_, Any>,
-    target: &EffectTarget<'_>,
-    effects: &Effects,
-) -> anyhow::Result<()> {
-    let now = now_text();
-    let item_code = target.by.item_code;
-    for used in &effects.data_uses {
-        insert_data_use(tx, &target.by, used, &now).await?;
-    }
-    for write in &effects.records {
-        match &write.value {
-            Some(value) => {
-                sqlx::query(
-                    "INSERT INTO item_records (item_code, key, value, updated_at) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (item_code, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                )
-                .bind(item_code)
-                .bind(&write.key)
-                .bind(value)
-                .bind(&now)
-                .execute(&mut **tx)
-                .await?;
-            }
-            None => {
-                sqlx::query("DELETE FROM item_records WHERE item_code = $1 AND key = $2")
-                    .bind(item_code)
-                    .bind(&write.key)
-                    .execute(&mut **tx)
-                    .await?;
-            }
-        }
-    }
-    for certificate in &effects.certificates {
-        sqlx::query(
-            "INSERT INTO certificates (serial, kind, holder, data, issued_on, valid_until, case_id, item_code, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&certificate.serial)
-        .bind(&certificate.kind)
-        .bind(&certificate.holder)
-        .bind(&certificate.data)
-        .bind(&certificate.issued_on)
-        .bind(&certificate.valid_until)
-        .bind(target.case_id)
-        .bind(item_code)
-        .bind(&now)
-        .execute(&mut **tx)
-        .await?;
-    }
-    for delivery in &effects.deliveries {
-        sqlx::query(
-            "INSERT INTO deliveries (tracking_number, case_id, kind, status, name, phone, address, contents, created_at, updated_at)
-             VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8, $8)",
-        )
-        .bind(&delivery.tracking_number)
-        .bind(target.case_id)
-        .bind(delivery.kind.as_str())
-        .bind(&delivery.name)
-        .bind(&delivery.phone)
-        .bind(&delivery.address)
-        .bind(serde_json::to_string(&delivery.contents)?)
-        .bind(&now)
-        .execute(&mut **tx)
-        .await?;
-    }
-    for (i, notification) in effects.notifications.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO outbox (idempotency_key, case_id, recipient_id, subject, body, status, created_at)
-             VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
-        )
-        .bind(format!("{}/{}/{}", target.by.case_number.unwrap_or_default(), target.seq, i + 1))
-        .bind(target.case_id)
-        .bind(target.recipient_id)
-        .bind(&notification.subject)
-        .bind(&notification.body)
-        .bind(&now)
-        .execute(&mut **tx)
-        .await?;
-    }
     Ok(())
 }
 

@@ -15,7 +15,9 @@
 mod attachments;
 mod audit;
 mod cases;
+mod certificates;
 mod departments;
+mod effects;
 mod host_data;
 mod items;
 mod logins;
