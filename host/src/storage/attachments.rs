@@ -54,7 +54,7 @@ impl Storage {
         new: &NewAttachment<'_>,
     ) -> anyhow::Result<Result<AttachmentRow, AttachmentRefused>> {
         let mut tx = self.write.begin().await?;
-        let state = case_state_locked(&mut *tx, new.case_id).await?;
+        let state = case_state_locked(&mut tx, new.case_id).await?;
         if state.as_deref() != Some(new.case_state) {
             return Ok(Err(AttachmentRefused::CaseMoved));
         }
