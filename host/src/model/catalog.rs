@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashSet, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use crate::model::actor::Role;
+use crate::model::form_schema::{self, SchemaError};
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct ItemInfo {
@@ -100,6 +101,9 @@ pub enum CatalogError {
     BadVersion(String),
     #[error("form schema is not valid JSON Schema: {0}")]
     BadSchema(String),
+    /// A pattern the host's linear-time engine does not take (see `model::form_schema`).
+    #[error("form schema: {0}")]
+    BadPattern(String),
     #[error("workflow: {0}")]
     BadWorkflow(String),
     #[error("catalog field `{0}` is longer than {1} bytes")]
@@ -165,8 +169,10 @@ impl ItemInfo {
                 "the schema must be a JSON object".into(),
             ));
         }
-        jsonschema::validator_for(&self.form_schema)
-            .map_err(|e| CatalogError::BadSchema(e.to_string()))?;
+        form_schema::compile(&self.form_schema).map_err(|e| match e {
+            SchemaError::Pattern(p) => CatalogError::BadPattern(p.to_string()),
+            SchemaError::Invalid(why) => CatalogError::BadSchema(why),
+        })?;
         self.workflow.check()
     }
 }
@@ -360,6 +366,19 @@ mod tests {
         let mut entry = info(two_state_workflow());
         entry.form_schema = serde_json::json!({"type": "no-such-type"});
         assert!(matches!(entry.check(), Err(CatalogError::BadSchema(_))));
+    }
+
+    #[test]
+    fn a_pattern_that_needs_backtracking_is_refused_by_name() {
+        let mut entry = info(two_state_workflow());
+        entry.form_schema = serde_json::json!({
+            "type": "object",
+            "properties": {"code": {"type": "string", "pattern": "^(?!0)\\d+$"}}
+        });
+        assert!(matches!(
+            entry.check(),
+            Err(CatalogError::BadPattern(m)) if m.contains("/properties/code/pattern") && m.contains("(?!0)")
+        ));
     }
 
     #[test]
