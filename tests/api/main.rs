@@ -5,6 +5,7 @@ mod catalog;
 mod cli;
 mod crash;
 mod enterprise_registration;
+mod forms;
 mod fuzz;
 mod health;
 mod helpers;

@@ -294,6 +294,15 @@ refused!(a_form_schema_that_is_not_json_schema_is_refused:
     crafted("invalid-schema"), to CRAFTED_ITEM
     => UNPROCESSABLE_ENTITY "invalid_catalog" naming ["form schema"]);
 
+refused!(a_form_pattern_with_a_back_reference_is_refused_naming_the_pattern_and_where_it_is:
+    crafted("backtracking-pattern"), to CRAFTED_ITEM
+    => UNPROCESSABLE_ENTITY "invalid_catalog"
+        naming ["^(\\w+)-\\1$", "/properties/words/items/pattern", "back-references"]);
+
+refused!(a_look_ahead_under_not_is_refused_naming_the_pattern_and_where_it_is:
+    crafted("not-lookahead"), to CRAFTED_ITEM
+    => UNPROCESSABLE_ENTITY "invalid_catalog" naming ["^(?!x)", "/properties/code/not/pattern"]);
+
 refused!(a_workflow_state_no_action_reaches_is_refused_naming_it:
     crafted("unreachable-state"), to CRAFTED_ITEM
     => UNPROCESSABLE_ENTITY "invalid_catalog" naming ["orphaned", "cannot be reached"]);

@@ -49,13 +49,16 @@ const CRAFTED: VariantSet = VariantSet {
 const SETS: [&VariantSet; 2] = [&CRAFTED, &school_points::SET];
 
 /// `(file name, YIWANG_CRAFT, YIWANG_CRAFT_VERSION)` of every crafted variant.
-const VARIANTS: [(&str, &str, &str); 8] = [
+const VARIANTS: [(&str, &str, &str); 11] = [
     ("describe-trap", "describe-trap", "1.0.0"),
     ("invalid-schema", "invalid-schema", "1.0.0"),
     ("unreachable-state", "unreachable-state", "1.0.0"),
     ("undeclared-target", "undeclared-target", "1.0.0"),
     ("missing-field", "missing-field", "1.0.0"),
     ("nested-form", "nested-form", "1.0.0"),
+    ("backtracking-pattern", "backtracking-pattern", "1.0.0"),
+    ("not-lookahead", "not-lookahead", "1.0.0"),
+    ("patterned-form", "patterned-form", "1.0.0"),
     ("ok-1.1.0", "ok", "1.1.0"),
     ("ok-2.0.0", "ok", "2.0.0"),
 ];

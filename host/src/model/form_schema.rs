@@ -25,7 +25,7 @@ impl std::fmt::Display for UnsupportedPattern {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "pattern {:?} at {} is not supported (no back-references or look-around): {}",
+            "pattern `{}` at {} is not supported (no back-references or look-around): {}",
             self.pattern, self.pointer, self.reason
         )
     }

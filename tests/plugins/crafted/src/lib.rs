@@ -12,8 +12,11 @@ use yiwang_sdk::{
 };
 
 /// Which variant this build is: `ok`, `describe-trap`, `invalid-schema`, `unreachable-state`,
-/// `undeclared-target`, `missing-field`, or `nested-form` (valid, its form a nested object `c`
-/// of a required integer `n` and a free `s`, for the web form's fieldsets).
+/// `undeclared-target`, `missing-field`, `nested-form` (valid, its form a nested object `c`
+/// of a required integer `n` and a free `s`, for the web form's fieldsets), `backtracking-pattern`
+/// and `not-lookahead` (a form pattern with a back-reference, or a look-ahead under `not`: the
+/// host's pattern engine refuses both), or `patterned-form` (valid: up to 200 words checked by a
+/// pattern each, and a code that must not start with `x`, the heaviest form the host takes).
 const CRAFT: &str = match option_env!("YIWANG_CRAFT") {
     Some(craft) => craft,
     None => "ok",
@@ -47,6 +50,15 @@ impl Guest for Crafted {
             "missing-field" => info.summary = String::new(),
             "nested-form" => {
                 info.form_schema = r#"{"properties":{"c":{"type":"object","required":["n"],"properties":{"n":{"type":"integer"},"s":{}}}}}"#.to_owned()
+            }
+            "backtracking-pattern" => {
+                info.form_schema = r#"{"type":"object","properties":{"words":{"type":"array","items":{"type":"string","pattern":"^(\\w+)-\\1$"}}}}"#.to_owned()
+            }
+            "not-lookahead" => {
+                info.form_schema = r#"{"type":"object","properties":{"code":{"type":"string","not":{"pattern":"^(?!x)"}}}}"#.to_owned()
+            }
+            "patterned-form" => {
+                info.form_schema = r#"{"type":"object","required":["words","code"],"properties":{"words":{"type":"array","maxItems":200,"items":{"type":"string","maxLength":29,"pattern":"^([a-z]+-)*[a-z]+$"}},"code":{"type":"string","maxLength":32,"not":{"pattern":"^x"}}}}"#.to_owned()
             }
             other => panic!("unknown YIWANG_CRAFT `{other}`"),
         }
