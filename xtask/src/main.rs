@@ -10,9 +10,11 @@ mod browser;
 mod compile;
 mod crafted;
 mod demo;
+mod forms;
 mod load;
 mod process;
 mod server;
+mod staging;
 mod suite;
 mod swap;
 mod workspace;
@@ -48,6 +50,12 @@ commands:
                 --concurrency C    worker threads, one connection each (default 32)
                 --url URL          use a running server (seeded with `yiwang demo seed`) instead of
                                    building and starting a release server in a temporary directory
+  forms       heavy forms against a quiet query: a release server in a temporary directory,
+              the crafted item's patterned-form variant uploaded signed and published; C
+              clients post its heaviest form while one client queries another item, prints a
+              table (answers as expected, latency of each)
+                --seconds S        how long to send requests (default 10)
+                --concurrency C    clients posting forms (default 16)
   swap        hot swaps under load: a release server in a temporary directory, the crafted
               item's 1.0.0 and 1.1.0 uploaded signed; publishes 1.1.0 and rolls back while
               clients apply, prints a table (requests served and failed, time to the first
@@ -96,6 +104,11 @@ fn run() -> Result<()> {
             let options = load::Options::from_args(&mut args)?;
             args.finish_without_passthrough()?;
             load::run(&Workspace::load()?, &options)
+        }
+        "forms" => {
+            let options = forms::Options::from_args(&mut args)?;
+            args.finish_without_passthrough()?;
+            forms::run(&Workspace::load()?, &options)
         }
         "swap" => {
             let options = swap::Options::from_args(&mut args)?;

@@ -9,28 +9,23 @@
 //! Bounded like the load run: loopback only, its own server, every request with a timeout, and a
 //! swap that is not seen within `SWAP_DEADLINE` ends the run with an error.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Result, bail};
 use serde_json::{Value, json};
 
 use crate::args::Args;
-use crate::load::{self, MAX_CONCURRENCY, PASSWORD, agent, percentile, post_json, snippet};
-use crate::process::{self, step};
+use crate::compile;
+use crate::load::{MAX_CONCURRENCY, agent, percentile, post_json, snippet};
+use crate::process::step;
 use crate::server::LocalServer;
+use crate::staging::{self, ITEM, Tokens, admin_item};
 use crate::workspace::{Profile, Workspace};
-use crate::{compile, crafted};
 
-const ITEM: &str = "crafted-item";
-const DEPARTMENT: &str = "yiwang-test-dept";
-const DEVELOPER: &str = "swap.developer";
-const ADMIN: &str = "admin";
 const OLD: &str = "1.0.0";
 const NEW: &str = "1.1.0";
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -64,7 +59,8 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
     compile::host(ws, Profile::Release)?;
     let yiwang = ws.host_binary(Profile::Release);
     let mut server = LocalServer::start(ws, &yiwang)?;
-    let outcome = prepare(ws, &yiwang, &server).and_then(|tokens| {
+    let uploads = [("ok-1.0.0", OLD), ("ok-1.1.0", NEW)];
+    let outcome = staging::prepare(ws, &yiwang, &server, &uploads, OLD).and_then(|tokens| {
         step(format_args!(
             "swap: {} workers applying for {ITEM}; {} times publish {NEW}, roll back to {OLD}",
             options.concurrency, options.swaps
@@ -83,113 +79,6 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
         server.keep_for_inspection();
         bail!("{} requests failed during the swaps", report.tally.failed);
     }
-    Ok(())
-}
-
-struct Tokens {
-    admin: String,
-    citizen: String,
-}
-
-/// The department, its key and developer, the item registered, 1.0.0 and 1.1.0 uploaded through
-/// the command line, 1.0.0 published and switched on.
-fn prepare(ws: &Workspace, yiwang: &Path, server: &LocalServer) -> Result<Tokens> {
-    let base = &server.base_url;
-    let data_dir = server.data_dir();
-    let key = server.scratch_dir().join("dept.key");
-    let mut keygen = Command::new(yiwang);
-    keygen.args(["plugin", "keygen", "--out"]).arg(&key);
-    process::run(&mut keygen)?;
-    let mut dept = Command::new(yiwang);
-    dept.args([
-        "dept",
-        "add",
-        "--code",
-        DEPARTMENT,
-        "--name",
-        "热切换测试部门",
-    ])
-    .arg("--public-key")
-    .arg(server.scratch_dir().join("dept.key.pub"))
-    .arg("--data-dir")
-    .arg(&data_dir);
-    step(format_args!("department: {}", process::shown(&dept)));
-    process::run(&mut dept)?;
-    add_developer(yiwang, &data_dir)?;
-
-    let admin = load::login(base, ADMIN, PASSWORD)?;
-    let developer = load::login(base, DEVELOPER, PASSWORD)?;
-    let citizen = load::login(base, load::LOGIN, PASSWORD)?;
-    let client = agent(REQUEST_TIMEOUT);
-    let registered = call(
-        &client,
-        &format!("{base}/api/v1/admin/items"),
-        &admin,
-        &json!({"code": ITEM, "department": DEPARTMENT}),
-    )?;
-    ensure!(registered.0 == 201, "registering {ITEM}: {}", registered.1);
-    for version in [OLD, NEW] {
-        let component = server.scratch_dir().join(format!("{ITEM}-{version}.wasm"));
-        let built = crafted::wasm(ws, &format!("ok-{version}"));
-        std::fs::copy(&built, &component)
-            .with_context(|| format!("copying {}", built.display()))?;
-        let mut sign = Command::new(yiwang);
-        sign.args(["plugin", "sign", "--key"])
-            .arg(&key)
-            .arg(&component);
-        process::run(&mut sign)?;
-        let mut upload = Command::new(yiwang);
-        upload
-            .args(["plugin", "upload", "--server", base, "--item", ITEM])
-            .arg(&component)
-            .env("YIWANG_TOKEN", &developer)
-            .stdout(Stdio::null());
-        step(format_args!("upload: {}", process::shown(&upload)));
-        process::run(&mut upload)?;
-    }
-    admin_item(&client, base, &admin, "publish", &json!({ "version": OLD }))?;
-    admin_item(&client, base, &admin, "enable", &json!({}))?;
-    Ok(Tokens { admin, citizen })
-}
-
-/// `yiwang user add` for the developer, the password on standard input.
-fn add_developer(yiwang: &Path, data_dir: &Path) -> Result<()> {
-    let mut add = Command::new(yiwang);
-    add.args(["user", "add", "--login", DEVELOPER, "--role", "developer"])
-        .args(["--department", DEPARTMENT, "--data-dir"])
-        .arg(data_dir)
-        .stdin(Stdio::piped());
-    step(format_args!("developer: {}", process::shown(&add)));
-    let mut child = add.spawn().context("starting yiwang user add")?;
-    child
-        .stdin
-        .take()
-        .context("yiwang user add has no stdin")?
-        .write_all(PASSWORD.as_bytes())?;
-    let status = child.wait()?;
-    ensure!(status.success(), "yiwang user add failed ({status})");
-    Ok(())
-}
-
-/// POSTs `body` as JSON with the bearer `token`; returns the status and the body's text.
-fn call(client: &ureq::Agent, url: &str, token: &str, body: &Value) -> Result<(u16, String)> {
-    let authorization = format!("Bearer {token}");
-    let (status, text) = post_json(client, url, &authorization, &body.to_string())
-        .with_context(|| format!("POST {url}"))?;
-    Ok((status.as_u16(), text))
-}
-
-/// An admin's `POST /api/v1/admin/items/{ITEM}/{verb}`, which must answer 200.
-fn admin_item(
-    client: &ureq::Agent,
-    base: &str,
-    admin: &str,
-    verb: &str,
-    body: &Value,
-) -> Result<()> {
-    let url = format!("{base}/api/v1/admin/items/{ITEM}/{verb}");
-    let (status, text) = call(client, &url, admin, body)?;
-    ensure!(status == 200, "{verb} {ITEM}: {status} {}", snippet(&text));
     Ok(())
 }
 
