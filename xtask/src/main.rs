@@ -1,6 +1,6 @@
-//! `cargo xtask …`: the project's build, demo, test, benchmark, load-run and swap-run commands, in
-//! plain Rust so they behave the same on a developer's machine and in CI (`.ci/run` calls
-//! `cargo xtask test`). It knows the workspace layout and the `yiwang` binary's command line, never
+//! `cargo xtask …`: the project's build, demo, lint, test, benchmark, load-run and swap-run
+//! commands, in plain Rust so they behave the same on a developer's machine and in CI (`.ci/run`
+//! calls `cargo xtask test`). It knows the workspace layout and the `yiwang` binary's command line, never
 //! the host's internals: the load and swap runs talk to the server only through the HTTP API and
 //! the `yiwang` command line.
 
@@ -11,6 +11,7 @@ mod compile;
 mod crafted;
 mod demo;
 mod forms;
+mod lint;
 mod load;
 mod process;
 mod server;
@@ -36,8 +37,11 @@ commands:
   demo        build, seed the demo data and run the server in the foreground (Ctrl-C stops it)
                 --listen ADDR      address to listen on (default 127.0.0.1:8080)
                 --data-dir DIR     data directory (default .yiwang-demo at the workspace root)
-  test        build the guests, then test the host side (building it) and the guests natively;
-              the host side runs on SQLite, its browser tests in headless Chromium (installed
+  lint        `cargo fmt --all --check`, then `cargo clippy --workspace --all-targets -- -D
+              warnings` (the guests built natively; the lints are [workspace.lints] in the root
+              Cargo.toml)
+  test        lint (as above), build the guests, then test the host side (building it) and the
+              guests natively; each step runs even when one before it fails; the host side runs on SQLite, its browser tests in headless Chromium (installed
               with apt-get when missing and run as root), and with YIWANG_TEST_DATABASE_URL set
               the api suite runs a second time on that PostgreSQL database
                 -- ARGS…           passed to the host-side `cargo test`; what follows a second `--`
@@ -91,6 +95,10 @@ fn run() -> Result<()> {
             let data_dir = args.value("--data-dir")?;
             args.finish_without_passthrough()?;
             demo::run(&Workspace::load()?, listen, data_dir)
+        }
+        "lint" => {
+            args.finish_without_passthrough()?;
+            lint::run(&Workspace::load()?)
         }
         "test" => {
             let passthrough = args.finish()?;

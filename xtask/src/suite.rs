@@ -1,6 +1,8 @@
-//! `cargo xtask test`: builds the guests, then runs the host-side suite (every workspace member but the
-//! guests) and the guests' own unit tests natively. Each run goes ahead even when one before it
-//! fails, so one CI run shows every failure; any failure fails the command.
+//! `cargo xtask test`: the lint (`cargo xtask lint`: formatting and clippy), then builds the guests
+//! and runs the host-side suite (every workspace member but the guests) and the guests' own unit
+//! tests natively. Each step goes ahead even when one before it fails (only a failed guest build
+//! stops the tests, which need the guests), so one CI run shows every failure; any failure fails
+//! the command.
 //!
 //! The host is built by the host-side `cargo test` itself (its integration tests need the `yiwang`
 //! binary, so cargo builds it too): a separate `cargo build -p yiwang-host` resolves features without
@@ -22,6 +24,7 @@ use anyhow::{Result, bail};
 use crate::args::harness_args;
 use crate::browser;
 use crate::compile;
+use crate::lint;
 use crate::process::{self, step};
 use crate::workspace::Workspace;
 
@@ -32,10 +35,16 @@ pub const GUEST_DIR_ENV: &str = "YIWANG_GUEST_DIR";
 pub const TEST_DATABASE_URL_ENV: &str = "YIWANG_TEST_DATABASE_URL";
 
 pub fn run(ws: &Workspace, passthrough: &[String]) -> Result<()> {
-    compile::guest_target(ws)?;
-    compile::guests(ws)?;
-
     let mut failed = Vec::new();
+
+    if let Err(err) = lint::run(ws) {
+        failed.push(err);
+    }
+
+    if let Err(err) = compile::guest_target(ws).and_then(|()| compile::guests(ws)) {
+        failed.push(err);
+        return outcome(&failed);
+    }
 
     if browser::needed(passthrough)
         && let Err(err) = browser::ensure()
@@ -95,11 +104,16 @@ pub fn run(ws: &Workspace, passthrough: &[String]) -> Result<()> {
         }
     }
 
-    match failed.as_slice() {
-        [] => Ok(()),
-        [only] => bail!("{only:#}"),
-        [first, second, ..] => bail!("{first:#}; {second:#}"),
+    outcome(&failed)
+}
+
+/// Every failure in one error, in the order the steps ran.
+fn outcome(failed: &[anyhow::Error]) -> Result<()> {
+    if failed.is_empty() {
+        return Ok(());
     }
+    let all: Vec<String> = failed.iter().map(|err| format!("{err:#}")).collect();
+    bail!("{}", all.join("; "))
 }
 
 /// `cargo test` over every workspace member but the guests.
