@@ -1,0 +1,209 @@
+//! Applying: a citizen's application to a live, enabled item, and a department's preview of a
+//! version not yet published. The form is checked against the schema, then by the item; the
+//! item's first step is checked against its workflow; the case, its events and the item's effects
+//! are committed together. Knows nothing of the actions that follow.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{Cases, json_object, misbehaved};
+use crate::domain::calendar;
+use crate::domain::error::{DomainError, Result};
+use crate::domain::form;
+use crate::model::actor::{Actor, Role};
+use crate::model::catalog::Workflow;
+use crate::runtime::LoadedVersion;
+use crate::storage::{NewCase, NewEvent};
+
+/// The channels an application can come through (the client declares it).
+pub const CHANNELS: &[&str] = &["web", "mobile", "wechat", "alipay", "department"];
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Submitted {
+    pub number: String,
+    pub state: String,
+    pub item: String,
+    pub version: String,
+    pub due_date: String,
+    pub submitted_at: String,
+    /// A department's trial of an unpublished version.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub preview: bool,
+}
+
+impl Cases {
+    /// A citizen applies. The form is checked against the item's schema, then by the item; the
+    /// case, its events and what the item did are committed together before this returns.
+    pub async fn submit(
+        &self,
+        applicant: &Actor,
+        code: &str,
+        form: &Value,
+        channel: &str,
+    ) -> Result<Submitted> {
+        if applicant.role != Role::Citizen {
+            return Err(DomainError::Forbidden("只有群众或企业账号可以申请".into()));
+        }
+        let live = self.items.live(code).ok_or(DomainError::NotFound)?;
+        if !live.enabled {
+            return Err(DomainError::ItemDisabled);
+        }
+        self.submit_to(
+            applicant,
+            &live.version,
+            &live.validator,
+            form,
+            channel,
+            false,
+        )
+        .await
+    }
+
+    /// The item's own department tries an uploaded version before it is published: the case
+    /// is marked preview, never shown to citizens and never counted in the statistics; its
+    /// department can work it through the workflow like any other.
+    pub async fn submit_preview(
+        &self,
+        staff: &Actor,
+        code: &str,
+        version: &str,
+        form: &Value,
+    ) -> Result<Submitted> {
+        let (version, validator) = self.items.for_preview(staff, code, version).await?;
+        self.submit_to(staff, &version, &validator, form, "department", true)
+            .await
+    }
+
+    async fn submit_to(
+        &self,
+        applicant: &Actor,
+        version: &Arc<LoadedVersion>,
+        validator: &jsonschema::Validator,
+        form: &Value,
+        channel: &str,
+        preview: bool,
+    ) -> Result<Submitted> {
+        if !CHANNELS.contains(&channel) {
+            return Err(DomainError::InvalidRequest(
+                "invalid_channel",
+                format!("unknown channel `{channel}`"),
+            ));
+        }
+        form::check(validator, form).map_err(DomainError::InvalidForm)?;
+        let info = &version.info;
+
+        let today = calendar::today();
+        let number = self
+            .numbers
+            .next(&today.format("%Y%m%d").to_string())
+            .await?;
+        let ctx = self.context(Some(&number), today);
+        let form_text = form.to_string();
+        let outcome = self
+            .runtime
+            .submit(version, ctx.clone(), applicant, &form_text)
+            .await;
+        let (result, effects) = self
+            .settle(version, applicant, Some(number.as_str()), "submit", outcome)
+            .await?;
+        let accepted = match result {
+            Ok(accepted) => accepted,
+            Err(fields) => {
+                self.log_reads(version, applicant, Some(number.as_str()), &effects)
+                    .await?;
+                return Err(DomainError::Ineligible(fields));
+            }
+        };
+        let derived = json_object(&accepted.derived, version, "submit")?;
+
+        let workflow = &info.workflow;
+        let mut events = vec![NewEvent {
+            action: "submit".into(),
+            from_state: None,
+            to_state: workflow.initial.clone(),
+            actor_id: applicant.id.clone(),
+            actor_role: applicant.role.as_str().into(),
+            comment: None,
+            note: None,
+        }];
+        let mut state = workflow.initial.clone();
+        if let Some(step) = &accepted.then {
+            check_first_step(workflow, &step.action, &step.to)
+                .map_err(|why| misbehaved(version, "submit", &why))?;
+            events.push(NewEvent {
+                action: step.action.clone(),
+                from_state: Some(state.clone()),
+                to_state: step.to.clone(),
+                actor_id: "system".into(),
+                actor_role: Role::System.as_str().into(),
+                comment: None,
+                note: step.note.clone(),
+            });
+            state = step.to.clone();
+        }
+        let applicant_id: i64 = applicant
+            .id
+            .parse()
+            .map_err(|_| anyhow::anyhow!("applicant id is not numeric"))?;
+        let due_date = self
+            .calendar
+            .add_working_days(today, info.promised_days)
+            .format("%Y-%m-%d")
+            .to_string();
+        let submitted_at = ctx.now.clone();
+        let new_case = NewCase {
+            number: number.as_str(),
+            item_code: &info.code,
+            item_sha256: &version.sha256,
+            item_version: &info.version,
+            department: &info.department,
+            applicant_id,
+            state: &state,
+            form: &form_text,
+            derived: &derived,
+            channel,
+            submitted_at: &submitted_at,
+            due_date: &due_date,
+            preview,
+        };
+        self.storage
+            .create_case(&new_case, &events, &effects)
+            .await?;
+        metrics::counter!("yiwang_applications_total", "item" => info.code.clone(), "channel" => channel.to_string())
+            .increment(1);
+        Ok(Submitted {
+            number: number.to_string(),
+            state,
+            item: info.code.clone(),
+            version: info.version.clone(),
+            due_date,
+            submitted_at,
+            preview,
+        })
+    }
+}
+
+/// The item's first step after `submit` must be a `system` action out of the initial state.
+fn check_first_step(
+    workflow: &Workflow,
+    action: &str,
+    to: &str,
+) -> std::result::Result<(), String> {
+    let declared = workflow
+        .action(action)
+        .ok_or_else(|| format!("first step `{action}` is not declared"))?;
+    if !declared.roles.contains(&Role::System) || !declared.from.contains(&workflow.initial) {
+        return Err(format!(
+            "first step `{action}` is not a system action from `{}`",
+            workflow.initial
+        ));
+    }
+    if !declared.to.iter().any(|t| t == to) {
+        return Err(format!(
+            "first step `{action}` cannot move the case to `{to}`"
+        ));
+    }
+    Ok(())
+}
