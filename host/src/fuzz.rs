@@ -140,7 +140,11 @@ mod parsers {
                     prop_assert!(first <= last);
                     prop_assert!(start < end);
                 }
-                Err(crate::domain::error::DomainError::InvalidInput(fields)) => {
+                Err(crate::domain::error::DomainError::Invalid {
+                    code: "invalid_input",
+                    fields,
+                    ..
+                }) => {
                     prop_assert!(!fields.is_empty());
                 }
                 Err(other) => prop_assert!(false, "unexpected error {other:?}"),

@@ -22,4 +22,3 @@ pub mod startup;
 pub mod storage;
 pub mod telemetry;
 pub mod watch;
-pub mod web;

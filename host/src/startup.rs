@@ -13,9 +13,13 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::{NotifyChannel, Settings};
+use crate::domain::attachments::{AttachmentLimits, Attachments, MAX_ATTACHMENTS_PER_CASE};
+use crate::domain::batch::Batch;
 use crate::domain::calendar::Calendar;
 use crate::domain::cases::Cases;
+use crate::domain::departments::Departments;
 use crate::domain::items::Items;
+use crate::domain::me::Me;
 use crate::domain::stats::Stats;
 use crate::http::{self, AppState};
 use crate::outbox::{Channel, Dispatcher, LogChannel, RetryPolicy, WebhookChannel};
@@ -72,25 +76,34 @@ impl Application {
             items.clone(),
             calendar,
         ));
+        let attachment_limits = AttachmentLimits {
+            max_bytes: settings.max_attachment_bytes,
+            max_per_case: MAX_ATTACHMENTS_PER_CASE,
+        };
         let state = AppState {
             storage: storage.clone(),
             items: items.clone(),
+            attachments: Arc::new(Attachments::new(
+                storage.clone(),
+                cases.clone(),
+                items.clone(),
+                attachment_limits,
+            )),
+            batch: Arc::new(Batch::new(cases.clone(), items.clone(), storage.clone())),
+            departments: Arc::new(Departments::new(storage.clone())),
+            me: Arc::new(Me::new(storage.clone())),
             cases,
             stats,
             token_ttl_hours: settings.token_ttl_hours,
             metrics: metrics_handle(),
         };
         let router =
-            http::api_router(state).layer(axum::Extension(crate::auth::session::CookiePolicy {
+            http::app_router(state).layer(axum::Extension(crate::http::session::CookiePolicy {
                 secure: settings.secure_cookies,
             }));
-        let router = router.layer(axum::Extension(
-            crate::domain::attachments::AttachmentLimits {
-                max_bytes: settings.max_attachment_bytes,
-                max_per_case: crate::domain::attachments::MAX_ATTACHMENTS_PER_CASE,
-            },
-        ));
-        let router = router.layer(axum::Extension(crate::web::ComponentLimit(
+        // The web's form layer reads an upload within its file's limit before any handler runs.
+        let router = router.layer(axum::Extension(attachment_limits));
+        let router = router.layer(axum::Extension(crate::http::ComponentLimit(
             settings.max_component_bytes,
         )));
         let listener = TcpListener::bind(&settings.listen)

@@ -52,14 +52,17 @@ impl Uploads {
     }
 }
 
+/// `(code, department, current_sha256, enabled, grants, limits, updated_at)` of an item.
+type ItemRow = (String, String, Option<String>, i64, String, String, String);
+
 /// What an upload may change: the versions, the component bytes and the item rows.
 #[derive(Debug, PartialEq)]
 struct Stored {
     versions: i64,
     components: i64,
     publications: i64,
-    /// `(code, department, current_sha256, enabled, grants, limits, updated_at)` of every item.
-    items: Vec<(String, String, Option<String>, i64, String, String, String)>,
+    /// Every item's row.
+    items: Vec<ItemRow>,
 }
 
 async fn stored(app: &TestApp) -> Stored {

@@ -428,7 +428,7 @@ async fn only_admins_see_the_dashboard_a_reviewer_gets_403_and_the_anonymous_the
 
     // Assert
     for page in [&as_reviewer, &as_citizen] {
-        assert!(page.contains("此页面仅限平台管理员"), "{page}");
+        assert!(page.contains("此功能仅限平台管理员"), "{page}");
         assert!(!page.contains(r#"id="received-chart""#));
     }
     assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);

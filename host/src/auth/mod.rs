@@ -1,14 +1,10 @@
 //! Accounts: argon2id password hashes, bearer tokens (random, stored only as their SHA-256), the
-//! web session cookie that carries such a token with its CSRF token, and the extractors that put
-//! the authenticated actor in a handler's signature.
+//! actor a stored user acts as, and the login throttle. The session cookie and the extractors
+//! that read these from a request are HTTP's (`http::session`, `http::extract`).
 //!
-//! Knows storage's user and token methods; knows nothing of items or cases.
+//! Knows storage's user and token methods; knows nothing of HTTP, items or cases.
 
-mod extract;
-pub mod session;
 pub mod throttle;
-
-pub use extract::{Admin, Citizen, Courier, Credential, CurrentUser, Staff};
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;

@@ -9,6 +9,9 @@ pub fn require_admin(actor: &Actor) -> Result<()> {
     if actor.role == Role::Admin {
         Ok(())
     } else {
-        Err(DomainError::Forbidden("此功能仅限平台管理员".into()))
+        Err(DomainError::forbidden(
+            "forbidden",
+            "此功能仅限平台管理员".into(),
+        ))
     }
 }

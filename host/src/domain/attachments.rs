@@ -162,14 +162,14 @@ pub fn check_file(
 }
 
 pub fn too_large(max_bytes: usize) -> DomainError {
-    DomainError::TooLarge(
+    DomainError::too_large(
         "attachment_too_large",
         format!("文件超过上限 {max_bytes} 字节"),
     )
 }
 
 fn unsupported(why: &str) -> DomainError {
-    DomainError::InvalidRequest("unsupported_attachment", why.to_string())
+    DomainError::invalid("unsupported_attachment", why.to_string())
 }
 
 /// An attachment as listed.
@@ -252,7 +252,7 @@ impl Attachments {
     pub async fn target(&self, actor: &Actor, number: &str) -> Result<UploadTarget> {
         let case = self.cases.visible_case(actor, number).await?;
         if actor.id != case.applicant_id.to_string() {
-            return Err(DomainError::ForbiddenCode(
+            return Err(DomainError::forbidden(
                 "not_the_applicant",
                 "只有申请人本人可以上传申请材料".into(),
             ));
@@ -267,7 +267,7 @@ impl Attachments {
             .state(&case.state)
             .is_none_or(|state| state.terminal)
         {
-            return Err(DomainError::Conflicting(
+            return Err(DomainError::conflict(
                 "case_closed",
                 "此办件已办结，不能再上传材料".into(),
             ));
@@ -288,7 +288,7 @@ impl Attachments {
     ) -> Result<AttachmentView> {
         let material = upload.material.trim();
         if !target.materials.iter().any(|m| m == material) {
-            return Err(DomainError::InvalidRequest(
+            return Err(DomainError::invalid(
                 "unknown_material",
                 format!(
                     "此事项没有名为「{material}」的申请材料；可上传：{}",
@@ -324,8 +324,8 @@ impl Attachments {
             .await?;
         match stored {
             Ok(row) => Ok(row.into()),
-            Err(AttachmentRefused::CaseMoved) => Err(DomainError::Conflict),
-            Err(AttachmentRefused::TooMany(_)) => Err(DomainError::Conflicting(
+            Err(AttachmentRefused::CaseMoved) => Err(DomainError::changed_meanwhile()),
+            Err(AttachmentRefused::TooMany(_)) => Err(DomainError::conflict(
                 "too_many_attachments",
                 format!("每个办件最多上传 {} 个材料", self.limits.max_per_case),
             )),
@@ -432,7 +432,7 @@ mod tests {
             .is_ok()
         );
         let code = |r: Result<CheckedFile>| match r {
-            Err(DomainError::InvalidRequest(code, _)) | Err(DomainError::TooLarge(code, _)) => code,
+            Err(DomainError::Invalid { code, .. } | DomainError::TooLarge { code, .. }) => code,
             other => panic!("refused with a code: {other:?}"),
         };
         // HTML named .pdf.
@@ -510,8 +510,8 @@ mod tests {
                     prop_assert_eq!(sniff(&bytes), Some(checked.kind));
                     prop_assert!(checked.file_name.chars().count() <= MAX_FILE_NAME_CHARS);
                 }
-                Err(DomainError::InvalidRequest("unsupported_attachment", _))
-                | Err(DomainError::TooLarge("attachment_too_large", _)) => {}
+                Err(DomainError::Invalid { code: "unsupported_attachment", .. })
+                | Err(DomainError::TooLarge { code: "attachment_too_large", .. }) => {}
                 Err(other) => prop_assert!(false, "unexpected refusal {other:?}"),
             }
         }

@@ -9,6 +9,7 @@
 //! no wasmtime.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -55,104 +56,119 @@ struct Decision {
     comment: Option<String>,
 }
 
-/// Runs a batch decision over the cases of `code` in `state`, as `staff` of the item's own
-/// department.
-pub async fn run(
-    cases: &Cases,
-    items: &Items,
-    storage: &Storage,
-    staff: &Actor,
-    code: &str,
-    state: &str,
-    input: &Value,
-) -> Result<BatchReport> {
-    let live = items.live(code).ok_or(DomainError::NotFound)?;
-    let department = &live.version.info.department;
-    let own_staff = matches!(staff.role, Role::Reviewer | Role::Developer)
-        && staff.department.as_deref() == Some(department.as_str());
-    if !own_staff {
-        return Err(DomainError::Forbidden(
-            "只有事项所属部门的工作人员可以执行批量办理".into(),
-        ));
-    }
-    if !input.is_object() {
-        return Err(DomainError::InvalidRequest(
-            "invalid_input",
-            "input must be a JSON object".into(),
-        ));
-    }
-    let rows = storage.cases_of_item_in_state(code, state).await?;
-    let batch: Vec<Value> = rows
-        .iter()
-        .map(|row| {
-            json!({
-                "number": row.number,
-                "form": serde_json::from_str::<Value>(&row.form).unwrap_or(Value::Null),
-                "derived": serde_json::from_str::<Value>(&row.derived).unwrap_or(Value::Null),
-            })
-        })
-        .collect();
-    let call = json!({ "batch": { "state": state, "cases": batch, "input": input } });
-    let output = cases.query(staff, code, &call).await?;
-    let Output { decisions } = serde_json::from_value(output).map_err(|e| {
-        DomainError::ItemMisbehaved(format!(
-            "{code}@{}: batch: output is not {{\"decisions\": [...]}}: {e}",
-            live.version.info.version
-        ))
-    })?;
+/// Batch decisions over an item's cases, for its department's staff.
+pub struct Batch {
+    cases: Arc<Cases>,
+    items: Arc<Items>,
+    storage: Storage,
+}
 
-    let mut open: BTreeSet<&str> = rows.iter().map(|row| row.number.as_str()).collect();
-    let mut report = BatchReport {
-        item: code.to_string(),
-        state: state.to_string(),
-        cases: rows.len(),
-        decisions: decisions.len(),
-        applied: 0,
-        refused: Vec::new(),
-    };
-    for decision in decisions {
-        let refuse = |reason: String| BatchRefusal {
-            number: decision.number.clone(),
-            action: decision.action.clone(),
-            reason,
-        };
-        // Only a case of this batch, and each once: the item cannot reach beyond what it was shown.
-        if !open.remove(decision.number.as_str()) {
-            report
-                .refused
-                .push(refuse("不在本批办件中，或已有决定".into()));
-            continue;
-        }
-        let input = decision.input.clone().unwrap_or_else(|| json!({}));
-        let done = cases
-            .act(
-                staff,
-                &decision.number,
-                &decision.action,
-                decision.comment.as_deref(),
-                &input,
-            )
-            .await;
-        match done {
-            Ok(_) => report.applied += 1,
-            Err(DomainError::Internal(cause)) => return Err(DomainError::Internal(cause)),
-            Err(DomainError::ItemCall(call)) => report.refused.push(refuse(format!(
-                "办理系统暂时无法处理此请求（{}）",
-                call.code()
-            ))),
-            Err(other) => report.refused.push(refuse(other.to_string())),
+impl Batch {
+    pub fn new(cases: Arc<Cases>, items: Arc<Items>, storage: Storage) -> Batch {
+        Batch {
+            cases,
+            items,
+            storage,
         }
     }
-    let detail = format!(
-        "{code} in {state}: {} cases, {} decisions, {} applied, {} refused",
-        report.cases,
-        report.decisions,
-        report.applied,
-        report.refused.len()
-    );
-    let who = staff.audit_label();
-    storage
-        .append_audit(&who, "item.batch", code, &detail)
-        .await?;
-    Ok(report)
+
+    /// Run a batch decision by `staff` over the cases of item `code` in `state`.
+    pub async fn run(
+        &self,
+        staff: &Actor,
+        code: &str,
+        state: &str,
+        input: &Value,
+    ) -> Result<BatchReport> {
+        let live = self.items.live(code).ok_or(DomainError::NotFound)?;
+        let department = &live.version.info.department;
+        let own_staff = matches!(staff.role, Role::Reviewer | Role::Developer)
+            && staff.department.as_deref() == Some(department.as_str());
+        if !own_staff {
+            return Err(DomainError::forbidden(
+                "forbidden",
+                "只有事项所属部门的工作人员可以执行批量办理".into(),
+            ));
+        }
+        if !input.is_object() {
+            return Err(DomainError::invalid(
+                "invalid_input",
+                "input must be a JSON object".into(),
+            ));
+        }
+        let rows = self.storage.cases_of_item_in_state(code, state).await?;
+        let batch: Vec<Value> = rows
+            .iter()
+            .map(|row| {
+                json!({
+                    "number": row.number,
+                    "form": serde_json::from_str::<Value>(&row.form).unwrap_or(Value::Null),
+                    "derived": serde_json::from_str::<Value>(&row.derived).unwrap_or(Value::Null),
+                })
+            })
+            .collect();
+        let call = json!({ "batch": { "state": state, "cases": batch, "input": input } });
+        let output = self.cases.query(staff, code, &call).await?;
+        let Output { decisions } = serde_json::from_value(output).map_err(|e| {
+            DomainError::item(
+                "item_misbehaved",
+                format!(
+                    "{code}@{}: batch: output is not {{\"decisions\": [...]}}: {e}",
+                    live.version.info.version
+                ),
+            )
+        })?;
+
+        let mut open: BTreeSet<&str> = rows.iter().map(|row| row.number.as_str()).collect();
+        let mut report = BatchReport {
+            item: code.to_string(),
+            state: state.to_string(),
+            cases: rows.len(),
+            decisions: decisions.len(),
+            applied: 0,
+            refused: Vec::new(),
+        };
+        for decision in decisions {
+            let refuse = |reason: String| BatchRefusal {
+                number: decision.number.clone(),
+                action: decision.action.clone(),
+                reason,
+            };
+            // Only a case of this batch, and each once: the item cannot reach beyond what it was shown.
+            if !open.remove(decision.number.as_str()) {
+                report
+                    .refused
+                    .push(refuse("不在本批办件中，或已有决定".into()));
+                continue;
+            }
+            let input = decision.input.clone().unwrap_or_else(|| json!({}));
+            let done = self
+                .cases
+                .act(
+                    staff,
+                    &decision.number,
+                    &decision.action,
+                    decision.comment.as_deref(),
+                    &input,
+                )
+                .await;
+            match done {
+                Ok(_) => report.applied += 1,
+                Err(DomainError::Internal(cause)) => return Err(DomainError::Internal(cause)),
+                Err(other) => report.refused.push(refuse(other.to_string())),
+            }
+        }
+        let detail = format!(
+            "{code} in {state}: {} cases, {} decisions, {} applied, {} refused",
+            report.cases,
+            report.decisions,
+            report.applied,
+            report.refused.len()
+        );
+        let who = staff.audit_label();
+        self.storage
+            .append_audit(&who, "item.batch", code, &detail)
+            .await?;
+        Ok(report)
+    }
 }

@@ -51,72 +51,81 @@ pub struct NewDepartment<'a> {
     pub public_key: Option<&'a str>,
 }
 
-/// Every department, by code.
-pub async fn list(storage: &Storage, admin: &Actor) -> Result<Vec<DepartmentView>> {
-    require_admin(admin)?;
-    Ok(storage
-        .departments(None)
-        .await?
-        .into_iter()
-        .map(DepartmentView::from)
-        .collect())
+/// The departments: listed and added by admins, named on every page that shows one.
+pub struct Departments {
+    storage: Storage,
 }
 
-/// Adds a department; a code already taken is refused (409 `department_exists`), a malformed
-/// code, an empty or long name or a key that is not an Ed25519 public key in SPKI PEM is 422,
-/// and nothing is stored then.
-pub async fn add(
-    storage: &Storage,
-    admin: &Actor,
-    new: &NewDepartment<'_>,
-) -> Result<DepartmentView> {
-    require_admin(admin)?;
-    let code = new.code.trim();
-    let name = new.name.trim();
-    if !is_code(code) {
-        return Err(DomainError::InvalidRequest(
-            "invalid_code",
-            "部门编码须为 2–64 位小写字母、数字和连字符".into(),
-        ));
+impl Departments {
+    pub fn new(storage: Storage) -> Departments {
+        Departments { storage }
     }
-    if name.is_empty()
-        || name.chars().count() > MAX_NAME_CHARS
-        || name.chars().any(char::is_control)
-    {
-        return Err(DomainError::InvalidRequest(
-            "invalid_name",
-            format!("部门名称须为 1–{MAX_NAME_CHARS} 个字符"),
-        ));
-    }
-    let public_key = new.public_key.map(str::trim).filter(|pem| !pem.is_empty());
-    if let Some(pem) = public_key {
-        signing::public_key(pem).map_err(|e| {
-            DomainError::InvalidRequest("invalid_public_key", format!("签名公钥无效：{e}"))
-        })?;
-    }
-    let actor = admin.audit_label();
-    if !storage
-        .add_department(code, name, public_key, &actor)
-        .await?
-    {
-        return Err(DomainError::Conflicting(
-            "department_exists",
-            format!("部门编码 `{code}` 已被使用"),
-        ));
-    }
-    storage
-        .departments(Some(code))
-        .await?
-        .into_iter()
-        .next()
-        .map(DepartmentView::from)
-        .ok_or(DomainError::NotFound)
-}
 
-/// Each department's name by code (in code order), for pages that show departments to people (anyone may read
-/// them: the catalog names its departments).
-pub async fn names(storage: &Storage) -> Result<BTreeMap<String, String>> {
-    Ok(storage.department_names().await?.into_iter().collect())
+    /// Every department, by code.
+    pub async fn list(&self, admin: &Actor) -> Result<Vec<DepartmentView>> {
+        require_admin(admin)?;
+        Ok(self
+            .storage
+            .departments(None)
+            .await?
+            .into_iter()
+            .map(DepartmentView::from)
+            .collect())
+    }
+
+    /// Adds a department; a code already taken is refused (409 `department_exists`), a malformed
+    /// code, an empty or long name or a key that is not an Ed25519 public key in SPKI PEM is 422,
+    /// and nothing is stored then.
+    pub async fn add(&self, admin: &Actor, new: &NewDepartment<'_>) -> Result<DepartmentView> {
+        require_admin(admin)?;
+        let code = new.code.trim();
+        let name = new.name.trim();
+        if !is_code(code) {
+            return Err(DomainError::invalid(
+                "invalid_code",
+                "部门编码须为 2–64 位小写字母、数字和连字符".into(),
+            ));
+        }
+        if name.is_empty()
+            || name.chars().count() > MAX_NAME_CHARS
+            || name.chars().any(char::is_control)
+        {
+            return Err(DomainError::invalid(
+                "invalid_name",
+                format!("部门名称须为 1–{MAX_NAME_CHARS} 个字符"),
+            ));
+        }
+        let public_key = new.public_key.map(str::trim).filter(|pem| !pem.is_empty());
+        if let Some(pem) = public_key {
+            signing::public_key(pem).map_err(|e| {
+                DomainError::invalid("invalid_public_key", format!("签名公钥无效：{e}"))
+            })?;
+        }
+        let actor = admin.audit_label();
+        if !self
+            .storage
+            .add_department(code, name, public_key, &actor)
+            .await?
+        {
+            return Err(DomainError::conflict(
+                "department_exists",
+                format!("部门编码 `{code}` 已被使用"),
+            ));
+        }
+        self.storage
+            .departments(Some(code))
+            .await?
+            .into_iter()
+            .next()
+            .map(DepartmentView::from)
+            .ok_or(DomainError::NotFound)
+    }
+
+    /// Each department's name by code (in code order), for pages that show departments to people (anyone may read
+    /// them: the catalog names its departments).
+    pub async fn names(&self) -> Result<BTreeMap<String, String>> {
+        Ok(self.storage.department_names().await?.into_iter().collect())
+    }
 }
 
 /// The first 16 hex digits of the SHA-256 of the key's PEM text (trimmed).

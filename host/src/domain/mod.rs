@@ -11,5 +11,6 @@ pub mod error;
 pub mod form;
 pub mod items;
 pub mod masking;
+pub mod me;
 pub mod numbering;
 pub mod stats;

@@ -280,20 +280,26 @@ pub fn sla(
 pub fn range_bounds(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate, String, String)> {
     let parse = |field: &str, text: &str| {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-            DomainError::InvalidInput(vec![FieldError {
-                field: field.into(),
-                code: "invalid_date".into(),
-                message: "日期格式应为 YYYY-MM-DD".into(),
-            }])
+            DomainError::fields_wrong(
+                "invalid_input",
+                vec![FieldError {
+                    field: field.into(),
+                    code: "invalid_date".into(),
+                    message: "日期格式应为 YYYY-MM-DD".into(),
+                }],
+            )
         })
     };
     let (from, to) = (parse("from", from)?, parse("to", to)?);
     if from > to {
-        return Err(DomainError::InvalidInput(vec![FieldError {
-            field: "to".into(),
-            code: "invalid_range".into(),
-            message: "结束日期不能早于开始日期".into(),
-        }]));
+        return Err(DomainError::fields_wrong(
+            "invalid_input",
+            vec![FieldError {
+                field: "to".into(),
+                code: "invalid_range".into(),
+                message: "结束日期不能早于开始日期".into(),
+            }],
+        ));
     }
     let start_of = |day: NaiveDate| {
         day.and_time(NaiveTime::MIN)
@@ -306,11 +312,14 @@ pub fn range_bounds(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate, Strin
             .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("no midnight on {day}")))
     };
     let until = to.checked_add_days(Days::new(1)).ok_or_else(|| {
-        DomainError::InvalidInput(vec![FieldError {
-            field: "to".into(),
-            code: "invalid_date".into(),
-            message: "日期超出范围".into(),
-        }])
+        DomainError::fields_wrong(
+            "invalid_input",
+            vec![FieldError {
+                field: "to".into(),
+                code: "invalid_date".into(),
+                message: "日期超出范围".into(),
+            }],
+        )
     })?;
     Ok((from, to, start_of(from)?, start_of(until)?))
 }
@@ -423,7 +432,10 @@ impl Stats {
         comment: Option<&str>,
     ) -> Result<Rated> {
         if actor.role != Role::Citizen {
-            return Err(DomainError::Forbidden("只有申请人可以评价".into()));
+            return Err(DomainError::forbidden(
+                "forbidden",
+                "只有申请人可以评价".into(),
+            ));
         }
         let number = ApplicationNumber::parse(number).ok_or(DomainError::NotFound)?;
         let case = self
@@ -449,7 +461,7 @@ impl Stats {
             });
         }
         if !fields.is_empty() {
-            return Err(DomainError::InvalidInput(fields));
+            return Err(DomainError::fields_wrong("invalid_input", fields));
         }
         let version = self
             .items
@@ -461,10 +473,16 @@ impl Stats {
             .state(&case.state)
             .is_some_and(|s| s.terminal);
         if !finished {
-            return Err(DomainError::WrongState("办件办结后才能评价".into()));
+            return Err(DomainError::conflict(
+                "wrong_state",
+                "办件办结后才能评价".into(),
+            ));
         }
         if !self.storage.insert_rating(case.id, score, comment).await? {
-            return Err(DomainError::AlreadyRated);
+            return Err(DomainError::conflict(
+                "already_rated",
+                "此办件已评价过".into(),
+            ));
         }
         Ok(Rated {
             number: case.number,
@@ -484,17 +502,20 @@ impl Stats {
         let department = match actor.role {
             Role::Admin => department.map(str::to_string),
             Role::Reviewer | Role::Developer => {
-                let own = actor
-                    .department
-                    .clone()
-                    .ok_or_else(|| DomainError::Forbidden("账号未归属任何部门".into()))?;
+                let own = actor.department.clone().ok_or_else(|| {
+                    DomainError::forbidden("forbidden", "账号未归属任何部门".into())
+                })?;
                 if department.is_some_and(|d| d != own) {
-                    return Err(DomainError::Forbidden("只能查看本部门的统计".into()));
+                    return Err(DomainError::forbidden(
+                        "forbidden",
+                        "只能查看本部门的统计".into(),
+                    ));
                 }
                 Some(own)
             }
             _ => {
-                return Err(DomainError::Forbidden(
+                return Err(DomainError::forbidden(
+                    "forbidden",
                     "此功能仅限部门工作人员和平台管理员".into(),
                 ));
             }

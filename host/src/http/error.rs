@@ -40,12 +40,6 @@ pub enum Error {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<sqlx::Error> for Error {
-    fn from(error: sqlx::Error) -> Self {
-        Error::Internal(error.into())
-    }
-}
-
 impl Error {
     fn parts(&self) -> (StatusCode, &'static str, Option<&[FieldError]>) {
         use DomainError as D;
@@ -55,9 +49,7 @@ impl Error {
             Error::LoginLocked { .. } => (StatusCode::TOO_MANY_REQUESTS, "login_locked", None),
             Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
             Error::CsrfFailed => (StatusCode::FORBIDDEN, "csrf_failed", None),
-            Error::NotFound | Error::Domain(D::NotFound) => {
-                (StatusCode::NOT_FOUND, "not_found", None)
-            }
+            Error::NotFound => (StatusCode::NOT_FOUND, "not_found", None),
             Error::BadRequest(code, _) => (StatusCode::UNPROCESSABLE_ENTITY, code, None),
             Error::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None),
             Error::UnsupportedMediaType => (
@@ -65,42 +57,20 @@ impl Error {
                 "unsupported_media_type",
                 None,
             ),
-            Error::Domain(error) => match error {
-                D::NotFound => unreachable!("matched above"),
-                D::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
-                D::ForbiddenAction(_) => (StatusCode::FORBIDDEN, "forbidden_action", None),
-                D::WrongState(_) => (StatusCode::CONFLICT, "wrong_state", None),
-                D::UndeclaredAction(_) => (StatusCode::CONFLICT, "undeclared_action", None),
-                D::Refused(_) => (StatusCode::CONFLICT, "refused", None),
-                D::Conflict => (StatusCode::CONFLICT, "conflict", None),
-                D::AlreadyRated => (StatusCode::CONFLICT, "already_rated", None),
-                D::ItemDisabled => (StatusCode::SERVICE_UNAVAILABLE, "item_disabled", None),
-                D::CommentRequired => (StatusCode::UNPROCESSABLE_ENTITY, "comment_required", None),
-                D::InvalidForm(fields) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_form",
-                    Some(fields),
-                ),
-                D::Ineligible(fields) => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, "ineligible", Some(fields))
-                }
-                D::InvalidInput(fields) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_input",
-                    Some(fields),
-                ),
-                D::InvalidRequest(code, _) => (StatusCode::UNPROCESSABLE_ENTITY, code, None),
-                D::ForbiddenCode(code, _) => (StatusCode::FORBIDDEN, code, None),
-                D::Conflicting(code, _) => (StatusCode::CONFLICT, code, None),
-                D::TooLarge(code, _) => (StatusCode::PAYLOAD_TOO_LARGE, code, None),
-                D::ItemCall(call) if call.code() == "busy" => {
-                    (StatusCode::SERVICE_UNAVAILABLE, "item_busy", None)
-                }
-                D::ItemCall(call) => (StatusCode::BAD_GATEWAY, call.code(), None),
-                D::ItemFailed(_) => (StatusCode::BAD_GATEWAY, "item_failed", None),
-                D::ItemMisbehaved(_) => (StatusCode::BAD_GATEWAY, "item_misbehaved", None),
-                D::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
-            },
+            Error::Domain(error) => {
+                let status = match error {
+                    D::NotFound => StatusCode::NOT_FOUND,
+                    D::Forbidden { .. } => StatusCode::FORBIDDEN,
+                    D::Conflict { .. } => StatusCode::CONFLICT,
+                    D::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                    D::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                    D::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                    D::Item { .. } => StatusCode::BAD_GATEWAY,
+                    D::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                };
+                let fields = matches!(error, D::Invalid { .. }).then(|| error.fields());
+                (status, error.code(), fields)
+            }
             Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
         }
     }
@@ -114,9 +84,13 @@ impl IntoResponse for Error {
                 tracing::error!(error = %format!("{cause:#}"), "internal error");
                 "服务器内部错误，请稍后再试".to_string()
             }
-            Error::Domain(DomainError::ItemCall(call)) => {
-                tracing::warn!(error = %call, "item call failed");
-                format!("办理系统暂时无法处理此请求（{}）", call.code())
+            Error::Domain(DomainError::Item {
+                code,
+                message,
+                detail,
+            }) => {
+                tracing::warn!(code, error = %detail, "item call failed");
+                message.clone()
             }
             other => other.to_string(),
         };

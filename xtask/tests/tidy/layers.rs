@@ -34,15 +34,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("watch", &["model", "domain", "storage", "config"]),
     // The CLI's administrative tasks.
     ("admin", &["model", "auth", "storage"]),
-    // The API, and on top of it the web portal, which shares its login, uploads and errors; the
-    // two are merged into one router by startup.
+    // The JSON API (`http::api`) and the web portal (`http::web`) over the domain, sharing the
+    // state, the error, body reading and the extractors in `http` itself.
     (
         "http",
         &["model", "auth", "domain", "storage", "config", "telemetry"],
-    ),
-    (
-        "web",
-        &["model", "auth", "domain", "storage", "config", "http"],
     ),
     ("startup", &[ANY]),
     // Test-only: the fuzz tests reach into any layer.
@@ -299,6 +295,42 @@ fn each_host_module_imports_only_the_modules_the_layering_table_allows() {
          imports only what ALLOWED in xtask/tests/tidy/layers.rs gives it):\n  {}",
         problems.join("\n  ")
     );
+}
+
+/// The two children of `http` that must not know each other: what they share is their parent's.
+const SIBLINGS: [&str; 2] = ["api", "web"];
+
+#[test]
+fn the_api_and_the_web_never_import_each_other() {
+    let mut problems = Vec::new();
+    for source in sources() {
+        let module = source.module();
+        let (Some(&"http"), Some(&child)) = (module.first(), module.get(1)) else {
+            continue;
+        };
+        if !SIBLINGS.contains(&child) {
+            continue;
+        }
+        for found in source.paths() {
+            let Some(path) = resolve(&module, &found) else {
+                continue;
+            };
+            if let [top, other, ..] = path.as_slice()
+                && top == "http"
+                && other != child
+                && SIBLINGS.contains(&other.as_str())
+            {
+                problems.push(format!(
+                    "{}:{} (http::{child}) imports `{}`: what the API and the web share belongs \
+                     in `http` itself (its mod.rs or a file beside it), not in either child",
+                    source.shown,
+                    found.line,
+                    path.join("::")
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]

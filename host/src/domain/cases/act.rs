@@ -47,7 +47,7 @@ impl Cases {
     ) -> Result<ActionDone> {
         let case = self.visible_case(actor, number).await?;
         if !input.is_object() {
-            return Err(DomainError::InvalidRequest(
+            return Err(DomainError::invalid(
                 "invalid_input",
                 "input must be a JSON object".into(),
             ));
@@ -78,7 +78,7 @@ impl Cases {
             "picked-up" => ("pickup", "picked-up"),
             "delivered" => ("shipment", "delivered"),
             _ => {
-                return Err(DomainError::InvalidRequest(
+                return Err(DomainError::invalid(
                     "unknown_event",
                     format!("unknown courier event `{event}` (expected picked-up or delivered)"),
                 ));
@@ -90,10 +90,13 @@ impl Cases {
             .await?
             .ok_or(DomainError::NotFound)?;
         if delivery.kind != kind || delivery.status != "requested" {
-            return Err(DomainError::WrongState(format!(
-                "a {} in status `{}` cannot take event `{event}`",
-                delivery.kind, delivery.status
-            )));
+            return Err(DomainError::conflict(
+                "wrong_state",
+                format!(
+                    "a {} in status `{}` cannot take event `{event}`",
+                    delivery.kind, delivery.status
+                ),
+            ));
         }
         let case = self
             .storage
@@ -124,30 +127,33 @@ impl Cases {
             .await?;
         let workflow = &version.info.workflow;
         let action = workflow.action(act.action).ok_or_else(|| {
-            DomainError::UndeclaredAction(format!(
-                "「{}」没有名为 `{}` 的操作",
-                version.info.name, act.action
-            ))
+            DomainError::conflict(
+                "undeclared_action",
+                format!("「{}」没有名为 `{}` 的操作", version.info.name, act.action),
+            )
         })?;
         if !action.allows(
             act.actor.role,
             act.actor.department.as_deref(),
             &case.department,
         ) {
-            return Err(DomainError::ForbiddenAction(format!(
-                "当前账号不能执行「{}」",
-                action.label
-            )));
+            return Err(DomainError::forbidden(
+                "forbidden_action",
+                format!("当前账号不能执行「{}」", action.label),
+            ));
         }
         if !action.from.contains(&case.state) {
-            return Err(DomainError::WrongState(format!(
-                "办件当前状态不能执行「{}」",
-                action.label
-            )));
+            return Err(DomainError::conflict(
+                "wrong_state",
+                format!("办件当前状态不能执行「{}」", action.label),
+            ));
         }
         let comment = act.comment.map(str::trim).filter(|c| !c.is_empty());
         if action.comment_required && comment.is_none() {
-            return Err(DomainError::CommentRequired);
+            return Err(DomainError::invalid(
+                "comment_required",
+                "请填写办理意见".into(),
+            ));
         }
         let applicant = self.applicant(&case).await?;
         let view = CaseView {
@@ -218,7 +224,7 @@ impl Cases {
         {
             self.log_reads(&version, act.actor, Some(&case.number), &effects)
                 .await?;
-            return Err(DomainError::Conflict);
+            return Err(DomainError::changed_meanwhile());
         }
         Ok(transition.to)
     }

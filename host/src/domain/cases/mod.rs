@@ -83,7 +83,7 @@ impl Cases {
                 self.storage
                     .append_audit(&who, "item.call_failed", &info.code, &detail)
                     .await?;
-                Err(DomainError::ItemCall(error))
+                Err(error.into())
             }
         }
     }
@@ -155,17 +155,20 @@ impl Cases {
 
 fn item_error(error: ItemError) -> DomainError {
     match error {
-        ItemError::Invalid(fields) => DomainError::InvalidInput(fields),
-        ItemError::Refused(why) => DomainError::Refused(why),
-        ItemError::Failed(why) => DomainError::ItemFailed(why),
+        ItemError::Invalid(fields) => DomainError::fields_wrong("invalid_input", fields),
+        ItemError::Refused(why) => DomainError::conflict("refused", why),
+        ItemError::Failed(why) => DomainError::item("item_failed", why),
     }
 }
 
 fn misbehaved(version: &LoadedVersion, function: &str, why: &str) -> DomainError {
-    DomainError::ItemMisbehaved(format!(
-        "{}@{}: {function}: {why}",
-        version.info.code, version.info.version
-    ))
+    DomainError::item(
+        "item_misbehaved",
+        format!(
+            "{}@{}: {function}: {why}",
+            version.info.code, version.info.version
+        ),
+    )
 }
 
 /// Derived data must be a JSON object; stored re-serialized.

@@ -13,10 +13,10 @@ impl Cases {
     pub async fn query(&self, actor: &Actor, code: &str, input: &Value) -> Result<Value> {
         let live = self.items.live(code).ok_or(DomainError::NotFound)?;
         if !live.enabled {
-            return Err(DomainError::ItemDisabled);
+            return Err(DomainError::item_disabled());
         }
         if !input.is_object() {
-            return Err(DomainError::InvalidRequest(
+            return Err(DomainError::invalid(
                 "invalid_input",
                 "input must be a JSON object".into(),
             ));

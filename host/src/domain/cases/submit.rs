@@ -44,11 +44,14 @@ impl Cases {
         channel: &str,
     ) -> Result<Submitted> {
         if applicant.role != Role::Citizen {
-            return Err(DomainError::Forbidden("只有群众或企业账号可以申请".into()));
+            return Err(DomainError::forbidden(
+                "forbidden",
+                "只有群众或企业账号可以申请".into(),
+            ));
         }
         let live = self.items.live(code).ok_or(DomainError::NotFound)?;
         if !live.enabled {
-            return Err(DomainError::ItemDisabled);
+            return Err(DomainError::item_disabled());
         }
         self.submit_to(
             applicant,
@@ -86,12 +89,13 @@ impl Cases {
         preview: bool,
     ) -> Result<Submitted> {
         if !CHANNELS.contains(&channel) {
-            return Err(DomainError::InvalidRequest(
+            return Err(DomainError::invalid(
                 "invalid_channel",
                 format!("unknown channel `{channel}`"),
             ));
         }
-        form::check(validator, form).map_err(DomainError::InvalidForm)?;
+        form::check(validator, form)
+            .map_err(|fields| DomainError::fields_wrong("invalid_form", fields))?;
         let info = &version.info;
 
         let today = calendar::today();
@@ -113,7 +117,7 @@ impl Cases {
             Err(fields) => {
                 self.log_reads(version, applicant, Some(number.as_str()), &effects)
                     .await?;
-                return Err(DomainError::Ineligible(fields));
+                return Err(DomainError::fields_wrong("ineligible", fields));
             }
         };
         let derived = json_object(&accepted.derived, version, "submit")?;

@@ -32,13 +32,13 @@ impl Items {
     pub async fn register(&self, admin: &Actor, code: &str, department: &str) -> Result<ItemView> {
         require_admin(admin)?;
         if !valid_code(code) {
-            return Err(DomainError::InvalidRequest(
+            return Err(DomainError::invalid(
                 "invalid_code",
                 "事项编码须为 2–64 位小写字母、数字和连字符".into(),
             ));
         }
         if !self.storage.department_exists(department).await? {
-            return Err(DomainError::InvalidRequest(
+            return Err(DomainError::invalid(
                 "unknown_department",
                 format!("没有部门 `{department}`"),
             ));
@@ -58,7 +58,7 @@ impl Items {
             )
             .await?
         {
-            return Err(DomainError::Conflicting(
+            return Err(DomainError::conflict(
                 "item_exists",
                 format!("事项编码 `{code}` 已被使用"),
             ));
@@ -74,7 +74,7 @@ impl Items {
         let row = self.row(code).await?;
         let stored = self.stored_version(code, version).await?;
         if row.current_sha256.as_deref() == Some(stored.sha256.as_str()) {
-            return Err(DomainError::Conflicting(
+            return Err(DomainError::conflict(
                 "already_published",
                 format!("{code}@{version} 已是当前版本"),
             ));
@@ -106,7 +106,7 @@ impl Items {
         let _changing = self.changes.lock().await;
         let row = self.row(code).await?;
         let no_previous = || {
-            DomainError::Conflicting(
+            DomainError::conflict(
                 "no_previous_version",
                 format!("事项 `{code}` 没有可回退的上一版本"),
             )
@@ -182,7 +182,7 @@ impl Items {
     pub async fn set_limits(&self, admin: &Actor, code: &str, limits: Limits) -> Result<ItemView> {
         limits
             .check()
-            .map_err(|e| DomainError::InvalidRequest("invalid_limits", e.to_string()))?;
+            .map_err(|e| DomainError::invalid("invalid_limits", e.to_string()))?;
         self.set_setting(admin, code, Setting::Limits(limits)).await
     }
 

@@ -136,7 +136,7 @@ fn settings_of(row: &ItemRow) -> anyhow::Result<(Grants, Limits)> {
 
 /// A component that does not load is the uploader's mistake, named by its code.
 fn load_refusal(error: LoadError) -> DomainError {
-    DomainError::InvalidRequest(error.code(), error.to_string())
+    DomainError::invalid(error.code(), error.to_string())
 }
 
 /// Loading an already stored version can fail for the same reasons (under changed grants) or

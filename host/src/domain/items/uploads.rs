@@ -29,7 +29,8 @@ impl Items {
         let department = match (&developer.role, &developer.department) {
             (Role::Developer, Some(department)) => department.clone(),
             _ => {
-                return Err(DomainError::Forbidden(
+                return Err(DomainError::forbidden(
+                    "forbidden",
                     "只有本部门的开发人员可以上传事项版本".into(),
                 ));
             }
@@ -64,7 +65,7 @@ impl Items {
     ) -> Result<VersionView> {
         let code = &row.code;
         if row.department != department {
-            return Err(DomainError::ForbiddenCode(
+            return Err(DomainError::forbidden(
                 "item_of_another_department",
                 format!(
                     "事项 `{code}` 属于部门 `{}`，不能由 `{department}` 上传",
@@ -73,7 +74,7 @@ impl Items {
             ));
         }
         if component.len() > self.max_component_bytes {
-            return Err(DomainError::TooLarge(
+            return Err(DomainError::too_large(
                 "component_too_large",
                 format!(
                     "组件大小 {} 字节，超过上限 {} 字节",
@@ -93,13 +94,13 @@ impl Items {
             .map_err(load_refusal)?;
         let info = &version.info;
         if info.code != *code {
-            return Err(DomainError::InvalidRequest(
+            return Err(DomainError::invalid(
                 "item_code_mismatch",
                 format!("组件声明的事项编码是 `{}`，不是 `{code}`", info.code),
             ));
         }
         if info.department != department {
-            return Err(DomainError::InvalidRequest(
+            return Err(DomainError::invalid(
                 "department_mismatch",
                 format!(
                     "组件声明的部门是 `{}`，不是 `{department}`",
@@ -108,14 +109,14 @@ impl Items {
             ));
         }
         let number = semver::Version::parse(&info.version).map_err(|e| {
-            DomainError::InvalidRequest(
+            DomainError::invalid(
                 "invalid_version",
                 format!("版本号 `{}` 不是语义化版本（如 1.2.0）：{e}", info.version),
             )
         })?;
         let earlier = self.storage.item_versions(code).await?;
         if let Some(same) = earlier.iter().find(|v| v.sha256 == version.sha256) {
-            return Err(DomainError::Conflicting(
+            return Err(DomainError::conflict(
                 "version_exists",
                 format!("同样的组件已作为 {code}@{} 上传过", same.version),
             ));
@@ -130,7 +131,7 @@ impl Items {
             .max()
             && number <= newest.0
         {
-            return Err(DomainError::Conflicting(
+            return Err(DomainError::conflict(
                 "version_not_newer",
                 format!("版本号 {} 须高于已有的最新版本 {}", info.version, newest.1),
             ));
@@ -164,7 +165,7 @@ impl Items {
             )
             .await
             .map_err(|e| match e.downcast::<VersionTaken>() {
-                Ok(taken) => DomainError::Conflicting("version_not_newer", taken.to_string()),
+                Ok(taken) => DomainError::conflict("version_not_newer", taken.to_string()),
                 Err(e) => DomainError::Internal(e),
             })?;
         self.keep_component(&version.sha256, component).await?;
@@ -189,12 +190,12 @@ impl Items {
     ) -> Result<()> {
         let keys = self.storage.department_keys().await?;
         let Some((_, own)) = keys.iter().find(|(code, _)| code == department) else {
-            return Err(DomainError::InvalidRequest(
+            return Err(DomainError::invalid(
                 "no_signing_key",
                 format!("部门 `{department}` 尚未登记签名公钥，请联系平台管理员"),
             ));
         };
-        let bad = |why: String| DomainError::InvalidRequest("bad_signature", why);
+        let bad = |why: String| DomainError::invalid("bad_signature", why);
         let signature =
             signing::signature(signature).map_err(|e| bad(format!("签名文件无效：{e}")))?;
         let own = signing::public_key(own).context("the department's stored key")?;
@@ -206,7 +207,7 @@ impl Items {
                 && let Ok(key) = signing::public_key(pem)
                 && signing::verifies(&key, component, &signature)
             {
-                return Err(DomainError::InvalidRequest(
+                return Err(DomainError::invalid(
                     "signed_by_another_department",
                     format!("组件是用部门 `{other}` 的密钥签名的，不是 `{department}` 的"),
                 ));
@@ -235,7 +236,10 @@ impl Items {
         version: &str,
     ) -> Result<(Arc<LoadedVersion>, Arc<jsonschema::Validator>)> {
         if staff.role == Role::Admin {
-            return Err(DomainError::Forbidden("试运行由事项所属部门进行".into()));
+            return Err(DomainError::forbidden(
+                "forbidden",
+                "试运行由事项所属部门进行".into(),
+            ));
         }
         let row = self.own_item(staff, code).await?;
         let stored = self.stored_version(code, version).await?;
@@ -289,12 +293,7 @@ fn base64_of(bytes: &[u8]) -> String {
 /// The `error.code` a refusal is answered with, for its audit entry.
 fn refusal_code(error: &DomainError) -> &'static str {
     match error {
-        DomainError::InvalidRequest(code, _)
-        | DomainError::Conflicting(code, _)
-        | DomainError::ForbiddenCode(code, _)
-        | DomainError::TooLarge(code, _) => code,
-        DomainError::Forbidden(_) => "forbidden",
-        DomainError::NotFound => "not_found",
-        _ => "refused",
+        DomainError::Item { .. } | DomainError::Unavailable { .. } => "refused",
+        other => other.code(),
     }
 }

@@ -1,0 +1,320 @@
+//! The command line's words: every subcommand and flag of `yiwang`, parsed by clap. What each
+//! does is in `main.rs`; this file holds no behaviour but parsing.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use clap::{Args, Parser, Subcommand};
+use yiwang_host::config::Settings;
+use yiwang_host::model::actor::Role;
+use yiwang_host::storage::Storage;
+
+use crate::client::Client;
+
+#[derive(Parser)]
+#[command(
+    name = "yiwang",
+    version,
+    about = "一网: online government services, each item a sandboxed WebAssembly component"
+)]
+pub struct Cli {
+    /// A settings file (TOML, the flags' names with `_`): below the environment and the flags.
+    #[arg(long, global = true, env = "YIWANG_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Load shared datasets (vehicle registry, social insurance …).
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
+    /// Demo data.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+    /// The hash-chained audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Departments and the keys their uploads are signed with.
+    Dept {
+        #[command(subcommand)]
+        command: DeptCommand,
+    },
+    /// A department developer's tools: a key pair, signing a component, uploading it.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+    /// The admin API of a running server: items, their versions, grants and limits, the audit log.
+    Admin {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+/// Which server to call, and as whom.
+#[derive(Args)]
+pub struct ServerArgs {
+    /// The server's base URL.
+    #[arg(
+        long,
+        global = true,
+        env = "YIWANG_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub server: String,
+    /// A bearer token (from POST /api/v1/auth/login).
+    #[arg(long, global = true, env = "YIWANG_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+impl ServerArgs {
+    pub fn client(&self) -> anyhow::Result<Client> {
+        Client::new(&self.server, self.token.as_deref().unwrap_or_default())
+    }
+}
+
+#[derive(Subcommand)]
+pub enum DeptCommand {
+    /// Add a department or rename it; with --public-key, (re)set the key its uploads must be
+    /// signed with.
+    Add {
+        /// kebab-case code (`dongguan-vehicle-office`).
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// The department's public key, SPKI PEM (`yiwang plugin keygen` writes FILE.pub).
+        #[arg(long)]
+        public_key: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PluginCommand {
+    /// Write a new Ed25519 key pair: FILE (private, PKCS#8 PEM, mode 0600) and FILE.pub.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sign a component with a private key: writes COMPONENT.sig.
+    Sign {
+        #[arg(long)]
+        key: PathBuf,
+        component: PathBuf,
+    },
+    /// Upload a signed component as a new version of an item (staged until an admin publishes it).
+    Upload {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The item's code.
+        #[arg(long)]
+        item: String,
+        /// The signature file (default: COMPONENT.sig).
+        #[arg(long)]
+        signature: Option<PathBuf>,
+        component: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// One item: register, publish, roll back, enable, disable, grants, limits.
+    Item {
+        #[command(subcommand)]
+        command: ItemCommand,
+    },
+    /// Every registered item with its version, grants and limits.
+    Items,
+    /// The newest audit entries, newest first.
+    Audit {
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ItemCommand {
+    /// Register an item for a department, so that the department may upload its versions.
+    Register {
+        code: String,
+        #[arg(long)]
+        department: String,
+    },
+    /// Serve an uploaded version.
+    Publish {
+        code: String,
+        version: String,
+    },
+    /// Serve the version published before the current one again.
+    Rollback {
+        code: String,
+    },
+    Enable {
+        code: String,
+    },
+    Disable {
+        code: String,
+    },
+    /// Replace the item's grants with the JSON file's (the fields of plugins.toml's `grants`).
+    Grants {
+        code: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Replace the item's limits with the JSON file's (the fields of plugins.toml's `limits`).
+    Limits {
+        code: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+}
+
+/// Where the data is; every command that touches data takes it.
+#[derive(Args)]
+pub struct DataArgs {
+    /// The data directory (SQLite database, components, compiled artifacts).
+    #[arg(long, env = "YIWANG_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// A database URL instead of the SQLite file in the data directory.
+    #[arg(long, env = "YIWANG_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+impl DataArgs {
+    pub fn url(&self) -> String {
+        let mut settings = Settings::new(&self.data_dir, "plugins.toml");
+        settings.database_url = self.database_url.clone();
+        settings.database_url()
+    }
+
+    /// The existing database: an absent SQLite file is an error, not a new empty database.
+    pub async fn existing_storage(&self) -> anyhow::Result<Storage> {
+        if self.database_url.is_none() {
+            let file = Settings::new(&self.data_dir, "plugins.toml").sqlite_file();
+            anyhow::ensure!(file.is_file(), "no database at {}", file.display());
+        }
+        Storage::connect(&self.url()).await
+    }
+
+    pub async fn storage(&self) -> anyhow::Result<Storage> {
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("creating {}", self.data_dir.display()))?;
+        Storage::connect(&self.url()).await
+    }
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    #[arg(long, env = "YIWANG_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The admin's list of items with their grants and limits.
+    #[arg(long, env = "YIWANG_PLUGINS", default_value = "plugins.toml")]
+    pub plugins: PathBuf,
+    /// Hours a login token lives.
+    #[arg(long, env = "YIWANG_TOKEN_TTL_HOURS", default_value_t = 12)]
+    pub token_ttl_hours: i64,
+    /// Public holidays (YYYY-MM-DD, comma-separated) that stop the working-day clock.
+    #[arg(long, env = "YIWANG_HOLIDAYS", value_delimiter = ',')]
+    pub holidays: Vec<String>,
+    /// Weekend days that are working days (调休), YYYY-MM-DD, comma-separated.
+    #[arg(long, env = "YIWANG_EXTRA_WORKDAYS", value_delimiter = ',')]
+    pub extra_workdays: Vec<String>,
+    /// Deliver notifications by POSTing them to this gateway URL (signed); without it they go to the log.
+    #[arg(
+        long,
+        env = "YIWANG_NOTIFY_WEBHOOK_URL",
+        requires = "notify_webhook_secret"
+    )]
+    pub notify_webhook_url: Option<String>,
+    /// The shared secret the webhook signature is made with (at least 16 characters).
+    #[arg(long, env = "YIWANG_NOTIFY_WEBHOOK_SECRET", hide_env_values = true)]
+    pub notify_webhook_secret: Option<String>,
+    /// The largest component a department may upload, MiB.
+    #[arg(long, env = "YIWANG_MAX_COMPONENT_MIB", default_value_t = 16)]
+    pub max_component_mib: usize,
+    /// Always mark session cookies `Secure` (behind a TLS proxy that does not send
+    /// `X-Forwarded-Proto: https`; with it they are marked anyway).
+    #[arg(long, env = "YIWANG_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add an account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        login: String,
+        /// citizen, reviewer, developer, admin or courier.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        id_number: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RegistryCommand {
+    /// Import a dataset from CSV or JSON lines (by the file's extension).
+    Import {
+        dataset: String,
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DemoCommand {
+    /// Create the demo accounts and registry records (idempotent). For demonstrations only.
+    Seed {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain: exits 0 when intact, 1 naming the first altered, inserted or
+    /// deleted entry otherwise.
+    Verify {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+pub fn parse_role(s: &str) -> Result<Role, String> {
+    match Role::parse(s) {
+        Some(Role::System) | None => Err(format!(
+            "unknown role `{s}` (citizen, reviewer, developer, admin, courier)"
+        )),
+        Some(role) => Ok(role),
+    }
+}
