@@ -1,0 +1,398 @@
+//! Statistics for performance assessment (绩效考核): the [`Stats`] service and the [`Report`] it
+//! compiles from the rows storage gives, with the figures per department and item. Each job it
+//! needs has its own file: the SLA clock in working days and the range's China dates (`sla.rs`),
+//! the received-per-day series and its chart buckets (`periods.rs`), satisfaction ratings
+//! (`ratings.rs`) and the report as CSV (`csv.rs`). No SQL, no wasmtime.
+
+mod csv;
+mod periods;
+mod ratings;
+mod sla;
+
+pub use periods::{Bucket, DayCount, Period, buckets, received_by_day};
+pub use ratings::{MAX_COMMENT_CHARS, Rated};
+pub use sla::{Sla, china_date, range_bounds, sla, working_days_between};
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::calendar::Calendar;
+use super::error::{DomainError, Result};
+use super::items::Items;
+use crate::model::actor::{Actor, Role};
+use crate::storage::Storage;
+
+/// Rates finished cases and compiles the reports; the figures are computed here, not stored.
+pub struct Stats {
+    storage: Storage,
+    items: Arc<Items>,
+    calendar: Calendar,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Report {
+    /// `YYYY-MM-DD`, China time, inclusive.
+    pub from: String,
+    pub to: String,
+    pub departments: Vec<DepartmentStats>,
+    /// Applications received on each China date of the range (the day of submission, by the
+    /// range's own rule), in date order. Only the days that received any are listed, so that the
+    /// series is bounded by the cases, not by the range; [`Report::received_by`] fills the gaps.
+    pub received_by_day: Vec<DayCount>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DepartmentStats {
+    pub department: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+    pub items: Vec<ItemStats>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ItemStats {
+    pub item: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// What is counted over the cases submitted in the range.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Figures {
+    pub received: u64,
+    /// Reached a terminal state (approved and done, or refused).
+    pub completed: u64,
+    pub completed_on_time: u64,
+    pub completed_overdue: u64,
+    pub open: u64,
+    /// Working days from submission to completion, averaged over the completed cases (2
+    /// decimals); `null` when none completed.
+    pub average_handling_days: Option<f64>,
+    pub satisfaction: Satisfaction,
+    pub by_channel: ByChannel,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Satisfaction {
+    /// Average score, 1–5 (2 decimals); `null` without ratings.
+    pub average: Option<f64>,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ByChannel {
+    pub web: u64,
+    pub mobile: u64,
+    pub wechat: u64,
+    pub alipay: u64,
+    pub department: u64,
+}
+
+/// One case's contribution to the figures.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub channel: String,
+    /// `None` while the case is open.
+    pub sla: Option<Sla>,
+    pub on_time: bool,
+    pub score: Option<i64>,
+}
+
+/// Sums of outcomes, turned into [`Figures`] at the end.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    received: u64,
+    completed: u64,
+    on_time: u64,
+    handling_days: u64,
+    score_sum: i64,
+    scores: u64,
+    channels: ByChannel,
+}
+
+impl Tally {
+    pub fn add(&mut self, outcome: &Outcome) {
+        self.received += 1;
+        if let Some(sla) = outcome.sla {
+            self.completed += 1;
+            self.handling_days += u64::from(sla.handling_days);
+            if outcome.on_time {
+                self.on_time += 1;
+            }
+        }
+        if let Some(score) = outcome.score {
+            self.score_sum += score;
+            self.scores += 1;
+        }
+        let channels = &mut self.channels;
+        match outcome.channel.as_str() {
+            "web" => channels.web += 1,
+            "mobile" => channels.mobile += 1,
+            "wechat" => channels.wechat += 1,
+            "alipay" => channels.alipay += 1,
+            "department" => channels.department += 1,
+            _ => {}
+        }
+    }
+
+    pub fn merge(&mut self, other: &Tally) {
+        self.received += other.received;
+        self.completed += other.completed;
+        self.on_time += other.on_time;
+        self.handling_days += other.handling_days;
+        self.score_sum += other.score_sum;
+        self.scores += other.scores;
+        let (a, b) = (&mut self.channels, &other.channels);
+        a.web += b.web;
+        a.mobile += b.mobile;
+        a.wechat += b.wechat;
+        a.alipay += b.alipay;
+        a.department += b.department;
+    }
+
+    pub fn figures(&self) -> Figures {
+        let average = |sum: f64, n: u64| (n > 0).then(|| round2(sum / n as f64));
+        Figures {
+            received: self.received,
+            completed: self.completed,
+            completed_on_time: self.on_time,
+            completed_overdue: self.completed - self.on_time,
+            open: self.received - self.completed,
+            average_handling_days: average(self.handling_days as f64, self.completed),
+            satisfaction: Satisfaction {
+                average: average(self.score_sum as f64, self.scores),
+                count: self.scores,
+            },
+            by_channel: self.channels.clone(),
+        }
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// What the statistics need of a pinned item version.
+struct Terms {
+    promised_days: u32,
+    waiting_states: HashSet<String>,
+}
+
+impl Stats {
+    pub fn new(storage: Storage, items: Arc<Items>, calendar: Calendar) -> Stats {
+        Stats {
+            storage,
+            items,
+            calendar,
+        }
+    }
+
+    /// The figures per department and item over the cases submitted `from..=to` (China dates).
+    /// Admins see every department (or the one asked for); staff only their own.
+    pub async fn report(
+        &self,
+        actor: &Actor,
+        from: &str,
+        to: &str,
+        department: Option<&str>,
+    ) -> Result<Report> {
+        let department = match actor.role {
+            Role::Admin => department.map(str::to_string),
+            Role::Reviewer | Role::Developer => {
+                let own = actor
+                    .department
+                    .clone()
+                    .ok_or_else(|| DomainError::forbidden("forbidden", "账号未归属任何部门".into()))?;
+                if department.is_some_and(|d| d != own) {
+                    return Err(DomainError::forbidden("forbidden", "只能查看本部门的统计".into()));
+                }
+                Some(own)
+            }
+            _ => {
+                return Err(DomainError::forbidden("forbidden", 
+                    "此功能仅限部门工作人员和平台管理员".into(),
+                ));
+            }
+        };
+        self.compile(from, to, department.as_deref()).await
+    }
+
+    /// Every department's figures, for anyone: what the public page (定期公开通报) publishes,
+    /// the same figures an admin's report gives.
+    pub async fn public_report(&self, from: &str, to: &str) -> Result<Report> {
+        self.compile(from, to, None).await
+    }
+
+    async fn compile(&self, from: &str, to: &str, department: Option<&str>) -> Result<Report> {
+        let (from_day, to_day, start, until) = range_bounds(from, to)?;
+        let cases = self
+            .storage
+            .cases_submitted_between(&start, &until, department)
+            .await?;
+        let mut events: HashMap<i64, Vec<(String, DateTime<Utc>)>> = HashMap::new();
+        for event in self
+            .storage
+            .events_of_cases_submitted_between(&start, &until, department)
+            .await?
+        {
+            let at = parse_instant(&event.at)?;
+            events
+                .entry(event.case_id)
+                .or_default()
+                .push((event.to_state, at));
+        }
+        let mut terms: HashMap<String, Terms> = HashMap::new();
+        let mut submissions = Vec::new();
+        let mut tallies: BTreeMap<String, BTreeMap<String, Tally>> = BTreeMap::new();
+        for case in cases {
+            if !terms.contains_key(&case.item_sha256) {
+                let version = self
+                    .items
+                    .pinned(&case.item_code, &case.item_sha256)
+                    .await?;
+                let info = &version.info;
+                let waiting_states = info
+                    .workflow
+                    .states
+                    .iter()
+                    .filter(|s| s.waits_on_applicant)
+                    .map(|s| s.name.clone())
+                    .collect();
+                terms.insert(
+                    case.item_sha256.clone(),
+                    Terms {
+                        promised_days: info.promised_days,
+                        waiting_states,
+                    },
+                );
+            }
+            let terms = &terms[&case.item_sha256];
+            let submitted = parse_instant(&case.submitted_at)?;
+            submissions.push(submitted);
+            let sla = match &case.completed_at {
+                Some(completed) => Some(sla(
+                    &self.calendar,
+                    submitted,
+                    parse_instant(completed)?,
+                    events.get(&case.id).map(Vec::as_slice).unwrap_or_default(),
+                    |state| terms.waiting_states.contains(state),
+                )),
+                None => None,
+            };
+            let outcome = Outcome {
+                on_time: sla.is_some_and(|s| s.on_time(terms.promised_days)),
+                sla,
+                channel: case.channel,
+                score: case.score,
+            };
+            tallies
+                .entry(case.department)
+                .or_default()
+                .entry(case.item_code)
+                .or_default()
+                .add(&outcome);
+        }
+        Ok(Report {
+            from: from_day.format("%Y-%m-%d").to_string(),
+            to: to_day.format("%Y-%m-%d").to_string(),
+            departments: tallies
+                .into_iter()
+                .map(|(department, items)| {
+                    let mut total = Tally::default();
+                    for tally in items.values() {
+                        total.merge(tally);
+                    }
+                    DepartmentStats {
+                        department,
+                        figures: total.figures(),
+                        items: items
+                            .into_iter()
+                            .map(|(item, tally)| ItemStats {
+                                item,
+                                figures: tally.figures(),
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
+            received_by_day: received_by_day(submissions),
+        })
+    }
+}
+
+fn parse_instant(text: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| DomainError::Internal(anyhow::anyhow!("stored time `{text}`: {e}")))
+}
+
+impl Report {
+    /// The applications received over the report's range, grouped by `period`.
+    pub fn received_by(&self, period: Period) -> Vec<Bucket> {
+        let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+        match (day(&self.from), day(&self.to)) {
+            (Some(from), Some(to)) => buckets(from, to, &self.received_by_day, period),
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tallies_count_and_average() {
+        let mut tally = Tally::default();
+        let done = |days, on_time, channel: &str, score| Outcome {
+            channel: channel.into(),
+            sla: Some(Sla {
+                handling_days: days,
+                paused_days: 0,
+            }),
+            on_time,
+            score,
+        };
+        tally.add(&done(1, true, "web", Some(5)));
+        tally.add(&done(2, true, "wechat", Some(4)));
+        tally.add(&done(10, false, "wechat", None));
+        tally.add(&Outcome {
+            channel: "alipay".into(),
+            sla: None,
+            on_time: false,
+            score: None,
+        });
+        let figures = tally.figures();
+        assert_eq!(
+            figures,
+            Figures {
+                received: 4,
+                completed: 3,
+                completed_on_time: 2,
+                completed_overdue: 1,
+                open: 1,
+                average_handling_days: Some(4.33),
+                satisfaction: Satisfaction {
+                    average: Some(4.5),
+                    count: 2
+                },
+                by_channel: ByChannel {
+                    web: 1,
+                    mobile: 0,
+                    wechat: 2,
+                    alipay: 1,
+                    department: 0
+                },
+            }
+        );
+        let mut total = Tally::default();
+        total.merge(&tally);
+        total.merge(&tally);
+        assert_eq!(total.figures().received, 8);
+        assert_eq!(total.figures().average_handling_days, Some(4.33));
+        assert_eq!(Tally::default().figures().average_handling_days, None);
+    }
+}
