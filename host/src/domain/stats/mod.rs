@@ -202,17 +202,20 @@ impl Stats {
         let department = match actor.role {
             Role::Admin => department.map(str::to_string),
             Role::Reviewer | Role::Developer => {
-                let own = actor
-                    .department
-                    .clone()
-                    .ok_or_else(|| DomainError::forbidden("forbidden", "账号未归属任何部门".into()))?;
+                let own = actor.department.clone().ok_or_else(|| {
+                    DomainError::forbidden("forbidden", "账号未归属任何部门".into())
+                })?;
                 if department.is_some_and(|d| d != own) {
-                    return Err(DomainError::forbidden("forbidden", "只能查看本部门的统计".into()));
+                    return Err(DomainError::forbidden(
+                        "forbidden",
+                        "只能查看本部门的统计".into(),
+                    ));
                 }
                 Some(own)
             }
             _ => {
-                return Err(DomainError::forbidden("forbidden", 
+                return Err(DomainError::forbidden(
+                    "forbidden",
                     "此功能仅限部门工作人员和平台管理员".into(),
                 ));
             }

@@ -29,7 +29,10 @@ impl Stats {
         comment: Option<&str>,
     ) -> Result<Rated> {
         if actor.role != Role::Citizen {
-            return Err(DomainError::forbidden("forbidden", "只有申请人可以评价".into()));
+            return Err(DomainError::forbidden(
+                "forbidden",
+                "只有申请人可以评价".into(),
+            ));
         }
         let number = ApplicationNumber::parse(number).ok_or(DomainError::NotFound)?;
         let case = self
@@ -67,10 +70,16 @@ impl Stats {
             .state(&case.state)
             .is_some_and(|s| s.terminal);
         if !finished {
-            return Err(DomainError::conflict("wrong_state", "办件办结后才能评价".into()));
+            return Err(DomainError::conflict(
+                "wrong_state",
+                "办件办结后才能评价".into(),
+            ));
         }
         if !self.storage.insert_rating(case.id, score, comment).await? {
-            return Err(DomainError::conflict("already_rated", "此办件已评价过"));
+            return Err(DomainError::conflict(
+                "already_rated",
+                "此办件已评价过".into(),
+            ));
         }
         Ok(Rated {
             number: case.number,

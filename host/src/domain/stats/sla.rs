@@ -85,20 +85,26 @@ pub fn sla(
 pub fn range_bounds(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate, String, String)> {
     let parse = |field: &str, text: &str| {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-            DomainError::fields_wrong("invalid_input", vec![FieldError {
-                field: field.into(),
-                code: "invalid_date".into(),
-                message: "日期格式应为 YYYY-MM-DD".into(),
-            }])
+            DomainError::fields_wrong(
+                "invalid_input",
+                vec![FieldError {
+                    field: field.into(),
+                    code: "invalid_date".into(),
+                    message: "日期格式应为 YYYY-MM-DD".into(),
+                }],
+            )
         })
     };
     let (from, to) = (parse("from", from)?, parse("to", to)?);
     if from > to {
-        return Err(DomainError::fields_wrong("invalid_input", vec![FieldError {
-            field: "to".into(),
-            code: "invalid_range".into(),
-            message: "结束日期不能早于开始日期".into(),
-        }]));
+        return Err(DomainError::fields_wrong(
+            "invalid_input",
+            vec![FieldError {
+                field: "to".into(),
+                code: "invalid_range".into(),
+                message: "结束日期不能早于开始日期".into(),
+            }],
+        ));
     }
     let start_of = |day: NaiveDate| {
         day.and_time(NaiveTime::MIN)
@@ -111,11 +117,14 @@ pub fn range_bounds(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate, Strin
             .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("no midnight on {day}")))
     };
     let until = to.checked_add_days(Days::new(1)).ok_or_else(|| {
-        DomainError::fields_wrong("invalid_input", vec![FieldError {
-            field: "to".into(),
-            code: "invalid_date".into(),
-            message: "日期超出范围".into(),
-        }])
+        DomainError::fields_wrong(
+            "invalid_input",
+            vec![FieldError {
+                field: "to".into(),
+                code: "invalid_date".into(),
+                message: "日期超出范围".into(),
+            }],
+        )
     })?;
     Ok((from, to, start_of(from)?, start_of(until)?))
 }
