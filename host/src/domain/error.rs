@@ -67,6 +67,19 @@ impl DomainError {
         }
     }
 
+    /// The fields of a refused form (`invalid_form` against its schema, `ineligible` by the item's
+    /// own checks), for a page to show beside them; any other error as it is.
+    pub fn into_form_errors(self) -> Result<Vec<FieldError>> {
+        match self {
+            DomainError::Invalid {
+                code: "invalid_form" | "ineligible",
+                fields,
+                ..
+            } => Ok(fields),
+            other => Err(other),
+        }
+    }
+
     pub fn forbidden(code: &'static str, message: String) -> DomainError {
         DomainError::Forbidden { code, message }
     }

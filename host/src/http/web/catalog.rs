@@ -204,12 +204,7 @@ pub async fn apply(
         }) => {
             return Ok(unavailable(&session, &live));
         }
-        Err(DomainError::Invalid {
-            code: "invalid_form" | "ineligible",
-            fields: errors,
-            ..
-        }) => errors,
-        Err(other) => return Err(other.into()),
+        Err(error) => error.into_form_errors()?,
     };
     form.refuse(&errors);
     let page = ApplyPage {

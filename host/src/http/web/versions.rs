@@ -215,12 +215,7 @@ pub async fn preview(
         Ok(submitted) => {
             return Ok(Redirect::to(&format!("/applications/{}", submitted.number)).into_response());
         }
-        Err(DomainError::Invalid {
-            code: "invalid_form" | "ineligible",
-            fields: errors,
-            ..
-        }) => errors,
-        Err(other) => return Err(other.into()),
+        Err(error) => error.into_form_errors()?,
     };
     form.refuse(&errors);
     let page = PreviewPage::new(&session, &code, &version, &info.name, form);
