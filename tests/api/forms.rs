@@ -167,6 +167,33 @@ async fn a_form_past_the_schemas_bounds_is_refused_by_field() {
 }
 
 #[tokio::test]
+async fn a_form_past_the_hosts_shape_bounds_is_refused_before_its_schema_and_stores_nothing() {
+    // Arrange: one array longer than any form may carry, and one nesting deeper than any form may go
+    let (app, citizen) = patterned_form_app().await;
+    let mut too_long = heaviest_form("abc");
+    too_long["extra"] = json!(vec!["x"; 1_001]);
+    let mut too_deep = heaviest_form("abc");
+    let mut nested = json!("leaf");
+    for _ in 0..20 {
+        nested = json!({ "n": nested });
+    }
+    too_deep["extra"] = nested;
+
+    for (form, code) in [(too_long, "too-many-items"), (too_deep, "too-deep")] {
+        // Act
+        let response = app.submit(&citizen, CRAFTED_ITEM, form).await;
+
+        // Assert: the bound's own refusal, named where it is, and not the schema's
+        let error = error_body(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_form").await;
+        let fields = field_errors(&error);
+        assert_eq!(fields.len(), 1, "{error}");
+        assert_eq!(fields[0].1, code, "{error}");
+        assert!(fields[0].0.starts_with("extra"), "{error}");
+    }
+    assert_eq!(app.count("cases").await, 0);
+}
+
+#[tokio::test]
 async fn sixteen_clients_posting_the_heaviest_form_leave_another_items_query_answering() {
     // Arrange
     let (app, citizen) = patterned_form_app().await;

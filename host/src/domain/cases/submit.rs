@@ -83,7 +83,7 @@ impl Cases {
         &self,
         applicant: &Actor,
         version: &Arc<LoadedVersion>,
-        validator: &jsonschema::Validator,
+        validator: &Arc<jsonschema::Validator>,
         form: &Value,
         channel: &str,
         preview: bool,
@@ -94,8 +94,7 @@ impl Cases {
                 format!("unknown channel `{channel}`"),
             ));
         }
-        form::check(validator, form)
-            .map_err(|fields| DomainError::fields_wrong("invalid_form", fields))?;
+        form::check_bounded(validator, form).await?;
         let info = &version.info;
 
         let today = calendar::today();

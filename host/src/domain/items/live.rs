@@ -72,7 +72,7 @@ impl Items {
         let validator = match &current {
             Some(live) if live.version.sha256 == version.sha256 => live.validator.clone(),
             _ => Arc::new(
-                jsonschema::validator_for(&version.info.form_schema)
+                crate::model::form_schema::compile(&version.info.form_schema)
                     .map_err(|e| anyhow::anyhow!("form schema: {e}"))?,
             ),
         };

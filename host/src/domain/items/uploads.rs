@@ -245,7 +245,7 @@ impl Items {
         let stored = self.stored_version(code, version).await?;
         let (grants, limits) = settings_of(&row)?;
         let loaded = self.version(&stored.sha256, grants, limits).await?;
-        let validator = jsonschema::validator_for(&loaded.info.form_schema)
+        let validator = crate::model::form_schema::compile(&loaded.info.form_schema)
             .map_err(|e| anyhow::anyhow!("form schema: {e}"))?;
         Ok((loaded, Arc::new(validator)))
     }
