@@ -22,7 +22,7 @@ impl Me {
 
     /// The citizen's applications, newest first.
     pub async fn applications(&self, me: &Actor) -> Result<Vec<CaseSummary>> {
-        Ok(self.storage.cases_of_applicant(user_id(me)?).await?)
+        Ok(self.storage.cases_of_applicant(me.user_id()?).await?)
     }
 
     /// Certificates held under the citizen's ID number (none without one).
@@ -48,11 +48,7 @@ impl Me {
     pub async fn notifications(&self, me: &Actor) -> Result<Vec<NotificationRow>> {
         Ok(self
             .storage
-            .notifications_of(user_id(me)?, LIST_LIMIT)
+            .notifications_of(me.user_id()?, LIST_LIMIT)
             .await?)
     }
-}
-
-fn user_id(me: &Actor) -> Result<i64> {
-    Ok(me.id.parse().map_err(anyhow::Error::from)?)
 }

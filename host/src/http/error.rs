@@ -68,7 +68,8 @@ impl Error {
                     D::Item { .. } => StatusCode::BAD_GATEWAY,
                     D::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
                 };
-                let fields = matches!(error, D::Invalid { .. }).then(|| error.fields());
+                // `fields` only where a refusal names some, as the API always answered.
+                let fields = Some(error.fields()).filter(|fields| !fields.is_empty());
                 (status, error.code(), fields)
             }
             Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),

@@ -60,7 +60,7 @@ pub(crate) async fn sign_in(state: &AppState, login: &str, password: String) -> 
 }
 
 /// Whether the cookie gets `Secure`: the server's policy, or a request that came over TLS.
-pub(crate) fn secure(policy: Option<Extension<CookiePolicy>>, headers: &HeaderMap) -> bool {
+pub(crate) fn secure_cookie(policy: Option<Extension<CookiePolicy>>, headers: &HeaderMap) -> bool {
     let policy = policy.map(|Extension(policy)| policy).unwrap_or_default();
     session::over_tls(headers, policy)
 }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 pub use body::{Json, MAX_BODY_BYTES};
 pub use error::{Error, Result};
 pub use extract::{Admin, Citizen, Courier, Credential, CurrentUser, Gate, Staff};
-pub(crate) use login::{SignedIn, secure as secure_cookie, sign_in};
+pub(crate) use login::{SignedIn, secure_cookie, sign_in};
 pub use upload::ComponentLimit;
 pub(crate) use upload::{MULTIPART_OVERHEAD, read_upload, read_version_parts};
 

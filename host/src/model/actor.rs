@@ -54,6 +54,13 @@ impl Actor {
         format!("{}:{}", self.role.as_str(), self.id)
     }
 
+    /// The stored user's id (`users.id`); an error for the platform's own `system` actor.
+    pub fn user_id(&self) -> anyhow::Result<i64> {
+        self.id
+            .parse()
+            .map_err(|_| anyhow::anyhow!("actor id `{}` is not a user's", self.id))
+    }
+
     pub fn system() -> Actor {
         Actor {
             id: "system".into(),

@@ -146,10 +146,7 @@ impl Cases {
             });
             state = step.to.clone();
         }
-        let applicant_id: i64 = applicant
-            .id
-            .parse()
-            .map_err(|_| anyhow::anyhow!("applicant id is not numeric"))?;
+        let applicant_id = applicant.user_id()?;
         let due_date = self
             .calendar
             .add_working_days(today, info.promised_days)

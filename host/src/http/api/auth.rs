@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::http::session::{self, CookiePolicy};
 use crate::http::{AppState, Json, Result, Routes, SignedIn};
-use crate::http::{CurrentUser, secure_cookie as secure, sign_in};
+use crate::http::{CurrentUser, secure_cookie, sign_in};
 
 pub fn router() -> Routes {
     Routes::new()
@@ -65,7 +65,7 @@ async fn login(
     let cookie = session::session_cookie(
         &token,
         state.token_ttl_hours.saturating_mul(3600),
-        secure(policy, &headers),
+        secure_cookie(policy, &headers),
     );
     let csrf_token = session::csrf_token(&token);
     let body = Json(LoginResponse {
@@ -94,6 +94,6 @@ async fn logout(
     user: CurrentUser,
 ) -> Result<(SetCookie, StatusCode)> {
     state.storage.revoke_token(&user.token_hash).await?;
-    let cleared = session::cleared_cookie(secure(policy, &headers));
+    let cleared = session::cleared_cookie(secure_cookie(policy, &headers));
     Ok(([(SET_COOKIE, cleared)], StatusCode::NO_CONTENT))
 }
