@@ -95,19 +95,23 @@ async fn a_call_that_spends_its_wall_clock_in_host_calls_fails_502_timeout_and_i
     assert_eq!(app.count("data_use_log").await, 0);
 }
 
-/// Submits an empty form to `item`, whose host call must be denied: the item was told "denied"
-/// and refused with 422 `ineligible` saying so, the denial is audited once as
-/// `item.capability_denied` with `naming` in its detail, and nothing was stored. Returns the error.
+/// Submits an empty form to `item` (contract 0.2.0), whose host call must be denied: the item
+/// was told "denied" and failed `submit` with the `item-error` it is — answered 502 `item_failed`
+/// naming the call and the denial, not a 422 as if the applicant could correct the form — the
+/// denial is audited once as `item.capability_denied` with `naming` in its detail, and nothing
+/// was stored. Returns the error.
 async fn assert_denied(app: &TestApp, item: &str, naming: &str) -> serde_json::Value {
     let token = app.login(CITIZEN, PASSWORD).await;
     let before = app.stored().await;
 
     let response = app.submit(&token, item, json!({})).await;
 
-    let error = error_body(response, StatusCode::UNPROCESSABLE_ENTITY, "ineligible").await;
-    assert_eq!(
-        field_errors(&error),
-        [(String::new(), "denied".to_string())]
+    let error = error_body(response, StatusCode::BAD_GATEWAY, "item_failed").await;
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains(": denied: "), "{error}");
+    assert!(
+        error.get("fields").is_none(),
+        "no field to correct: {error}"
     );
     let details = audit_details(app, "item.capability_denied", item).await;
     assert_eq!(details.len(), 1, "{details:?}");
@@ -308,13 +312,13 @@ async fn vehicle_applications_from_other_clients_succeed_while_every_hostile_ite
         (WALL_CLOCK_BURN_ITEM, StatusCode::BAD_GATEWAY, "timeout"),
         (
             UNGRANTED_LOOKUP_ITEM,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "ineligible",
+            StatusCode::BAD_GATEWAY,
+            "item_failed",
         ),
         (
             UNGRANTED_CERTIFICATE_ITEM,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "ineligible",
+            StatusCode::BAD_GATEWAY,
+            "item_failed",
         ),
         (
             OTHER_ITEMS_RECORDS_ITEM,
@@ -376,13 +380,13 @@ const HOSTILE_CALLS: [(&str, StatusCode, &[&str]); 10] = [
     (WALL_CLOCK_BURN_ITEM, StatusCode::BAD_GATEWAY, &["timeout"]),
     (
         UNGRANTED_LOOKUP_ITEM,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &["ineligible"],
+        StatusCode::BAD_GATEWAY,
+        &["item_failed"],
     ),
     (
         UNGRANTED_CERTIFICATE_ITEM,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &["ineligible"],
+        StatusCode::BAD_GATEWAY,
+        &["item_failed"],
     ),
     (
         OTHER_ITEMS_RECORDS_ITEM,

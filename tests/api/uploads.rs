@@ -203,7 +203,12 @@ refused!(a_truncated_component_is_refused_as_not_a_component:
 
 refused!(a_component_without_the_item_export_is_refused:
     component_bytes("yiwang_test_not_an_item"), to CRAFTED_ITEM
-    => UNPROCESSABLE_ENTITY "no_item_export" naming ["yiwang:service/item@0.1.0"]);
+    => UNPROCESSABLE_ENTITY "no_item_export" naming ["yiwang:service/item", "0.1.0, 0.2.0"]);
+
+refused!(a_component_for_a_contract_version_the_host_does_not_serve_is_refused_naming_those_it_does:
+    component_bytes("yiwang_test_future_contract"), to CRAFTED_ITEM
+    => UNPROCESSABLE_ENTITY "unsupported_contract"
+        naming ["yiwang:service@0.9.0", "it serves 0.1.0, 0.2.0"]);
 
 #[tokio::test]
 async fn a_component_over_the_size_limit_is_refused_with_413() {
@@ -287,7 +292,7 @@ refused!(an_upload_to_another_departments_item_is_refused_with_403:
 // The crafted item's slot has no grants; this component imports the registries.
 refused!(a_component_importing_an_interface_the_item_was_not_granted_is_refused_naming_it:
     component_bytes("yiwang_test_ungranted_lookup"), to CRAFTED_ITEM
-    => UNPROCESSABLE_ENTITY "ungranted_import" naming ["yiwang:service/registries@0.1.0"]);
+    => UNPROCESSABLE_ENTITY "ungranted_import" naming ["yiwang:service/registries@0.2.0"]);
 
 refused!(a_component_whose_describe_traps_is_refused:
     crafted("describe-trap"), to CRAFTED_ITEM

@@ -3,16 +3,15 @@
 //! path — workflow checked, the item's `on-action` on the case's pinned version, committed with
 //! its events and notifications — so a batch can do nothing a reviewer could not do case by case.
 //!
-//! The WIT has no batch export: the host calls the item's `query` on its live version, as the
-//! staff member, with `{"batch": {"state", "cases": [{"number", "form", "derived"}…], "input"}}`
-//! and expects `{"decisions": [{"number", "action", "input"[, "comment"]}…]}`. Knows no SQL and
-//! no wasmtime.
+//! The decisions come from the item's `batch` export on its live version, called as the staff
+//! member (`Cases::decide_batch`; a 0.1.0 item is asked through its `query`, which the runtime's
+//! 0.1.0 module does). Knows no SQL and no wasmtime.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::cases::Cases;
 use super::error::{DomainError, Result};
@@ -39,21 +38,6 @@ pub struct BatchRefusal {
     pub number: String,
     pub action: String,
     pub reason: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct Output {
-    decisions: Vec<Decision>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Decision {
-    number: String,
-    action: String,
-    #[serde(default)]
-    input: Option<Value>,
-    #[serde(default)]
-    comment: Option<String>,
 }
 
 /// Batch decisions over an item's cases, for its department's staff.
@@ -97,27 +81,10 @@ impl Batch {
             ));
         }
         let rows = self.storage.cases_of_item_in_state(code, state).await?;
-        let batch: Vec<Value> = rows
-            .iter()
-            .map(|row| {
-                json!({
-                    "number": row.number,
-                    "form": serde_json::from_str::<Value>(&row.form).unwrap_or(Value::Null),
-                    "derived": serde_json::from_str::<Value>(&row.derived).unwrap_or(Value::Null),
-                })
-            })
-            .collect();
-        let call = json!({ "batch": { "state": state, "cases": batch, "input": input } });
-        let output = self.cases.query(staff, code, &call).await?;
-        let Output { decisions } = serde_json::from_value(output).map_err(|e| {
-            DomainError::item(
-                "item_misbehaved",
-                format!(
-                    "{code}@{}: batch: output is not {{\"decisions\": [...]}}: {e}",
-                    live.version.info.version
-                ),
-            )
-        })?;
+        let decisions = self
+            .cases
+            .decide_batch(staff, code, state, &rows, input)
+            .await?;
 
         let mut open: BTreeSet<&str> = rows.iter().map(|row| row.number.as_str()).collect();
         let mut report = BatchReport {
@@ -130,23 +97,24 @@ impl Batch {
         };
         for decision in decisions {
             let refuse = |reason: String| BatchRefusal {
-                number: decision.number.clone(),
+                number: decision.case_number.clone(),
                 action: decision.action.clone(),
                 reason,
             };
             // Only a case of this batch, and each once: the item cannot reach beyond what it was shown.
-            if !open.remove(decision.number.as_str()) {
+            if !open.remove(decision.case_number.as_str()) {
                 report
                     .refused
                     .push(refuse("不在本批办件中，或已有决定".into()));
                 continue;
             }
-            let input = decision.input.clone().unwrap_or_else(|| json!({}));
+            // `decide_batch` checked that each input is a JSON object.
+            let input: Value = serde_json::from_str(&decision.input).unwrap_or_default();
             let done = self
                 .cases
                 .act(
                     staff,
-                    &decision.number,
+                    &decision.case_number,
                     &decision.action,
                     decision.comment.as_deref(),
                     &input,

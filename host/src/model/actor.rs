@@ -2,41 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    Citizen,
-    Reviewer,
-    Developer,
-    Admin,
-    Courier,
-    System,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Citizen => "citizen",
-            Role::Reviewer => "reviewer",
-            Role::Developer => "developer",
-            Role::Admin => "admin",
-            Role::Courier => "courier",
-            Role::System => "system",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Some(match s {
-            "citizen" => Role::Citizen,
-            "reviewer" => Role::Reviewer,
-            "developer" => Role::Developer,
-            "admin" => Role::Admin,
-            "courier" => Role::Courier,
-            "system" => Role::System,
-            _ => return None,
-        })
-    }
-}
+/// The roles of the contract, shared with the catalog's rules.
+pub use yiwang_catalog::Role;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {

@@ -1,6 +1,8 @@
-//! Host-side mirrors of the records that cross the contract (see `wit/v0.1.0/types.wit`), so the
-//! domain and the capabilities work with them without knowing wasmtime. The runtime converts them
-//! to and from the bindings of each contract version.
+//! Host-side mirrors of the records that cross the contract (see `wit/v0.2.0/types.wit` and
+//! `wit/CHANGELOG.md`), so the domain and the capabilities work with them without knowing
+//! wasmtime or which version an item targets. The runtime converts them to and from the bindings
+//! of each contract version; where an older version lacks something (0.1.0's `submit` had only
+//! field errors), its conversion says what the newer record it means.
 
 use serde::Serialize;
 
@@ -39,6 +41,55 @@ pub enum ItemError {
     Invalid(Vec<FieldError>),
     Refused(String),
     Failed(String),
+}
+
+/// Why `submit` refused an application.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SubmitError {
+    /// The applicant can correct the form (HTTP 422).
+    Fields(Vec<FieldError>),
+    /// Anything else, answered as an action's item error is.
+    Item(ItemError),
+}
+
+/// What a batch decided for one case.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    pub case_number: String,
+    pub action: String,
+    pub comment: Option<String>,
+    /// JSON object.
+    pub input: String,
+}
+
+/// The contract versions this host serves, oldest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ContractVersion {
+    V0_1_0,
+    V0_2_0,
+}
+
+impl ContractVersion {
+    pub const ALL: [ContractVersion; 2] = [ContractVersion::V0_1_0, ContractVersion::V0_2_0];
+
+    /// `0.1.0`, as in the WIT package `yiwang:service@0.1.0`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContractVersion::V0_1_0 => "0.1.0",
+            ContractVersion::V0_2_0 => "0.2.0",
+        }
+    }
+
+    /// The versions served, for messages: `0.1.0, 0.2.0`.
+    pub fn supported() -> String {
+        ContractVersion::ALL.map(ContractVersion::as_str).join(", ")
+    }
+}
+
+impl std::fmt::Display for ContractVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Facts about the call the item must not take from its own clock.

@@ -12,9 +12,9 @@ use wasmtime::{Engine, Store, UpdateDeadline};
 
 use super::engine::cpu_ticks;
 use super::store::StoreState;
-use super::wit::v0_1_0::{ItemExports, ServiceItemPre};
+use super::wit::{Item, ItemPre};
 use crate::capabilities::{Capabilities, Trap};
-use crate::model::contract::{Accepted, FieldError, ItemError, Transition};
+use crate::model::contract::{Accepted, Decision, FieldError, ItemError, SubmitError, Transition};
 use crate::model::effects::Effects;
 use crate::model::grants::Limits;
 
@@ -25,6 +25,7 @@ pub enum Function {
     Submit,
     OnAction,
     Query,
+    Batch,
 }
 
 impl Function {
@@ -35,6 +36,7 @@ impl Function {
             Function::Submit => "submit",
             Function::OnAction => "on-action",
             Function::Query => "query",
+            Function::Batch => "batch",
         }
     }
 }
@@ -155,7 +157,7 @@ fn opt_len(s: &Option<String>) -> u64 {
     s.as_ref().map_or(0, |s| s.len() as u64)
 }
 
-impl Returned for Result<Accepted, Vec<FieldError>> {
+impl Returned for Result<Accepted, SubmitError> {
     fn output_bytes(&self) -> u64 {
         match self {
             Ok(a) => {
@@ -164,7 +166,8 @@ impl Returned for Result<Accepted, Vec<FieldError>> {
                         (s.action.len() + s.to.len()) as u64 + opt_len(&s.note)
                     })
             }
-            Err(errors) => field_errors_bytes(errors),
+            Err(SubmitError::Fields(errors)) => field_errors_bytes(errors),
+            Err(SubmitError::Item(error)) => item_error_bytes(error),
         }
     }
     fn refused(&self) -> bool {
@@ -196,9 +199,27 @@ impl Returned for Result<String, ItemError> {
     }
 }
 
+impl Returned for Result<Vec<Decision>, ItemError> {
+    fn output_bytes(&self) -> u64 {
+        match self {
+            Ok(decisions) => decisions
+                .iter()
+                .map(|d| {
+                    (d.case_number.len() + d.action.len() + d.input.len()) as u64
+                        + opt_len(&d.comment)
+                })
+                .sum(),
+            Err(e) => item_error_bytes(e),
+        }
+    }
+    fn refused(&self) -> bool {
+        self.is_err()
+    }
+}
+
 /// Who is called, under which limits.
 pub(crate) struct Target<'a> {
-    pub pre: &'a ServiceItemPre<StoreState>,
+    pub pre: &'a ItemPre,
     /// The version's concurrency limit; none while loading (nobody else can call it yet).
     pub permits: Option<&'a Semaphore>,
     /// `code@version`, or `component <sha>` while loading.
@@ -209,12 +230,9 @@ pub(crate) struct Target<'a> {
     pub limits: &'a Limits,
 }
 
-/// The export call itself, given the instance's exports and its store.
+/// The export call itself, given a fresh instance and its store.
 pub(crate) type GuestCall<R> = Box<
-    dyn for<'a> FnOnce(
-            &'a ItemExports,
-            &'a mut Store<StoreState>,
-        ) -> BoxFuture<'a, wasmtime::Result<R>>
+    dyn for<'a> FnOnce(&'a Item, &'a mut Store<StoreState>) -> BoxFuture<'a, wasmtime::Result<R>>
         + Send,
 >;
 
@@ -268,8 +286,8 @@ pub(crate) async fn invoke<R: Returned>(
     store.set_epoch_deadline(1);
 
     let run = async {
-        let instance = target.pre.instantiate_async(&mut store).await?;
-        call(instance.yiwang_service_item(), &mut store).await
+        let instance = target.pre.instantiate(&mut store).await?;
+        call(&instance, &mut store).await
     };
     let result = match tokio::time::timeout(wall, run).await {
         Err(_) => Err(CallError::Timeout {
@@ -435,7 +453,7 @@ mod tests {
 
     #[test]
     fn output_counts_every_string_the_item_returns() {
-        let accepted: Result<Accepted, Vec<FieldError>> = Ok(Accepted {
+        let accepted: Result<Accepted, SubmitError> = Ok(Accepted {
             derived: "{}".into(),
             then: Some(Step {
                 action: "ab".into(),
@@ -444,15 +462,25 @@ mod tests {
             }),
         });
         assert_eq!(accepted.output_bytes(), 2 + 2 + 3 + 1);
-        let refused: Result<Accepted, Vec<FieldError>> = Err(vec![FieldError {
+        let refused: Result<Accepted, SubmitError> = Err(SubmitError::Fields(vec![FieldError {
             field: "a".into(),
             code: "bc".into(),
             message: "积分".into(),
-        }]);
+        }]));
         assert_eq!(refused.output_bytes(), 1 + 2 + 6);
         assert!(refused.refused());
+        let failed: Result<Accepted, SubmitError> =
+            Err(SubmitError::Item(ItemError::Failed("denied".into())));
+        assert_eq!(failed.output_bytes(), 6);
         let query: Result<String, ItemError> = Err(ItemError::Refused("no".into()));
         assert_eq!(query.output_bytes(), 2);
+        let batch: Result<Vec<Decision>, ItemError> = Ok(vec![Decision {
+            case_number: "A1".into(),
+            action: "place".into(),
+            comment: Some("c".into()),
+            input: "{}".into(),
+        }]);
+        assert_eq!(batch.output_bytes(), 2 + 5 + 2 + 1);
         let transition: Result<Transition, ItemError> = Ok(Transition {
             to: "done".into(),
             derived: None,

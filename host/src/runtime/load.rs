@@ -13,14 +13,11 @@ use super::Runtime;
 use super::cache::{CacheError, Source};
 use super::call::{self, CallError, Function, GuestCall, Returned, Target};
 use super::imports::{self, Verdict};
-use super::store::StoreState;
-use super::wit::v0_1_0::{self as bindings, ServiceItemPre};
+use super::wit::{Described, ITEM_EXPORT_PREFIX, ItemPre};
 use crate::capabilities::Capabilities;
 use crate::model::catalog::{CatalogError, ItemInfo};
+use crate::model::contract::ContractVersion;
 use crate::model::grants::{Grants, Limits};
-
-/// The export every item must have.
-const ITEM_EXPORT: &str = "yiwang:service/item@0.1.0";
 
 /// An item version ready to be called: its checked catalog entry, what it was granted and the
 /// limits it runs under. Immutable; a new grant or limit means loading the version again.
@@ -34,7 +31,7 @@ pub struct LoadedVersion {
     label: String,
     /// Handed to each call's capabilities without copying the lists.
     shared_grants: Arc<Grants>,
-    pre: ServiceItemPre<StoreState>,
+    pre: ItemPre,
     /// `limits.concurrency` calls at once.
     permits: Semaphore,
 }
@@ -54,6 +51,11 @@ impl LoadedVersion {
             version: &self.info.version,
             limits: &self.limits,
         }
+    }
+
+    /// The contract version the component targets.
+    pub fn contract(&self) -> ContractVersion {
+        self.pre.contract()
     }
 
     pub(crate) fn shared_grants(&self) -> Arc<Grants> {
@@ -88,8 +90,16 @@ pub enum LoadError {
     },
     #[error("component {component}: imports `{import}`, which this host does not provide")]
     UnknownImport { component: String, import: String },
-    #[error("component {component}: does not export `{ITEM_EXPORT}` as a service item: {reason}")]
+    #[error(
+        "component {component}: does not export `yiwang:service/item` as a service item (contract {}): {reason}",
+        ContractVersion::supported()
+    )]
     NoItemExport { component: String, reason: String },
+    #[error(
+        "component {component}: targets contract yiwang:service@{found}, which this host does not serve; it serves {}",
+        ContractVersion::supported()
+    )]
+    UnsupportedContract { component: String, found: String },
     #[error("component {component}: instantiate failed: {message}")]
     InstantiateFailed { component: String, message: String },
     /// The `describe()` call failed; the call error names the limit or the trap.
@@ -113,6 +123,7 @@ impl LoadError {
             LoadError::UngrantedImport { .. } => "ungranted_import",
             LoadError::UnknownImport { .. } => "unknown_import",
             LoadError::NoItemExport { .. } => "no_item_export",
+            LoadError::UnsupportedContract { .. } => "unsupported_contract",
             LoadError::InstantiateFailed { .. } => "instantiate_failed",
             LoadError::DescribeFailed(_) => "describe_failed",
             LoadError::InvalidCatalog { .. } => "invalid_catalog",
@@ -185,8 +196,34 @@ impl Runtime {
 
         let engine = &self.inner.engine;
         let ty = component.component_type();
+        // The contract comes from the `item` export's version; every `yiwang:service` import
+        // must be of the same version.
+        let mut targeted = None;
+        for (name, item) in ty.exports(engine) {
+            let Some(version) = name.strip_prefix(ITEM_EXPORT_PREFIX) else {
+                continue;
+            };
+            if !matches!(item.ty, ComponentItem::ComponentInstance(_)) {
+                continue;
+            }
+            match imports::served(version) {
+                Some(contract) => targeted = Some(contract),
+                None => {
+                    return Err(LoadError::UnsupportedContract {
+                        component: component_label,
+                        found: version.to_owned(),
+                    });
+                }
+            }
+        }
+        let Some(contract) = targeted else {
+            return Err(LoadError::NoItemExport {
+                component: component_label,
+                reason: "no such export".into(),
+            });
+        };
         for (name, _) in ty.imports(engine) {
-            match imports::classify(name, &grants) {
+            match imports::classify(name, &grants, contract) {
                 Verdict::Allowed => {}
                 Verdict::Ungranted(grant) => {
                     return Err(LoadError::UngrantedImport {
@@ -203,15 +240,6 @@ impl Runtime {
                 }
             }
         }
-        let exports_item = ty
-            .get_export(engine, ITEM_EXPORT)
-            .is_some_and(|e| matches!(e.ty, ComponentItem::ComponentInstance(_)));
-        if !exports_item {
-            return Err(LoadError::NoItemExport {
-                component: component_label,
-                reason: "no such export".into(),
-            });
-        }
 
         let instance_pre = self.inner.linker.instantiate_pre(&component).map_err(|e| {
             LoadError::InstantiateFailed {
@@ -220,7 +248,7 @@ impl Runtime {
             }
         })?;
         // Checks the export's functions and their types against the contract.
-        let pre = ServiceItemPre::new(instance_pre).map_err(|e| LoadError::NoItemExport {
+        let pre = ItemPre::new(contract, instance_pre).map_err(|e| LoadError::NoItemExport {
             component: component_label.clone(),
             reason: format!("{e:#}"),
         })?;
@@ -231,7 +259,7 @@ impl Runtime {
             item: label.clone(),
             source,
         })?;
-        tracing::info!(item = %info.code, version = %info.version, sha256 = %sha256, "item version loaded");
+        tracing::info!(item = %info.code, version = %info.version, contract = %contract, sha256 = %sha256, "item version loaded");
 
         let shared_grants = Arc::new(grants.clone());
         let permits = Semaphore::new(limits.concurrency as usize);
@@ -251,7 +279,7 @@ impl Runtime {
     /// unavailable, so the catalog entry depends on nothing but the code.
     async fn describe(
         &self,
-        pre: &ServiceItemPre<StoreState>,
+        pre: &ItemPre,
         component_label: &str,
         limits: &Limits,
     ) -> Result<ItemInfo, LoadError> {
@@ -265,13 +293,8 @@ impl Runtime {
             limits,
         };
         let caps = Capabilities::unavailable(&label, self.inner.host.clone(), limits.host_calls);
-        let describe: GuestCall<Described> = Box::new(|exports, store| {
-            Box::pin(async move {
-                let raw = exports.call_describe(store).await?;
-                let item = format!("{}@{}", raw.code, raw.version);
-                Ok(Described(bindings::item_info(raw).map_err(|e| (item, e))))
-            })
-        });
+        let describe: GuestCall<Described> =
+            Box::new(|item, store| Box::pin(async move { item.describe(store).await }));
         let outcome = call::invoke(
             &self.inner.engine,
             target,
@@ -281,27 +304,23 @@ impl Runtime {
         )
         .await;
         match outcome.result {
-            Ok(Described(Ok(info))) => Ok(info),
-            Ok(Described(Err((item, source)))) => Err(LoadError::InvalidCatalog { item, source }),
+            Ok(Ok(info)) => Ok(info),
+            Ok(Err((item, source))) => Err(LoadError::InvalidCatalog { item, source }),
             Err(error) => Err(LoadError::DescribeFailed(error)),
         }
     }
 }
 
-/// What `describe()` gave: the converted entry, or the `code@version` it claimed and why the
-/// entry could not even be converted.
-struct Described(Result<ItemInfo, (String, CatalogError)>);
-
 /// A catalog entry is measured as the JSON the host serves it as.
 impl Returned for Described {
     fn output_bytes(&self) -> u64 {
-        match &self.0 {
+        match self {
             Ok(info) => serde_json::to_vec(info).map_or(u64::MAX, |json| json.len() as u64),
             Err(_) => 0,
         }
     }
     fn refused(&self) -> bool {
-        self.0.is_err()
+        self.is_err()
     }
 }
 

@@ -4,8 +4,8 @@
 //! bindings live in [`wit`], one module per version.
 //!
 //! [`Runtime::load`] compiles (or maps the cached artifact), refuses ungranted or unknown imports,
-//! pre-instantiates and checks `describe()`; `submit`, `on_action` and `query` each run on a fresh
-//! instance and return a [`CallOutcome`]: the result, or a [`CallError`] naming the limit that was
+//! pre-instantiates and checks `describe()`; `submit`, `on_action`, `query` and `batch` each run on
+//! a fresh instance of whichever contract version the item targets, and return a [`CallOutcome`]: the result, or a [`CallError`] naming the limit that was
 //! hit, plus the [`Effects`](crate::model::effects::Effects) the call produced either way.
 
 use std::path::PathBuf;
@@ -18,7 +18,9 @@ use wasmtime::component::Linker;
 
 use crate::capabilities::{CallScope, Capabilities, HostData};
 use crate::model::actor::Actor;
-use crate::model::contract::{Accepted, CallContext, CaseView, FieldError, ItemError, Transition};
+use crate::model::contract::{
+    Accepted, CallContext, CaseView, Decision, ItemError, SubmitError, Transition,
+};
 
 mod cache;
 mod call;
@@ -33,7 +35,6 @@ pub use load::{LoadError, LoadedVersion};
 
 use call::{GuestCall, invoke};
 use store::StoreState;
-use wit::v0_1_0::{WitActor, WitCallContext, WitCaseInfo};
 
 /// The plugin host: loads item versions and calls them. Cheap to clone; dropping the last clone
 /// stops its epoch ticker.
@@ -59,7 +60,7 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(anyhow::Error::from)
             .context("linking WASI")?;
-        wit::v0_1_0::add_to_linker(&mut linker)
+        wit::add_to_linker(&mut linker)
             .map_err(anyhow::Error::from)
             .context("linking the host interfaces")?;
         let cache = cache::ArtifactCache::new(cache_dir, &engine)?;
@@ -88,20 +89,11 @@ impl Runtime {
         ctx: CallContext,
         applicant: &Actor,
         form: &str,
-    ) -> CallOutcome<Result<Accepted, Vec<FieldError>>> {
+    ) -> CallOutcome<Result<Accepted, SubmitError>> {
         let caps = self.capabilities(v, &ctx, Some(applicant));
-        let (ctx, applicant, form) = (
-            WitCallContext::from(&ctx),
-            WitActor::from(applicant),
-            form.to_owned(),
-        );
-        let call: GuestCall<_> = Box::new(move |exports, store| {
-            Box::pin(async move {
-                let result = exports.call_submit(store, &ctx, &applicant, &form).await?;
-                Ok(result
-                    .map(Into::into)
-                    .map_err(|errors| errors.into_iter().map(Into::into).collect()))
-            })
+        let (applicant, form) = (applicant.clone(), form.to_owned());
+        let call: GuestCall<_> = Box::new(move |item, store| {
+            Box::pin(async move { item.submit(store, &ctx, &applicant, &form).await })
         });
         invoke(&self.inner.engine, v.target(), Function::Submit, caps, call).await
     }
@@ -120,30 +112,24 @@ impl Runtime {
         input: &str,
     ) -> CallOutcome<Result<Transition, ItemError>> {
         let caps = self.capabilities(v, &ctx, Some(&case.applicant));
-        let (ctx, actor, case) = (
-            WitCallContext::from(&ctx),
-            WitActor::from(actor),
-            WitCaseInfo::from(case),
-        );
+        let (actor, case) = (actor.clone(), case.clone());
         let (action, comment, input) = (
             action.to_owned(),
             comment.map(str::to_owned),
             input.to_owned(),
         );
-        let call: GuestCall<_> = Box::new(move |exports, store| {
+        let call: GuestCall<_> = Box::new(move |item, store| {
             Box::pin(async move {
-                let result = exports
-                    .call_on_action(
-                        store,
-                        &ctx,
-                        &actor,
-                        &case,
-                        &action,
-                        comment.as_deref(),
-                        &input,
-                    )
-                    .await?;
-                Ok(result.map(Into::into).map_err(Into::into))
+                item.on_action(
+                    store,
+                    &ctx,
+                    &actor,
+                    &case,
+                    &action,
+                    comment.as_deref(),
+                    &input,
+                )
+                .await
             })
         });
         invoke(
@@ -166,18 +152,34 @@ impl Runtime {
         input: &str,
     ) -> CallOutcome<Result<String, ItemError>> {
         let caps = self.capabilities(v, &ctx, Some(actor));
-        let (ctx, actor, input) = (
-            WitCallContext::from(&ctx),
-            WitActor::from(actor),
-            input.to_owned(),
-        );
-        let call: GuestCall<_> = Box::new(move |exports, store| {
-            Box::pin(async move {
-                let result = exports.call_query(store, &ctx, &actor, &input).await?;
-                Ok(result.map_err(Into::into))
-            })
+        let (actor, input) = (actor.clone(), input.to_owned());
+        let call: GuestCall<_> = Box::new(move |item, store| {
+            Box::pin(async move { item.query(store, &ctx, &actor, &input).await })
         });
         invoke(&self.inner.engine, v.target(), Function::Query, caps, call).await
+    }
+
+    /// `batch(ctx, actor, state, cases, input)`: a staff member's operation over many cases,
+    /// answered with a decision per case (for a 0.1.0 item, through its `query`). There is no
+    /// one case, so the actor is whom host calls concern.
+    pub async fn batch(
+        &self,
+        v: &LoadedVersion,
+        ctx: CallContext,
+        actor: &Actor,
+        state: &str,
+        cases: Vec<CaseView>,
+        input: &str,
+    ) -> CallOutcome<Result<Vec<Decision>, ItemError>> {
+        let caps = self.capabilities(v, &ctx, Some(actor));
+        let (actor, state, input) = (actor.clone(), state.to_owned(), input.to_owned());
+        let call: GuestCall<_> = Box::new(move |item, store| {
+            Box::pin(async move {
+                item.batch(store, &ctx, &actor, &state, &cases, &input)
+                    .await
+            })
+        });
+        invoke(&self.inner.engine, v.target(), Function::Batch, caps, call).await
     }
 
     fn capabilities(
@@ -218,6 +220,7 @@ mod tests {
         send(rt.load(b"", Default::default(), Default::default()));
         send(rt.submit(v, ctx.clone(), actor, "{}"));
         send(rt.on_action(v, ctx.clone(), actor, case, "approve", None, "{}"));
-        send(rt.query(v, ctx, actor, "{}"));
+        send(rt.query(v, ctx.clone(), actor, "{}"));
+        send(rt.batch(v, ctx, actor, "s", vec![case.clone()], "{}"));
     }
 }

@@ -15,7 +15,7 @@ use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use super::wit::v0_1_0::HasCapabilities;
+use super::wit::HasCapabilities;
 use crate::capabilities::Capabilities;
 
 /// How much of a guest's stderr is kept: enough for a panic message and what led to it.

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 use yiwang_sdk::catalog::owned;
-use yiwang_sdk::{Action, ItemInfo, Material, Role, State, Workflow};
+use yiwang_sdk::{Action, ItemInfo, Label, Labels, Material, Role, State, Workflow};
 
 use crate::form::EnterpriseType;
 use crate::parts::Part;
@@ -86,6 +86,12 @@ pub fn info() -> ItemInfo {
         channels: owned(&["web", "mobile", "wechat", "alipay"]),
         form_schema: form_schema().to_string(),
         workflow: workflow(),
+        labels: Labels {
+            certificates: vec![
+                Label::new(crate::license::KIND, "营业执照（电子）"),
+            ],
+            deliveries: Vec::new(),
+        },
     }
 }
 
@@ -237,6 +243,11 @@ fn workflow() -> Workflow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_host_would_take_the_catalog_entry() {
+        yiwang_sdk::testing::assert_catalog_sound(&info());
+    }
     use crate::eligibility::tests::APPLICANT;
 
     fn schema() -> jsonschema::Validator {

@@ -20,40 +20,42 @@ mod submission;
 mod uscc;
 
 use yiwang_sdk::{
-    Accepted, Actor, CallContext, CaseInfo, FieldError, Guest, ItemError, ItemInfo, Transition,
+    Accepted, Actor, CallContext, CaseInfo, Item, ItemError, ItemInfo, SubmitError, Transition,
 };
 
 struct EnterpriseRegistration;
 
-impl Guest for EnterpriseRegistration {
-    fn describe() -> ItemInfo {
+impl Item for EnterpriseRegistration {
+    type Form = form::Form;
+
+    fn info() -> ItemInfo {
         catalog::info()
     }
 
     fn submit(
-        ctx: CallContext,
-        applicant: Actor,
-        form: String,
-    ) -> Result<Accepted, Vec<FieldError>> {
-        submission::submit(&ctx, &applicant, &form)
+        ctx: &CallContext,
+        applicant: &Actor,
+        form: Self::Form,
+    ) -> Result<Accepted, SubmitError> {
+        submission::submit(ctx, applicant, form)
     }
 
     fn on_action(
-        ctx: CallContext,
-        _actor: Actor,
-        case: CaseInfo,
-        action: String,
-        comment: Option<String>,
-        input: String,
+        ctx: &CallContext,
+        _actor: &Actor,
+        case: &CaseInfo,
+        action: &str,
+        comment: Option<&str>,
+        input: &str,
     ) -> Result<Transition, ItemError> {
-        actions::handle(&ctx, &case, &action, comment.as_deref(), &input)
+        actions::handle(ctx, case, action, comment, input)
     }
 
-    fn query(_ctx: CallContext, _actor: Actor, _input: String) -> Result<String, ItemError> {
+    fn query(_ctx: &CallContext, _actor: &Actor, _input: &str) -> Result<String, ItemError> {
         Err(ItemError::refused(
             "本事项没有查询服务，办理进度请在申请详情中查看。",
         ))
     }
 }
 
-yiwang_sdk::export!(EnterpriseRegistration);
+yiwang_sdk::register_item!(EnterpriseRegistration);

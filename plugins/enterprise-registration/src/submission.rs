@@ -1,29 +1,21 @@
 //! `submit`: check that the legal representative is applying in person, list the parts the
-//! enterprise will go through as pending, and tell the applicant. `submit` can only answer with
-//! field errors, so a failing host call becomes a whole-application `service-unavailable`
-//! refusal, with the cause in the item log.
+//! enterprise will go through as pending, and tell the applicant. A failing host
+//! call is the item's failure, answered as an `item-error` (contract 0.2.0), with the cause in
+//! the item log; the applicant sees which step failed.
 
 use serde_json::json;
-use yiwang_sdk::form::parse_form;
-use yiwang_sdk::{Accepted, Actor, CallContext, FieldError, ItemError, Step, log, notify};
+use yiwang_sdk::SubmitError;
+use yiwang_sdk::{Accepted, Actor, CallContext, ItemError, Step, log, notify};
 
 use crate::catalog::{DEPARTMENT_NAME, action, state};
 use crate::eligibility;
 use crate::form::Form;
 use crate::parts::{self, Part};
 
-/// The code of a refusal caused by the platform rather than the application.
-pub const SERVICE_UNAVAILABLE: &str = "service-unavailable";
-
-pub fn submit(
-    ctx: &CallContext,
-    applicant: &Actor,
-    form: &str,
-) -> Result<Accepted, Vec<FieldError>> {
-    let form: Form = parse_form(form)?;
+pub fn submit(ctx: &CallContext, applicant: &Actor, form: Form) -> Result<Accepted, SubmitError> {
     let errors = eligibility::check_application(&form, applicant.id_number.as_deref());
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(errors.into());
     }
     let required = Part::required_for(&form);
     let case_number = ctx.case_number.as_deref().unwrap_or("（待分配）");
@@ -49,15 +41,14 @@ pub fn submit(
     })
 }
 
-/// Logs the cause for the developers and refuses the application as a whole, telling the
-/// applicant which step failed.
-fn unavailable(step: &str, error: &ItemError) -> Vec<FieldError> {
+/// Logs the cause for the developers and fails the call as the item's own failure (HTTP 502),
+/// telling the applicant which step failed.
+fn unavailable(step: &str, error: &ItemError) -> SubmitError {
     log::write(
         log::Level::Error,
         &format!("submit: {step}: {}", error.reason()),
     );
-    vec![FieldError::whole(
-        SERVICE_UNAVAILABLE,
-        format!("暂时无法{step}，申请未提交，请稍后再试。"),
-    )]
+    SubmitError::Item(ItemError::failed(format!(
+        "暂时无法{step}，申请未提交，请稍后再试。"
+    )))
 }

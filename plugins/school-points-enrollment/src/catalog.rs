@@ -5,7 +5,7 @@
 
 use serde_json::json;
 use yiwang_sdk::catalog::owned;
-use yiwang_sdk::{Action, ItemInfo, Material, Role, State, Workflow};
+use yiwang_sdk::{Action, ItemInfo, Labels, Material, Role, State, Workflow};
 
 use crate::parts::Part;
 use crate::points::TABLE;
@@ -91,6 +91,10 @@ pub fn info() -> ItemInfo {
         channels: owned(&["web", "mobile", "wechat", "alipay"]),
         form_schema: form_schema().to_string(),
         workflow: workflow(),
+        labels: Labels {
+            certificates: Vec::new(),
+            deliveries: Vec::new(),
+        },
     }
 }
 
@@ -198,6 +202,11 @@ fn workflow() -> Workflow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_host_would_take_the_catalog_entry() {
+        yiwang_sdk::testing::assert_catalog_sound(&info());
+    }
 
     fn schema() -> jsonschema::Validator {
         jsonschema::draft202012::new(&form_schema()).expect("the form schema compiles")

@@ -20,38 +20,52 @@ mod schools;
 mod submission;
 
 use yiwang_sdk::{
-    Accepted, Actor, CallContext, CaseInfo, FieldError, Guest, ItemError, ItemInfo, Transition,
+    Accepted, Actor, CallContext, CaseInfo, Decision, Item, ItemError, ItemInfo, SubmitError,
+    Transition,
 };
 
 struct SchoolPointsEnrollment;
 
-impl Guest for SchoolPointsEnrollment {
-    fn describe() -> ItemInfo {
+impl Item for SchoolPointsEnrollment {
+    type Form = submission::Form;
+
+    fn info() -> ItemInfo {
         catalog::info()
     }
 
     fn submit(
-        ctx: CallContext,
-        applicant: Actor,
-        form: String,
-    ) -> Result<Accepted, Vec<FieldError>> {
-        submission::submit(&ctx, &applicant, &form)
+        ctx: &CallContext,
+        applicant: &Actor,
+        form: Self::Form,
+    ) -> Result<Accepted, SubmitError> {
+        submission::submit(ctx, applicant, form)
     }
 
     fn on_action(
-        ctx: CallContext,
-        _actor: Actor,
-        case: CaseInfo,
-        action: String,
-        comment: Option<String>,
-        input: String,
+        ctx: &CallContext,
+        _actor: &Actor,
+        case: &CaseInfo,
+        action: &str,
+        comment: Option<&str>,
+        input: &str,
     ) -> Result<Transition, ItemError> {
-        actions::handle(&ctx, &case, &action, comment.as_deref(), &input)
+        actions::handle(ctx, case, action, comment, input)
     }
 
-    fn query(_ctx: CallContext, actor: Actor, input: String) -> Result<String, ItemError> {
-        query::answer(&actor, &input)
+    fn query(_ctx: &CallContext, _actor: &Actor, input: &str) -> Result<String, ItemError> {
+        query::answer(input)
+    }
+
+    fn batch(
+        _ctx: &CallContext,
+        actor: &Actor,
+        state: &str,
+        cases: &[CaseInfo],
+        input: &str,
+    ) -> Result<Vec<Decision>, ItemError> {
+        let _ = input;
+        query::place(actor, state, cases)
     }
 }
 
-yiwang_sdk::export!(SchoolPointsEnrollment);
+yiwang_sdk::register_item!(SchoolPointsEnrollment);

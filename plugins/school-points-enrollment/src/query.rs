@@ -1,14 +1,13 @@
 //! `query`: the schools with their places and the points table (an information service for
-//! anyone), and the placement when the host calls it as a batch decision (`{"batch": …}`) for a
-//! reviewer of the education bureau: rank the cases waiting for placement and decide each one's
-//! school, as [`crate::placement`] says.
+//! anyone); and `batch`, the placement run by a reviewer of the education bureau: rank the cases
+//! waiting for placement and decide each one's school, as [`crate::placement`] says.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use yiwang_sdk::form::parse_input;
-use yiwang_sdk::{Actor, ItemError, Role};
+use yiwang_sdk::form::{parse_input, parse_stored};
+use yiwang_sdk::{Actor, CaseInfo, Decision, ItemError, Role};
 
 use crate::actions::seats_taken;
 use crate::catalog::{DEPARTMENT, action, state};
@@ -16,42 +15,23 @@ use crate::placement::{self, Applicant};
 use crate::points::{Facts, TABLE};
 use crate::schools::SCHOOLS;
 
+/// The information service takes no input.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Input {
-    #[serde(default)]
-    batch: Option<Batch>,
-}
+struct Input {}
 
-/// What the host sends for a batch decision. Only what the placement needs is read; the rest of
-/// each case (its form) is skipped without being kept.
+/// What the placement reads of each case's derived data; the rest is skipped.
 #[derive(Debug, Deserialize)]
-struct Batch {
-    state: String,
-    cases: Vec<BatchCase>,
-}
-
-#[derive(Debug, Deserialize)]
-struct BatchCase {
-    number: String,
-    derived: BatchDerived,
-}
-
-#[derive(Debug, Deserialize)]
-struct BatchDerived {
+struct PlacementData {
     total: u32,
     facts: Facts,
     #[serde(default)]
     schools: Vec<String>,
 }
 
-pub fn answer(actor: &Actor, input: &str) -> Result<String, ItemError> {
-    let input: Input = parse_input(input)?;
-    let output = match input.batch {
-        Some(batch) => decide(actor, batch)?,
-        None => schools()?,
-    };
-    Ok(output.to_string())
+pub fn answer(input: &str) -> Result<String, ItemError> {
+    let Input {} = parse_input(input)?;
+    Ok(schools()?.to_string())
 }
 
 fn schools() -> Result<Value, ItemError> {
@@ -75,7 +55,12 @@ fn schools() -> Result<Value, ItemError> {
     }))
 }
 
-fn decide(actor: &Actor, batch: Batch) -> Result<Value, ItemError> {
+/// The placement: every case waiting for placement gets its school, or none.
+pub fn place(
+    actor: &Actor,
+    in_state: &str,
+    cases: &[CaseInfo],
+) -> Result<Vec<Decision>, ItemError> {
     let education_reviewer =
         actor.role == Role::Reviewer && actor.department.as_deref() == Some(DEPARTMENT);
     if !education_reviewer {
@@ -83,11 +68,10 @@ fn decide(actor: &Actor, batch: Batch) -> Result<Value, ItemError> {
             "只有东莞市教育局的审核人员可以执行积分入学录取",
         ));
     }
-    if batch.state != state::AWAITING_PLACEMENT {
+    if in_state != state::AWAITING_PLACEMENT {
         return Err(ItemError::refused(format!(
-            "批量录取只处理“待录取”（{}）的申请，不处理“{}”",
+            "批量录取只处理“待录取”（{}）的申请，不处理“{in_state}”",
             state::AWAITING_PLACEMENT,
-            batch.state
         )));
     }
     let mut places = BTreeMap::new();
@@ -95,20 +79,19 @@ fn decide(actor: &Actor, batch: Batch) -> Result<Value, ItemError> {
         let left = school.capacity.saturating_sub(seats_taken(school.code)?);
         places.insert(school.code.to_owned(), left);
     }
-    let applicants = batch
-        .cases
+    let mut applicants = Vec::with_capacity(cases.len());
+    for case in cases {
+        let data: PlacementData = parse_stored("case.derived", &case.derived)?;
+        applicants.push(Applicant {
+            number: case.number.clone(),
+            total: data.total,
+            insurance_months: data.facts.insurance_months,
+            residence_years: data.facts.residence_years,
+            choices: data.schools,
+        });
+    }
+    Ok(placement::place(applicants, places)
         .into_iter()
-        .map(|case| Applicant {
-            number: case.number,
-            total: case.derived.total,
-            insurance_months: case.derived.facts.insurance_months,
-            residence_years: case.derived.facts.residence_years,
-            choices: case.derived.schools,
-        })
-        .collect();
-    let decisions: Vec<Value> = placement::place(applicants, places)
-        .into_iter()
-        .map(|(number, school)| json!({"number": number, "action": action::PLACE, "input": {"school": school}}))
-        .collect();
-    Ok(json!({ "decisions": decisions }))
+        .map(|(number, school)| Decision::new(&number, action::PLACE, &json!({"school": school})))
+        .collect())
 }

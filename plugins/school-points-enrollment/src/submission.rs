@@ -1,12 +1,12 @@
 //! `submit`: find the child and the scoring parent in the registries (the applicant names the
 //! child and picks a side; everything else is read, not asked), read the four facts, score them
-//! with this version's table, and list the four parts as pending for the departments. `submit`
-//! can only answer with field errors, so a failing host call becomes a whole-application
-//! `service-unavailable` refusal, with the cause in the item log.
+//! with this version's table, and list the four parts as pending for the departments. A failing host
+//! call is the item's failure, answered as an `item-error` (contract 0.2.0), with the cause in
+//! the item log; the applicant sees which step failed.
 
 use serde::Deserialize;
+use yiwang_sdk::SubmitError;
 use yiwang_sdk::date::Date;
-use yiwang_sdk::form::parse_form;
 use yiwang_sdk::{Accepted, Actor, CallContext, FieldError, ItemError, Step, log, notify, records};
 
 use crate::catalog::{DEPARTMENT_NAME, NAME, action, state};
@@ -14,8 +14,6 @@ use crate::parts::{Child, Parent, Scoring};
 use crate::points::{Facts, Housing, TABLE};
 use crate::registry;
 use crate::schools::Stage;
-
-pub const SERVICE_UNAVAILABLE: &str = "service-unavailable";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,15 +35,10 @@ pub fn child_key(id_number: &str) -> String {
     format!("child/{id_number}")
 }
 
-pub fn submit(
-    ctx: &CallContext,
-    applicant: &Actor,
-    form: &str,
-) -> Result<Accepted, Vec<FieldError>> {
-    let form: Form = parse_form(form)?;
+pub fn submit(ctx: &CallContext, applicant: &Actor, form: Form) -> Result<Accepted, SubmitError> {
     match score(ctx, applicant, &form) {
         Ok(Ok(scoring)) => accept(ctx, &form, scoring),
-        Ok(Err(refusal)) => Err(vec![refusal]),
+        Ok(Err(refusal)) => Err(refusal.into()),
         Err(error) => Err(unavailable("核验积分信息", &error)),
     }
 }
@@ -149,7 +142,7 @@ fn score(
     Ok(Ok(Scoring::new(TABLE, parent, child, facts)))
 }
 
-fn accept(ctx: &CallContext, form: &Form, scoring: Scoring) -> Result<Accepted, Vec<FieldError>> {
+fn accept(ctx: &CallContext, form: &Form, scoring: Scoring) -> Result<Accepted, SubmitError> {
     let case_number = ctx.case_number.as_deref().unwrap_or("（待分配）");
     let host = |step: &str, error: ItemError| unavailable(step, &error);
     if !ctx.preview {
@@ -180,13 +173,12 @@ fn accept(ctx: &CallContext, form: &Form, scoring: Scoring) -> Result<Accepted, 
     })
 }
 
-fn unavailable(step: &str, error: &ItemError) -> Vec<FieldError> {
+fn unavailable(step: &str, error: &ItemError) -> SubmitError {
     log::write(
         log::Level::Error,
         &format!("submit: {step}: {}", error.reason()),
     );
-    vec![FieldError::whole(
-        SERVICE_UNAVAILABLE,
-        format!("暂时无法{step}，申请未提交，请稍后再试。"),
-    )]
+    SubmitError::Item(ItemError::failed(format!(
+        "暂时无法{step}，申请未提交，请稍后再试。"
+    )))
 }

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 use yiwang_sdk::catalog::owned;
-use yiwang_sdk::{FieldError, ItemInfo, Material, State, Workflow};
+use yiwang_sdk::{FieldError, ItemInfo, Labels, Material, State, Workflow};
 
 pub const CODE: &str = "social-insurance-query";
 pub const DEPARTMENT: &str = "dongguan-social-insurance";
@@ -46,6 +46,10 @@ pub fn info() -> ItemInfo {
         channels: owned(&["web", "mobile", "wechat", "alipay"]),
         form_schema: input_schema().to_string(),
         workflow: workflow(),
+        labels: Labels {
+            certificates: Vec::new(),
+            deliveries: Vec::new(),
+        },
     }
 }
 
@@ -89,6 +93,11 @@ fn workflow() -> Workflow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_host_would_take_the_catalog_entry() {
+        yiwang_sdk::testing::assert_catalog_sound(&info());
+    }
 
     fn schema() -> jsonschema::Validator {
         jsonschema::draft202012::new(&input_schema()).expect("the input schema compiles")

@@ -15,40 +15,44 @@ mod record;
 mod statement;
 
 use yiwang_sdk::{
-    Accepted, Actor, CallContext, CaseInfo, FieldError, Guest, ItemError, ItemInfo, Transition,
+    Accepted, Actor, CallContext, CaseInfo, Item, ItemError, ItemInfo, SubmitError, Transition,
 };
 
 struct SocialInsuranceQuery;
 
-impl Guest for SocialInsuranceQuery {
-    fn describe() -> ItemInfo {
+impl Item for SocialInsuranceQuery {
+    type Form = serde_json::Value;
+
+    fn info() -> ItemInfo {
         catalog::info()
     }
 
     fn submit(
-        _ctx: CallContext,
-        _applicant: Actor,
-        _form: String,
-    ) -> Result<Accepted, Vec<FieldError>> {
-        Err(vec![catalog::query_only()])
+        ctx: &CallContext,
+        applicant: &Actor,
+        form: Self::Form,
+    ) -> Result<Accepted, SubmitError> {
+        let _ = (ctx, applicant, form);
+        Err(vec![catalog::query_only()].into())
     }
 
     fn on_action(
-        _ctx: CallContext,
-        _actor: Actor,
-        _case: CaseInfo,
-        action: String,
-        _comment: Option<String>,
-        _input: String,
+        ctx: &CallContext,
+        _actor: &Actor,
+        case: &CaseInfo,
+        action: &str,
+        comment: Option<&str>,
+        input: &str,
     ) -> Result<Transition, ItemError> {
+        let _ = (ctx, case, comment, input);
         Err(ItemError::refused(format!(
             "本事项为查询服务，没有“{action}”这项办件操作。"
         )))
     }
 
-    fn query(_ctx: CallContext, actor: Actor, input: String) -> Result<String, ItemError> {
-        query::query(&actor, &input)
+    fn query(_ctx: &CallContext, actor: &Actor, input: &str) -> Result<String, ItemError> {
+        query::query(actor, input)
     }
 }
 
-yiwang_sdk::export!(SocialInsuranceQuery);
+yiwang_sdk::register_item!(SocialInsuranceQuery);

@@ -4,16 +4,22 @@
 
 use serde_json::json;
 use yiwang_sdk::catalog::owned;
-use yiwang_sdk::{Action, ItemInfo, Material, Role, State, Workflow};
+use yiwang_sdk::{Action, ItemInfo, Label, Labels, Material, Role, State, Workflow};
 
 pub const CODE: &str = "vehicle-inspection-exemption";
 pub const DEPARTMENT: &str = "dongguan-vehicle-office";
 pub const NAME: &str = "新车6年免检申领检验标志";
 
+/// What EMS carries, by code; `info()` labels each (the host shows the label).
+pub mod content {
+    pub const LICENCE_COPY: &str = "driving-licence-copy";
+    pub const POLICY_COPY: &str = "insurance-policy-copy";
+    pub const PAPER_MARK: &str = "paper-inspection-mark";
+}
 /// What EMS collects from the applicant.
-pub const PICKUP_CONTENTS: [&str; 2] = ["机动车行驶证复印件", "交强险保单副本"];
+pub const PICKUP_CONTENTS: [&str; 2] = [content::LICENCE_COPY, content::POLICY_COPY];
 /// What EMS mails to the applicant who asked for the paper mark.
-pub const SHIPMENT_CONTENTS: [&str; 1] = ["机动车检验合格标志"];
+pub const SHIPMENT_CONTENTS: [&str; 1] = [content::PAPER_MARK];
 /// The certificate kind in the electronic licence library.
 pub const MARK_KIND: &str = "inspection-mark";
 /// A mark covers one two-year period of the six.
@@ -76,6 +82,16 @@ pub fn info() -> ItemInfo {
         channels: owned(&["web", "mobile", "wechat", "alipay"]),
         form_schema: form_schema().to_string(),
         workflow: workflow(),
+        labels: Labels {
+            certificates: vec![
+                Label::new(MARK_KIND, "机动车检验合格标志（电子）"),
+            ],
+            deliveries: vec![
+                Label::new(content::LICENCE_COPY, "机动车行驶证复印件"),
+                Label::new(content::POLICY_COPY, "交强险保单副本"),
+                Label::new(content::PAPER_MARK, "机动车检验合格标志"),
+            ],
+        },
     }
 }
 
@@ -208,6 +224,11 @@ fn workflow() -> Workflow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_host_would_take_the_catalog_entry() {
+        yiwang_sdk::testing::assert_catalog_sound(&info());
+    }
 
     fn schema() -> jsonschema::Validator {
         jsonschema::draft202012::new(&form_schema()).expect("the form schema compiles")

@@ -15,38 +15,41 @@ mod precheck;
 mod submission;
 
 use yiwang_sdk::{
-    Accepted, Actor, CallContext, CaseInfo, FieldError, Guest, ItemError, ItemInfo, Transition,
+    Accepted, Actor, CallContext, CaseInfo, Item, ItemError, ItemInfo, SubmitError, Transition,
 };
 
 struct VehicleInspectionExemption;
 
-impl Guest for VehicleInspectionExemption {
-    fn describe() -> ItemInfo {
+impl Item for VehicleInspectionExemption {
+    type Form = form::Form;
+
+    fn info() -> ItemInfo {
         catalog::info()
     }
 
     fn submit(
-        ctx: CallContext,
-        applicant: Actor,
-        form: String,
-    ) -> Result<Accepted, Vec<FieldError>> {
-        submission::submit(&ctx, &applicant, &form)
+        ctx: &CallContext,
+        applicant: &Actor,
+        form: Self::Form,
+    ) -> Result<Accepted, SubmitError> {
+        submission::submit(ctx, applicant, form)
     }
 
     fn on_action(
-        ctx: CallContext,
-        _actor: Actor,
-        case: CaseInfo,
-        action: String,
-        comment: Option<String>,
-        _input: String,
+        ctx: &CallContext,
+        _actor: &Actor,
+        case: &CaseInfo,
+        action: &str,
+        comment: Option<&str>,
+        input: &str,
     ) -> Result<Transition, ItemError> {
-        actions::handle(&ctx, &case, &action, comment.as_deref())
+        let _ = input;
+        actions::handle(ctx, case, action, comment)
     }
 
-    fn query(ctx: CallContext, actor: Actor, input: String) -> Result<String, ItemError> {
-        precheck::query(&ctx, &actor, &input)
+    fn query(ctx: &CallContext, actor: &Actor, input: &str) -> Result<String, ItemError> {
+        precheck::query(ctx, actor, input)
     }
 }
 
-yiwang_sdk::export!(VehicleInspectionExemption);
+yiwang_sdk::register_item!(VehicleInspectionExemption);

@@ -1,32 +1,23 @@
 //! `submit`: check eligibility against the registries, book the EMS pick-up of the paper
-//! materials and tell the applicant. `submit` can only answer with field errors, so a failing host
-//! call becomes a whole-application `service-unavailable` refusal, with the cause in the item log.
+//! materials and tell the applicant. A failing host
+//! call is the item's failure, answered as an `item-error` (contract 0.2.0), with the cause in
+//! the item log; the applicant sees which step failed.
 
 use serde_json::json;
+use yiwang_sdk::SubmitError;
 use yiwang_sdk::catalog::owned;
 use yiwang_sdk::date::Date;
-use yiwang_sdk::form::parse_form;
-use yiwang_sdk::{
-    Accepted, Actor, CallContext, FieldError, ItemError, Step, delivery, log, notify,
-};
+use yiwang_sdk::{Accepted, Actor, CallContext, ItemError, Step, delivery, log, notify};
 
 use crate::catalog::{PICKUP_CONTENTS, action, state};
 use crate::eligibility;
 use crate::facts::Facts;
 use crate::form::Form;
 
-/// The code of a refusal caused by the platform rather than the application.
-pub const SERVICE_UNAVAILABLE: &str = "service-unavailable";
-
 /// How the registry reads of an application appear in the owner's data-use ledger.
 const OCCASION: &str = "新车6年免检申领";
 
-pub fn submit(
-    ctx: &CallContext,
-    applicant: &Actor,
-    form: &str,
-) -> Result<Accepted, Vec<FieldError>> {
-    let form: Form = parse_form(form)?;
+pub fn submit(ctx: &CallContext, applicant: &Actor, form: Form) -> Result<Accepted, SubmitError> {
     let today = today(ctx).map_err(|error| unavailable("核验申请", &error))?;
     let facts = Facts::gather(&form.plate_number, OCCASION, applicant.id_number.as_deref())
         .map_err(|error| unavailable("核验车辆信息", &error))?;
@@ -34,7 +25,7 @@ pub fn submit(
     let errors =
         eligibility::check_application(&form, applicant.id_number.as_deref(), &facts, today);
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(errors.into());
     }
     let vehicle = facts
         .vehicle
@@ -97,15 +88,14 @@ pub fn today(ctx: &CallContext) -> Result<Date, ItemError> {
         .map_err(|error| ItemError::failed(format!("ctx.today: {error}")))
 }
 
-/// Logs the cause for the developers and refuses the application as a whole, telling the
-/// applicant which step failed.
-fn unavailable(step: &str, error: &ItemError) -> Vec<FieldError> {
+/// Logs the cause for the developers and fails the call as the item's own failure (HTTP 502),
+/// telling the applicant which step failed.
+fn unavailable(step: &str, error: &ItemError) -> SubmitError {
     log::write(
         log::Level::Error,
         &format!("submit: {step}: {}", error.reason()),
     );
-    vec![FieldError::whole(
-        SERVICE_UNAVAILABLE,
-        format!("暂时无法{step}，申请未提交，请稍后再试。"),
-    )]
+    SubmitError::Item(ItemError::failed(format!(
+        "暂时无法{step}，申请未提交，请稍后再试。"
+    )))
 }

@@ -1,8 +1,176 @@
-//! Constructors for the catalog records an item returns from `describe()`: workflow states and
-//! actions, materials and fees, and the transition an action returns. They only fill in the WIT
-//! records; the host checks the result.
+//! Constructors for the catalog records an item returns from `describe()`: the entry itself
+//! ([`ItemInfo::builder`], with defaults), workflow states and actions, materials and fees,
+//! labels, and the transition an action returns. They only fill in the WIT records; the host
+//! checks the result, and `testing::assert_catalog_sound` runs the host's checks in a unit test.
 
-use crate::{Action, Fee, Material, Role, State, Transition};
+use crate::{
+    Action, Decision, Fee, ItemInfo, Label, Labels, Material, Role, State, Transition, Workflow,
+};
+
+/// The state a case starts in under the default workflow.
+pub const SUBMITTED: &str = "submitted";
+/// The default workflow's end state for an approved case.
+pub const COMPLETED: &str = "completed";
+/// The default workflow's end state for a refused case.
+pub const REJECTED: &str = "rejected";
+
+impl ItemInfo {
+    /// A catalog entry with defaults, to be refined by the methods below: the summary is the
+    /// name, the audience 群众和企业, channels web and mobile, 20 statutory and 10 promised
+    /// working days, free, no materials, any JSON object as the form, and the workflow of a
+    /// simple application (submitted → `approve` → completed, or `reject` with a reason →
+    /// rejected, both by the department's reviewers). Legal basis has no default: the catalog
+    /// check refuses an entry without one.
+    pub fn builder(code: &str, version: &str, name: &str, department: &str) -> Self {
+        Self {
+            code: code.to_owned(),
+            version: version.to_owned(),
+            name: name.to_owned(),
+            department: department.to_owned(),
+            summary: name.to_owned(),
+            legal_basis: Vec::new(),
+            audience: "群众和企业".to_owned(),
+            materials: Vec::new(),
+            statutory_days: 20,
+            promised_days: 10,
+            fees: Vec::new(),
+            channels: owned(&["web", "mobile"]),
+            form_schema: r#"{"type":"object"}"#.to_owned(),
+            workflow: Workflow {
+                initial: SUBMITTED.to_owned(),
+                states: vec![
+                    State::working(SUBMITTED, "待审核", None),
+                    State::terminal(COMPLETED, "已办结"),
+                    State::terminal(REJECTED, "不予办理"),
+                ],
+                actions: vec![
+                    Action::new(
+                        "approve",
+                        "办结",
+                        &[SUBMITTED],
+                        &[COMPLETED],
+                        &[Role::Reviewer],
+                    ),
+                    Action::new(
+                        "reject",
+                        "不予办理",
+                        &[SUBMITTED],
+                        &[REJECTED],
+                        &[Role::Reviewer],
+                    )
+                    .comment_required(),
+                ],
+            },
+            labels: Labels {
+                certificates: Vec::new(),
+                deliveries: Vec::new(),
+            },
+        }
+    }
+
+    #[must_use]
+    pub fn summary(mut self, summary: &str) -> Self {
+        self.summary = summary.to_owned();
+        self
+    }
+
+    /// Adds a law or rule the service rests on (设定依据).
+    #[must_use]
+    pub fn legal_basis(mut self, basis: &str) -> Self {
+        self.legal_basis.push(basis.to_owned());
+        self
+    }
+
+    #[must_use]
+    pub fn audience(mut self, audience: &str) -> Self {
+        self.audience = audience.to_owned();
+        self
+    }
+
+    #[must_use]
+    pub fn material(mut self, material: Material) -> Self {
+        self.materials.push(material);
+        self
+    }
+
+    #[must_use]
+    pub fn fee(mut self, fee: Fee) -> Self {
+        self.fees.push(fee);
+        self
+    }
+
+    #[must_use]
+    pub fn channels(mut self, channels: &[&str]) -> Self {
+        self.channels = owned(channels);
+        self
+    }
+
+    /// The statutory (法定) and promised (承诺) time limits in working days.
+    #[must_use]
+    pub fn days(mut self, statutory: u32, promised: u32) -> Self {
+        self.statutory_days = statutory;
+        self.promised_days = promised;
+        self
+    }
+
+    /// The application form as a JSON Schema document.
+    #[must_use]
+    pub fn form_schema(mut self, schema: &str) -> Self {
+        self.form_schema = schema.to_owned();
+        self
+    }
+
+    #[must_use]
+    pub fn workflow(mut self, workflow: Workflow) -> Self {
+        self.workflow = workflow;
+        self
+    }
+
+    /// What people see for certificate kind `code`.
+    #[must_use]
+    pub fn certificate_label(mut self, code: &str, text: &str) -> Self {
+        self.labels.certificates.push(Label::new(code, text));
+        self
+    }
+
+    /// What people see for delivery content `code`.
+    #[must_use]
+    pub fn delivery_label(mut self, code: &str, text: &str) -> Self {
+        self.labels.deliveries.push(Label::new(code, text));
+        self
+    }
+}
+
+/// [`ItemInfo::builder`] with the version of the crate it is written in (`CARGO_PKG_VERSION`),
+/// so that the version in `Cargo.toml` is the one the host sees:
+/// `yiwang_sdk::item_info!("hello-item", "预约咨询", "demo-department")`.
+#[macro_export]
+macro_rules! item_info {
+    ($code:expr, $name:expr, $department:expr $(,)?) => {
+        $crate::ItemInfo::builder($code, env!("CARGO_PKG_VERSION"), $name, $department)
+    };
+}
+
+impl Label {
+    pub fn new(code: &str, text: &str) -> Self {
+        Self {
+            code: code.to_owned(),
+            text: text.to_owned(),
+        }
+    }
+}
+
+impl Decision {
+    /// Take `action` on case `case_number`, with the action's JSON input.
+    pub fn new(case_number: &str, action: &str, input: &serde_json::Value) -> Self {
+        Self {
+            case_number: case_number.to_owned(),
+            action: action.to_owned(),
+            comment: None,
+            input: input.to_string(),
+        }
+    }
+}
 
 impl State {
     /// A state in which staff (or a courier) work the case, overdue after `sla_days` working days
@@ -124,6 +292,22 @@ mod tests {
             State::working("under-review", "审核中", Some(5)).sla_days,
             Some(5)
         );
+    }
+
+    #[test]
+    fn the_builder_starts_from_a_simple_application() {
+        let info = ItemInfo::builder("demo-item", "1.0.0", "示例", "demo")
+            .legal_basis("《示例办法》")
+            .days(15, 5)
+            .certificate_label("demo-licence", "示例证");
+        assert_eq!(info.summary, "示例");
+        assert_eq!((info.statutory_days, info.promised_days), (15, 5));
+        assert_eq!(info.workflow.initial, SUBMITTED);
+        assert_eq!(
+            info.labels.certificates,
+            vec![Label::new("demo-licence", "示例证")]
+        );
+        assert!(info.workflow.actions[1].comment_required);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Building the errors an item returns: field errors for the applicant, item errors for the host,
-//! and the message for a failed host call (`certificates.issue: denied: …`).
+//! a `submit` refusal of either kind, and the message for a failed host call
+//! (`certificates.issue: denied: …`). `?` turns field errors and item errors into a
+//! [`SubmitError`].
 
-use crate::{FieldError, HostError, ItemError};
+use crate::{FieldError, HostError, ItemError, SubmitError};
 
 impl FieldError {
     /// A refusal that concerns one form field (`plate_number`, or a JSON pointer).
@@ -70,6 +72,25 @@ impl From<Vec<FieldError>> for ItemError {
     }
 }
 
+impl From<Vec<FieldError>> for SubmitError {
+    fn from(errors: Vec<FieldError>) -> Self {
+        Self::Fields(errors)
+    }
+}
+
+impl From<FieldError> for SubmitError {
+    fn from(error: FieldError) -> Self {
+        Self::Fields(vec![error])
+    }
+}
+
+/// A denied registry, a failed dependency: not something the applicant can correct in the form.
+impl From<ItemError> for SubmitError {
+    fn from(error: ItemError) -> Self {
+        Self::Item(error)
+    }
+}
+
 impl HostError {
     /// The case name as in the WIT: `denied`, `invalid` or `unavailable`.
     pub fn kind(&self) -> &'static str {
@@ -109,6 +130,24 @@ mod tests {
             error,
             ItemError::Failed("certificates.issue: denied: not granted".into())
         );
+    }
+
+    #[test]
+    fn submit_refuses_with_either_kind() {
+        fn refuse(denied: bool) -> Result<(), SubmitError> {
+            if denied {
+                Err(ItemError::host(
+                    "registries.lookup",
+                    HostError::Denied("no".into()),
+                ))?;
+            }
+            Err(FieldError::whole("closed", "已停办"))?
+        }
+        assert!(matches!(
+            refuse(true),
+            Err(SubmitError::Item(ItemError::Failed(_)))
+        ));
+        assert!(matches!(refuse(false), Err(SubmitError::Fields(f)) if f.len() == 1));
     }
 
     #[test]

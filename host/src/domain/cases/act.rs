@@ -229,7 +229,7 @@ impl Cases {
         Ok(transition.to)
     }
 
-    async fn applicant(&self, case: &CaseRow) -> Result<Actor> {
+    pub(super) async fn applicant(&self, case: &CaseRow) -> Result<Actor> {
         let user = self
             .storage
             .user_by_id(case.applicant_id)

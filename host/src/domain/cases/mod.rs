@@ -10,13 +10,14 @@
 
 mod act;
 mod inbox;
+mod labels;
 mod query;
 mod submit;
 mod view;
 
 pub use act::{ActionDone, CourierDone};
 pub use submit::{CHANNELS, Submitted};
-pub use view::{CaseDetail, DeliveryView, EventView};
+pub use view::{CaseCertificate, CaseDetail, DeliveryView, EventView};
 
 use std::sync::Arc;
 

@@ -8,12 +8,13 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Cases, json_object, misbehaved};
+use super::{Cases, item_error, json_object, misbehaved};
 use crate::domain::calendar;
 use crate::domain::error::{DomainError, Result};
 use crate::domain::form;
 use crate::model::actor::{Actor, Role};
 use crate::model::catalog::Workflow;
+use crate::model::contract::SubmitError;
 use crate::runtime::LoadedVersion;
 use crate::storage::{NewCase, NewEvent};
 
@@ -113,10 +114,13 @@ impl Cases {
             .await?;
         let accepted = match result {
             Ok(accepted) => accepted,
-            Err(fields) => {
+            Err(refusal) => {
                 self.log_reads(version, applicant, Some(number.as_str()), &effects)
                     .await?;
-                return Err(DomainError::fields_wrong("ineligible", fields));
+                return Err(match refusal {
+                    SubmitError::Fields(fields) => DomainError::fields_wrong("ineligible", fields),
+                    SubmitError::Item(error) => item_error(error),
+                });
             }
         };
         let derived = json_object(&accepted.derived, version, "submit")?;

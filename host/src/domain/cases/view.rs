@@ -1,11 +1,12 @@
-//! A case as its viewer may see it: its item's name and state labels from the pinned version,
+//! A case as its viewer may see it: its item's name and labels (states, actions, certificate
+//! kinds, deliveries) from the pinned version,
 //! events, deliveries, certificates, the actions the viewer may take now, and ID numbers masked
 //! for a department that works only a part of another's item. Reads only; changes nothing.
 
 use serde::Serialize;
 use serde_json::Value;
 
-use super::Cases;
+use super::{Cases, labels};
 use crate::domain::error::Result;
 use crate::domain::masking;
 use crate::model::actor::{Actor, Role};
@@ -31,17 +32,29 @@ pub struct CaseDetail {
     pub completed_at: Option<String>,
     pub events: Vec<EventView>,
     pub deliveries: Vec<DeliveryView>,
-    pub certificates: Vec<Certificate>,
+    pub certificates: Vec<CaseCertificate>,
     /// The actions the viewer may take now.
     pub available_actions: Vec<String>,
+}
+
+/// A certificate issued on the case, with what people call its kind.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseCertificate {
+    #[serde(flatten)]
+    pub certificate: Certificate,
+    /// The item's label for the kind (`inspection-mark` → 机动车检验合格标志（电子）).
+    pub kind_label: String,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EventView {
     pub seq: i64,
     pub action: String,
+    /// The action's label (`submit` → 提交申请), from the version the case is pinned to.
+    pub action_label: String,
     pub from_state: Option<String>,
     pub to_state: String,
+    pub to_state_label: String,
     pub actor_role: String,
     pub comment: Option<String>,
     pub note: Option<String>,
@@ -52,8 +65,12 @@ pub struct EventView {
 pub struct DeliveryView {
     pub tracking_number: String,
     pub kind: String,
+    pub kind_label: String,
     pub status: String,
+    pub status_label: String,
     pub contents: Vec<String>,
+    /// The item's label of each content, in order.
+    pub content_labels: Vec<String>,
 }
 
 impl Cases {
@@ -64,7 +81,8 @@ impl Cases {
             .items
             .pinned(&case.item_code, &case.item_sha256)
             .await?;
-        let workflow = &version.info.workflow;
+        let info = &version.info;
+        let workflow = &info.workflow;
         let events = self.storage.case_events(case.id).await?;
         let deliveries = self.storage.case_deliveries(case.id).await?;
         let mut certificates = self.storage.case_certificates(case.id).await?;
@@ -106,8 +124,10 @@ impl Cases {
                 .into_iter()
                 .map(|e| EventView {
                     seq: e.seq,
+                    action_label: labels::action(info, &e.action).to_owned(),
                     action: e.action,
                     from_state: e.from_state,
+                    to_state_label: info.state_label(&e.to_state).to_owned(),
                     to_state: e.to_state,
                     actor_role: e.actor_role,
                     comment: e.comment,
@@ -117,14 +137,30 @@ impl Cases {
                 .collect(),
             deliveries: deliveries
                 .into_iter()
-                .map(|d| DeliveryView {
-                    contents: serde_json::from_str(&d.contents).unwrap_or_default(),
-                    tracking_number: d.tracking_number,
-                    kind: d.kind,
-                    status: d.status,
+                .map(|d| {
+                    let contents: Vec<String> =
+                        serde_json::from_str(&d.contents).unwrap_or_default();
+                    DeliveryView {
+                        content_labels: contents
+                            .iter()
+                            .map(|c| info.delivery_label(c).to_owned())
+                            .collect(),
+                        contents,
+                        tracking_number: d.tracking_number,
+                        kind_label: labels::delivery_kind(&d.kind).to_owned(),
+                        kind: d.kind,
+                        status_label: labels::delivery_status(info, &d.status).to_owned(),
+                        status: d.status,
+                    }
                 })
                 .collect(),
-            certificates,
+            certificates: certificates
+                .into_iter()
+                .map(|certificate| CaseCertificate {
+                    kind_label: info.certificate_label(&certificate.kind).to_owned(),
+                    certificate,
+                })
+                .collect(),
             available_actions,
             number: case.number,
             item: case.item_code,

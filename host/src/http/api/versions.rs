@@ -41,7 +41,7 @@ pub fn router() -> Routes {
         (status = 409, description = "version_not_newer, version_exists"),
         (status = 413, description = "component_too_large"),
         (status = 415, description = "not multipart/form-data"),
-        (status = 422, description = "missing_part, no_signing_key, bad_signature, signed_by_another_department, not_a_component, no_item_export, ungranted_import, unknown_import, describe_failed, invalid_catalog, item_code_mismatch, department_mismatch, invalid_version")))]
+        (status = 422, description = "missing_part, no_signing_key, bad_signature, signed_by_another_department, not_a_component, no_item_export, unsupported_contract, ungranted_import, unknown_import, describe_failed, invalid_catalog, item_code_mismatch, department_mismatch, invalid_version")))]
 async fn upload(
     State(state): State<AppState>,
     Staff(staff): Staff,

@@ -25,7 +25,7 @@ struct CasePage {
     case: CaseDetail,
     /// (title, value) of each form field.
     answers: Vec<(String, String)>,
-    /// (event, action label, state label).
+    /// (event, action label, state label), the labels from the version the case is pinned to.
     timeline: Vec<(usize, String, String)>,
     actions: Vec<ActionForm>,
     rateable: bool,
@@ -63,12 +63,6 @@ fn case_page(
             .map(|a| a.label.clone())
             .unwrap_or_else(|| name.to_string())
     };
-    let state_label = |name: &str| {
-        workflow
-            .and_then(|w| w.state(name))
-            .map(|s| s.label.clone())
-            .unwrap_or_else(|| name.to_string())
-    };
     let title = |name: &str| {
         info.as_ref()
             .and_then(|i| i.form_schema["properties"][name]["title"].as_str())
@@ -96,7 +90,7 @@ fn case_page(
         .events
         .iter()
         .enumerate()
-        .map(|(i, e)| (i, action_label(&e.action), state_label(&e.to_state)))
+        .map(|(i, e)| (i, e.action_label.clone(), e.to_state_label.clone()))
         .collect();
     let (failed_action, failed_comment, error) = match failed {
         Some((action, comment, error)) => (Some(action), comment, Some(error)),

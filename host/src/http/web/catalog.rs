@@ -16,7 +16,7 @@ use crate::domain::error::DomainError;
 use crate::domain::items::LiveItem;
 use crate::http::Citizen;
 use crate::http::{AppState, Error};
-use crate::model::catalog::ItemInfo;
+use crate::model::catalog::{ItemInfo, channel_label};
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -104,6 +104,41 @@ struct ItemPage {
 impl ItemPage {
     fn fee_text(&self, amount_fen: &u64) -> String {
         yuan(*amount_fen)
+    }
+
+    /// The channels by name (网上办事大厅、手机 …).
+    fn channels(&self) -> String {
+        let names: Vec<&str> = self
+            .info
+            .channels
+            .iter()
+            .map(|c| channel_label(c))
+            .collect();
+        names.join("、")
+    }
+
+    /// The certificates the item issues, by the names it declared.
+    fn certificates(&self) -> String {
+        let names: Vec<&str> = self
+            .info
+            .labels
+            .certificates
+            .values()
+            .map(String::as_str)
+            .collect();
+        names.join("、")
+    }
+
+    /// What its deliveries carry, by the names it declared.
+    fn deliveries(&self) -> String {
+        let names: Vec<&str> = self
+            .info
+            .labels
+            .deliveries
+            .values()
+            .map(String::as_str)
+            .collect();
+        names.join("、")
     }
 }
 

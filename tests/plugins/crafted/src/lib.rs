@@ -4,11 +4,20 @@
 //! and `submit` answers it, so a test can tell which version served a request.
 //!
 //! `cargo xtask build` builds every variant; built without the variables it is `ok` at 1.0.0.
+//!
+//! It stays on contract 0.1.0, built straight from `wit/v0.1.0` with wit-bindgen as items were
+//! before the SDK moved to 0.2.0, so the tests keep showing that a published 0.1.0 item, and
+//! its cases, keep working beside 0.2.0 items.
 
-use yiwang_sdk::catalog::owned;
-use yiwang_sdk::{
-    Accepted, Action, Actor, CallContext, CaseInfo, FieldError, Guest, ItemError, ItemInfo, Role,
-    State, Transition, Workflow,
+wit_bindgen::generate!({
+    path: "../../../wit/v0.1.0",
+    world: "service-item",
+});
+
+use exports::yiwang::service::item::Guest;
+use yiwang::service::types::{
+    Accepted, Action, Actor, CallContext, CaseInfo, FieldError, ItemError, ItemInfo, Role, State,
+    Transition, Workflow,
 };
 
 /// Which variant this build is: `ok`, `describe-trap`, `invalid-schema`, `unreachable-state`,
@@ -42,10 +51,7 @@ impl Guest for Crafted {
             "ok" => {}
             "describe-trap" => panic!("crafted item: describe traps on purpose"),
             "invalid-schema" => info.form_schema = r#"{"type": 12}"#.to_owned(),
-            "unreachable-state" => info
-                .workflow
-                .states
-                .push(State::terminal("orphaned", "无法到达")),
+            "unreachable-state" => info.workflow.states.push(state("orphaned", "无法到达", true)),
             "undeclared-target" => info.workflow.actions[0].to = owned(&["nowhere"]),
             "missing-field" => info.summary = String::new(),
             "nested-form" => {
@@ -85,8 +91,12 @@ impl Guest for Crafted {
         _input: String,
     ) -> Result<Transition, ItemError> {
         match action.as_str() {
-            APPROVE => Ok(Transition::to(APPROVED, "已批准")),
-            other => Err(ItemError::refused(format!("unknown action {other}"))),
+            APPROVE => Ok(Transition {
+                to: APPROVED.to_owned(),
+                derived: None,
+                note: Some("已批准".to_owned()),
+            }),
+            other => Err(ItemError::Refused(format!("unknown action {other}"))),
         }
     }
 
@@ -115,18 +125,37 @@ fn sound() -> ItemInfo {
         workflow: Workflow {
             initial: SUBMITTED.to_owned(),
             states: vec![
-                State::working(SUBMITTED, "待审核", Some(3)),
-                State::terminal(APPROVED, "已批准"),
+                State {
+                    sla_days: Some(3),
+                    ..state(SUBMITTED, "待审核", false)
+                },
+                state(APPROVED, "已批准", true),
             ],
-            actions: vec![Action::new(
-                APPROVE,
-                "批准",
-                &[SUBMITTED],
-                &[APPROVED],
-                &[Role::Reviewer],
-            )],
+            actions: vec![Action {
+                name: APPROVE.to_owned(),
+                label: "批准".to_owned(),
+                from: owned(&[SUBMITTED]),
+                to: owned(&[APPROVED]),
+                roles: vec![Role::Reviewer],
+                departments: Vec::new(),
+                comment_required: false,
+            }],
         },
     }
 }
 
-yiwang_sdk::export!(Crafted);
+fn state(name: &str, label: &str, terminal: bool) -> State {
+    State {
+        name: name.to_owned(),
+        label: label.to_owned(),
+        terminal,
+        sla_days: None,
+        waits_on_applicant: false,
+    }
+}
+
+fn owned(items: &[&str]) -> Vec<String> {
+    items.iter().map(|&item| item.to_owned()).collect()
+}
+
+export!(Crafted);

@@ -1,5 +1,5 @@
 //! Test component `not-an-item`: a real wasm32-wasip2 component that exports an interface of its
-//! own instead of `yiwang:service/item@0.1.0`, for the upload check that refuses anything that is
+//! own instead of `yiwang:service/item`, for the upload check that refuses anything that is
 //! not a service item.
 
 wit_bindgen::generate!({

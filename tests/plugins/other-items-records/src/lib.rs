@@ -27,7 +27,7 @@ yiwang_test_support::test_item! {
         } else {
             FieldError::whole("saw-data", seen.join("; "))
         };
-        Err(vec![error])
+        Err(vec![error].into())
     }
 }
 

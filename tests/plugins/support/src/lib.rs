@@ -2,7 +2,7 @@
 //! two-state workflow, and an `on-action`/`query` that behave. Each hostile item misbehaves in
 //! exactly one place and takes everything else from here, so its test fails for one reason only.
 
-use yiwang_sdk::{Action, ItemError, ItemInfo, Role, State, Transition, Workflow};
+use yiwang_sdk::{Action, ItemError, ItemInfo, Labels, Role, State, Transition, Workflow};
 
 /// A valid catalog entry for the test item `code`.
 pub fn describe(code: &str, name: &str, version: &str) -> ItemInfo {
@@ -37,6 +37,10 @@ pub fn describe(code: &str, name: &str, version: &str) -> ItemInfo {
                 .comment_required(),
             ],
         },
+        labels: Labels {
+            certificates: Vec::new(),
+            deliveries: Vec::new(),
+        },
     }
 }
 
@@ -57,8 +61,8 @@ pub fn query() -> Result<String, ItemError> {
     Ok(r#"{"ok":true}"#.to_owned())
 }
 
-/// Declares and exports a test item from its `describe` and `submit`; `on-action` and `query`
-/// come from this crate. A hostile item then states only how it misbehaves.
+/// Declares and exports a test item (contract 0.2.0) from its `describe` and `submit`;
+/// `on-action`, `query` and `batch` come from this crate. A hostile item then states only how it misbehaves.
 #[macro_export]
 macro_rules! test_item {
     (describe: $describe:expr, submit($ctx:pat, $applicant:pat, $form:pat) $submit:block) => {
@@ -73,7 +77,7 @@ macro_rules! test_item {
                 $ctx: ::yiwang_sdk::CallContext,
                 $applicant: ::yiwang_sdk::Actor,
                 $form: String,
-            ) -> Result<::yiwang_sdk::Accepted, Vec<::yiwang_sdk::FieldError>> $submit
+            ) -> Result<::yiwang_sdk::Accepted, ::yiwang_sdk::SubmitError> $submit
 
             fn on_action(
                 _ctx: ::yiwang_sdk::CallContext,
@@ -92,6 +96,16 @@ macro_rules! test_item {
                 _input: String,
             ) -> Result<String, ::yiwang_sdk::ItemError> {
                 $crate::query()
+            }
+
+            fn batch(
+                _ctx: ::yiwang_sdk::CallContext,
+                _actor: ::yiwang_sdk::Actor,
+                _state: String,
+                _cases: Vec<::yiwang_sdk::CaseInfo>,
+                _input: String,
+            ) -> Result<Vec<::yiwang_sdk::Decision>, ::yiwang_sdk::ItemError> {
+                Err(::yiwang_sdk::ItemError::refused("no batch"))
             }
         }
 

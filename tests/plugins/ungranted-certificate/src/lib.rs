@@ -5,8 +5,8 @@
 //! reason only.
 
 use yiwang_sdk::FieldError;
-use yiwang_sdk::HostError;
 use yiwang_sdk::certificates;
+use yiwang_sdk::{ItemError, SubmitError};
 
 yiwang_test_support::test_item! {
     describe: {
@@ -19,14 +19,14 @@ yiwang_test_support::test_item! {
     submit(_ctx, applicant, _form) {
         let holder = applicant.id_number.unwrap_or_default();
         let error = match certificates::find("inspection-mark", &holder) {
-            Err(HostError::Denied(reason)) => FieldError::whole("denied", reason),
-            Err(other) => FieldError::whole(other.kind(), other.reason()),
+            // A refused host call is the item's failure, not the applicant's (contract 0.2.0).
+            Err(refused) => return Err(SubmitError::Item(ItemError::host("certificates.find", refused))),
             Ok(found) if found.is_empty() => FieldError::whole("not-found", "没有此类证照"),
             Ok(found) => FieldError::whole(
                 "read",
                 found.iter().map(|c| c.serial.as_str()).collect::<Vec<_>>().join("; "),
             ),
         };
-        Err(vec![error])
+        Err(vec![error].into())
     }
 }

@@ -1,6 +1,7 @@
-//! Conversions between the generated types of `yiwang:service@0.1.0` and the model's plain types.
-//! Nothing outside the runtime sees these types; everything that crosses the boundary is converted
-//! here.
+//! Conversions between the generated types of `yiwang:service@0.1.0` and the model's plain types:
+//! the shared ones expanded from [`conversions`](crate::runtime::wit::shared::conversions), and
+//! what 0.1.0 means in the model's newer terms (no labels; `submit` refusing with field errors
+//! only). Nothing outside the runtime sees these types.
 
 use super::{
     WitAccepted, WitActor, WitAddress, WitCallContext, WitCaseInfo, WitCertificate, WitFieldError,
@@ -8,222 +9,17 @@ use super::{
 };
 use crate::model::{actor, catalog, contract};
 
-impl From<actor::Role> for WitRole {
-    fn from(role: actor::Role) -> Self {
-        match role {
-            actor::Role::Citizen => WitRole::Citizen,
-            actor::Role::Reviewer => WitRole::Reviewer,
-            actor::Role::Developer => WitRole::Developer,
-            actor::Role::Admin => WitRole::Admin,
-            actor::Role::Courier => WitRole::Courier,
-            actor::Role::System => WitRole::System,
-        }
-    }
-}
+crate::runtime::wit::shared::conversions!();
 
-impl From<WitRole> for actor::Role {
-    fn from(role: WitRole) -> Self {
-        match role {
-            WitRole::Citizen => actor::Role::Citizen,
-            WitRole::Reviewer => actor::Role::Reviewer,
-            WitRole::Developer => actor::Role::Developer,
-            WitRole::Admin => actor::Role::Admin,
-            WitRole::Courier => actor::Role::Courier,
-            WitRole::System => actor::Role::System,
-        }
-    }
-}
-
-impl From<&actor::Actor> for WitActor {
-    fn from(a: &actor::Actor) -> Self {
-        WitActor {
-            id: a.id.clone(),
-            role: a.role.into(),
-            name: a.name.clone(),
-            department: a.department.clone(),
-            id_number: a.id_number.clone(),
-        }
-    }
-}
-
-impl From<&contract::CallContext> for WitCallContext {
-    fn from(c: &contract::CallContext) -> Self {
-        WitCallContext {
-            today: c.today.clone(),
-            now: c.now.clone(),
-            case_number: c.case_number.clone(),
-            preview: c.preview,
-        }
-    }
-}
-
-impl From<&contract::CaseView> for WitCaseInfo {
-    fn from(c: &contract::CaseView) -> Self {
-        WitCaseInfo {
-            number: c.number.clone(),
-            state: c.state.clone(),
-            form: c.form.clone(),
-            derived: c.derived.clone(),
-            applicant: (&c.applicant).into(),
-            submitted_at: c.submitted_at.clone(),
-        }
-    }
-}
-
-impl From<WitFieldError> for contract::FieldError {
-    fn from(e: WitFieldError) -> Self {
-        contract::FieldError {
-            field: e.field,
-            code: e.code,
-            message: e.message,
-        }
-    }
-}
-
-impl From<WitAccepted> for contract::Accepted {
-    fn from(a: WitAccepted) -> Self {
-        contract::Accepted {
-            derived: a.derived,
-            then: a.then.map(|s| contract::Step {
-                action: s.action,
-                to: s.to,
-                note: s.note,
-            }),
-        }
-    }
-}
-
-impl From<WitTransition> for contract::Transition {
-    fn from(t: WitTransition) -> Self {
-        contract::Transition {
-            to: t.to,
-            derived: t.derived,
-            note: t.note,
-        }
-    }
-}
-
-impl From<WitItemError> for contract::ItemError {
-    fn from(e: WitItemError) -> Self {
-        match e {
-            WitItemError::Invalid(errors) => {
-                contract::ItemError::Invalid(errors.into_iter().map(Into::into).collect())
-            }
-            WitItemError::Refused(m) => contract::ItemError::Refused(m),
-            WitItemError::Failed(m) => contract::ItemError::Failed(m),
-        }
-    }
-}
-
-/// The catalog entry as the domain keeps it. The form schema travels as JSON text; text that is
-/// not JSON makes the entry invalid (the structural checks are `ItemInfo::check`'s job).
+/// 0.1.0 declared no labels.
 pub fn item_info(info: WitItemInfo) -> Result<catalog::ItemInfo, catalog::CatalogError> {
-    let form_schema = serde_json::from_str(&info.form_schema)
-        .map_err(|e| catalog::CatalogError::BadSchema(format!("form-schema is not JSON: {e}")))?;
-    Ok(catalog::ItemInfo {
-        code: info.code,
-        version: info.version,
-        name: info.name,
-        department: info.department,
-        summary: info.summary,
-        legal_basis: info.legal_basis,
-        audience: info.audience,
-        materials: info
-            .materials
-            .into_iter()
-            .map(|m| catalog::Material {
-                name: m.name,
-                description: m.description,
-                required: m.required,
-            })
-            .collect(),
-        statutory_days: info.statutory_days,
-        promised_days: info.promised_days,
-        fees: info
-            .fees
-            .into_iter()
-            .map(|f| catalog::Fee {
-                name: f.name,
-                amount_fen: f.amount_fen,
-                basis: f.basis,
-            })
-            .collect(),
-        channels: info.channels,
-        form_schema,
-        workflow: catalog::Workflow {
-            initial: info.workflow.initial,
-            states: info
-                .workflow
-                .states
-                .into_iter()
-                .map(|s| catalog::State {
-                    name: s.name,
-                    label: s.label,
-                    terminal: s.terminal,
-                    sla_days: s.sla_days,
-                    waits_on_applicant: s.waits_on_applicant,
-                })
-                .collect(),
-            actions: info
-                .workflow
-                .actions
-                .into_iter()
-                .map(|a| catalog::Action {
-                    name: a.name,
-                    label: a.label,
-                    from: a.from,
-                    to: a.to,
-                    roles: a.roles.into_iter().map(Into::into).collect(),
-                    departments: a.departments,
-                    comment_required: a.comment_required,
-                })
-                .collect(),
-        },
-    })
+    item_info_with(info, catalog::Labels::default())
 }
 
-impl From<contract::CertificateView> for WitCertificate {
-    fn from(c: contract::CertificateView) -> Self {
-        WitCertificate {
-            serial: c.serial,
-            kind: c.kind,
-            holder: c.holder,
-            data: c.data,
-            issued_on: c.issued_on,
-            valid_until: c.valid_until,
-            case_number: c.case_number,
-        }
-    }
-}
-
-impl From<contract::HostError> for WitHostError {
-    fn from(e: contract::HostError) -> Self {
-        match e {
-            contract::HostError::Denied(m) => WitHostError::Denied(m),
-            contract::HostError::Invalid(m) => WitHostError::Invalid(m),
-            contract::HostError::Unavailable(m) => WitHostError::Unavailable(m),
-        }
-    }
-}
-
-impl From<WitAddress> for contract::Address {
-    fn from(a: WitAddress) -> Self {
-        contract::Address {
-            name: a.name,
-            phone: a.phone,
-            address: a.address,
-        }
-    }
-}
-
-impl From<WitLevel> for contract::LogLevel {
-    fn from(level: WitLevel) -> Self {
-        match level {
-            WitLevel::Debug => contract::LogLevel::Debug,
-            WitLevel::Info => contract::LogLevel::Info,
-            WitLevel::Warn => contract::LogLevel::Warn,
-            WitLevel::Error => contract::LogLevel::Error,
-        }
+/// 0.1.0's `submit` could refuse only with field errors.
+impl From<Vec<WitFieldError>> for contract::SubmitError {
+    fn from(errors: Vec<WitFieldError>) -> Self {
+        contract::SubmitError::Fields(errors.into_iter().map(Into::into).collect())
     }
 }
 

@@ -1,16 +1,24 @@
-//! The catalog entry of an item as the host keeps it: plain data, converted from what the item's
-//! `describe()` returned, checked once when a version is loaded, and served as the public catalog.
+//! The catalog entry of a service item: plain data, converted from what the item's `describe()`
+//! returned, checked by [`ItemInfo::check`] whenever a version is loaded, and served as the
+//! public catalog. The rules live here, once: the host runs them on every upload and load, and
+//! the SDK's `testing::assert_catalog_sound` runs the same rules in an item's own unit tests.
 //!
-//! Knows nothing of wasmtime (the runtime converts) or SQL.
+//! Knows nothing of wasmtime, SQL or HTTP, and no contract version: each side converts its own
+//! records into these.
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::actor::Role;
-use crate::model::form_schema::{self, SchemaError};
+pub mod form_schema;
+mod role;
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub use role::Role;
+
+use form_schema::SchemaError;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemInfo {
     pub code: String,
     pub version: String,
@@ -25,33 +33,117 @@ pub struct ItemInfo {
     pub fees: Vec<Fee>,
     pub channels: Vec<String>,
     /// JSON Schema of the application form.
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub form_schema: serde_json::Value,
     pub workflow: Workflow,
+    /// Labels for the certificate kinds and delivery contents the item uses (contract 0.2.0;
+    /// empty for a 0.1.0 item, and in entries stored before it).
+    #[serde(default)]
+    pub labels: Labels,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+/// Chinese labels for the codes an item passes to the host interfaces, keyed by code.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Labels {
+    /// Certificate kind → label (`inspection-mark` → 检验合格标志).
+    #[serde(default)]
+    pub certificates: std::collections::BTreeMap<String, String>,
+    /// Delivery content → label (`application-materials` → 申请材料).
+    #[serde(default)]
+    pub deliveries: std::collections::BTreeMap<String, String>,
+}
+
+/// Most labels of one kind an item may declare.
+const MAX_LABELS: usize = 256;
+
+impl Labels {
+    fn check(&self) -> Result<(), CatalogError> {
+        for (what, labels) in [
+            ("certificates", &self.certificates),
+            ("deliveries", &self.deliveries),
+        ] {
+            if labels.len() > MAX_LABELS {
+                return Err(CatalogError::BadLabel(format!(
+                    "more than {MAX_LABELS} {what} labels"
+                )));
+            }
+            for (code, text) in labels {
+                if !is_code(code) {
+                    return Err(CatalogError::BadLabel(format!(
+                        "{what} label code `{code}` is not kebab-case"
+                    )));
+                }
+                if text.trim().is_empty() || text.len() > 256 {
+                    return Err(CatalogError::BadLabel(format!(
+                        "{what} label for `{code}` must be 1 to 256 bytes of text"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ItemInfo {
+    /// What people see for certificate kind `kind`: the item's label, or the code itself when
+    /// the item declared none.
+    pub fn certificate_label<'a>(&'a self, kind: &'a str) -> &'a str {
+        self.labels
+            .certificates
+            .get(kind)
+            .map_or(kind, String::as_str)
+    }
+
+    /// What people see for delivery content `content`: the item's label, or the code itself.
+    pub fn delivery_label<'a>(&'a self, content: &'a str) -> &'a str {
+        self.labels
+            .deliveries
+            .get(content)
+            .map_or(content, String::as_str)
+    }
+
+    /// The label of workflow state `name`, or the name itself.
+    pub fn state_label<'a>(&'a self, name: &'a str) -> &'a str {
+        self.workflow.state(name).map_or(name, |s| s.label.as_str())
+    }
+
+    /// The label of workflow action `name`, or the name itself.
+    pub fn action_label<'a>(&'a self, name: &'a str) -> &'a str {
+        self.workflow
+            .actions
+            .iter()
+            .find(|a| a.name == name)
+            .map_or(name, |a| a.label.as_str())
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Material {
     pub name: String,
     pub description: String,
     pub required: bool,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Fee {
     pub name: String,
     pub amount_fen: u64,
     pub basis: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Workflow {
     pub initial: String,
     pub states: Vec<State>,
     pub actions: Vec<Action>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct State {
     pub name: String,
     pub label: String,
@@ -60,7 +152,8 @@ pub struct State {
     pub waits_on_applicant: bool,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Action {
     pub name: String,
     pub label: String,
@@ -106,6 +199,8 @@ pub enum CatalogError {
     BadPattern(String),
     #[error("workflow: {0}")]
     BadWorkflow(String),
+    #[error("labels: {0}")]
+    BadLabel(String),
     #[error("catalog field `{0}` is longer than {1} bytes")]
     TooLong(&'static str, usize),
 }
@@ -173,6 +268,7 @@ impl ItemInfo {
             SchemaError::Pattern(p) => CatalogError::BadPattern(p.to_string()),
             SchemaError::Invalid(why) => CatalogError::BadSchema(why),
         })?;
+        self.labels.check()?;
         self.workflow.check()
     }
 }
@@ -268,6 +364,20 @@ impl Workflow {
     }
 }
 
+/// What people call a channel an item is offered through (`web` → 网上办事大厅); an unknown
+/// channel by its code.
+pub fn channel_label(channel: &str) -> &str {
+    match channel {
+        "web" => "网上办事大厅",
+        "mobile" => "手机",
+        "wechat" => "微信城市服务",
+        "alipay" => "支付宝城市服务",
+        "counter" => "窗口",
+        "department" => "部门代办",
+        other => other,
+    }
+}
+
 /// kebab-case identifiers: item codes, state and action names, department codes.
 pub fn is_code(s: &str) -> bool {
     (2..=64).contains(&s.len())
@@ -326,6 +436,7 @@ mod tests {
             channels: vec!["web".into()],
             form_schema: serde_json::json!({"type": "object"}),
             workflow,
+            labels: Labels::default(),
         }
     }
 
@@ -340,6 +451,28 @@ mod tests {
     #[test]
     fn a_sound_entry_passes() {
         assert_eq!(info(two_state_workflow()).check(), Ok(()));
+    }
+
+    #[test]
+    fn labels_stand_for_their_codes_and_must_be_sound() {
+        let mut entry = info(two_state_workflow());
+        entry
+            .labels
+            .certificates
+            .insert("inspection-mark".into(), "检验合格标志".into());
+        assert_eq!(entry.check(), Ok(()));
+        assert_eq!(entry.certificate_label("inspection-mark"), "检验合格标志");
+        assert_eq!(entry.certificate_label("other-kind"), "other-kind");
+        assert_eq!(entry.delivery_label("licence"), "licence");
+        assert_eq!(entry.state_label("approved"), "approved");
+        entry
+            .labels
+            .deliveries
+            .insert("Bad Code".into(), "材料".into());
+        assert!(matches!(entry.check(), Err(CatalogError::BadLabel(m)) if m.contains("Bad Code")));
+        entry.labels.deliveries.clear();
+        entry.labels.deliveries.insert("licence".into(), " ".into());
+        assert!(matches!(entry.check(), Err(CatalogError::BadLabel(_))));
     }
 
     #[test]
