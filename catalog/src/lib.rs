@@ -364,20 +364,6 @@ impl Workflow {
     }
 }
 
-/// What people call a channel an item is offered through (`web` → 网上办事大厅); an unknown
-/// channel by its code.
-pub fn channel_label(channel: &str) -> &str {
-    match channel {
-        "web" => "网上办事大厅",
-        "mobile" => "手机",
-        "wechat" => "微信城市服务",
-        "alipay" => "支付宝城市服务",
-        "counter" => "窗口",
-        "department" => "部门代办",
-        other => other,
-    }
-}
-
 /// kebab-case identifiers: item codes, state and action names, department codes.
 pub fn is_code(s: &str) -> bool {
     (2..=64).contains(&s.len())

@@ -11,7 +11,7 @@ use yiwang_host::model::actor::Role;
 
 use crate::helpers::{
     CITIZEN, CRAFTED_DEPARTMENT, CRAFTED_ITEM, PASSWORD, REVIEWER, TestApp, VEHICLE_ITEM,
-    component_bytes, crafted, json_body, spawn_app,
+    component_bytes, crafted, json_body, spawn_app, visible_text,
 };
 use crate::web::Browser;
 
@@ -224,7 +224,7 @@ async fn the_catalog_and_case_pages_show_the_items_labels_not_its_codes() {
         "driving-licence-copy",
         "paper-inspection-mark",
         "picked-up",
-        ">submit",
+        " submit ",
         "pickup：",
         "web、",
     ] {
@@ -235,22 +235,4 @@ async fn the_catalog_and_case_pages_show_the_items_labels_not_its_codes() {
             "{code} on the case page"
         );
     }
-}
-
-/// The page's text outside its tags: codes in attributes (form values, ids) are for machines.
-fn visible_text(html: &str) -> String {
-    let mut text = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                text.push('>');
-            }
-            _ if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    text
 }

@@ -27,5 +27,6 @@ mod uploads;
 mod vehicle_submission;
 mod vehicle_workflow;
 mod web;
+mod web_citizen;
 mod web_dashboard;
 mod web_forms;

@@ -10,6 +10,7 @@ pub mod departments;
 pub mod error;
 pub mod form;
 pub mod items;
+pub mod labels;
 pub mod masking;
 pub mod me;
 pub mod numbering;

@@ -136,7 +136,8 @@ fn approve(ctx: &CallContext, case: &CaseInfo) -> Result<Transition, ItemError> 
     derived.insert("certificate_serial".into(), json!(serial));
     derived.insert("certificate_valid_until".into(), json!(valid_until));
     let issued = format!(
-        "电子检验合格标志已签发（证照编号 {serial}，有效期至 {valid_until}），可在“我的证照”中查看"
+        "电子检验合格标志已签发（证照编号 {serial}，有效期至{}），可在“我的证照”中查看",
+        yiwang_sdk::date::chinese(&valid_until)
     );
 
     if form.wants_paper_mark {

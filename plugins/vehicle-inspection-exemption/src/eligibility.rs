@@ -103,7 +103,7 @@ pub fn check_vehicle(
             code::OLDER_THAN_SIX_YEARS,
             format!(
                 "该车辆于{}注册登记，已满6年，不适用免检，请到机动车检验机构上线检验。",
-                vehicle.registered_on
+                vehicle.registered_on.chinese()
             ),
         ));
     }
@@ -114,7 +114,10 @@ pub fn check_vehicle(
         )),
         Some(valid_until) if valid_until < today => errors.push(FieldError::whole(
             code::INSURANCE_EXPIRED,
-            format!("该车辆的交强险已于{valid_until}到期，请续保后再申请。"),
+            format!(
+                "该车辆的交强险已于{}到期，请续保后再申请。",
+                valid_until.chinese()
+            ),
         )),
         Some(_) => {}
     }

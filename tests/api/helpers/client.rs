@@ -32,6 +32,25 @@ pub async fn error_body(response: Response, status: StatusCode, code: &str) -> V
     body["error"].clone()
 }
 
+/// A page's text as a reader sees it: what is outside its tags (attribute values, such as form
+/// values and ids, are for machines), each tag replaced by a space.
+pub fn visible_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
 /// The `code`s of the `fields` of a 422 error, as `(field, code)` with a leading `/` dropped from
 /// JSON-pointer field names.
 pub fn field_errors(error: &Value) -> Vec<(String, String)> {

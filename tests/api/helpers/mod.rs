@@ -32,7 +32,7 @@ use yiwang_host::startup::Application;
 use yiwang_host::storage::Storage;
 
 use backend::TestDatabase;
-pub use client::{error_body, field_errors, find, is_application_number, json_body};
+pub use client::{error_body, field_errors, find, is_application_number, json_body, visible_text};
 use fixtures::write_plugins_toml;
 pub use fixtures::{
     Vehicle, component_bytes, crafted, days_from_today, eligible_form, id_number, minimal_jpeg,

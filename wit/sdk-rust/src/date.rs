@@ -97,6 +97,20 @@ impl FromStr for Date {
     }
 }
 
+impl Date {
+    /// As people read it in messages and notes: `2028年12月6日` (the `Display` form,
+    /// `2028-12-06`, is for JSON and the host).
+    pub fn chinese(&self) -> String {
+        format!("{}年{}月{}日", self.year, self.month, self.day)
+    }
+}
+
+/// A `YYYY-MM-DD` text as people read it (`2028年12月6日`); other text as it is.
+pub fn chinese(text: &str) -> String {
+    text.parse::<Date>()
+        .map_or_else(|_| text.to_owned(), |date| date.chinese())
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
@@ -167,6 +181,12 @@ fn from_day_number(days: i64) -> Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_reads_in_chinese_for_people() {
+        assert_eq!(chinese("2028-12-06"), "2028年12月6日");
+        assert_eq!(chinese("长期"), "长期");
+    }
 
     fn date(text: &str) -> Date {
         text.parse().unwrap()

@@ -10,7 +10,6 @@
 
 mod act;
 mod inbox;
-mod labels;
 mod query;
 mod submit;
 mod view;

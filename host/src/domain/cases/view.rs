@@ -6,8 +6,9 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Cases, labels};
+use super::Cases;
 use crate::domain::error::Result;
+use crate::domain::labels;
 use crate::domain::masking;
 use crate::model::actor::{Actor, Role};
 use crate::model::effects::Certificate;

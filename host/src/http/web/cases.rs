@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::page::{Layout, PageResult, Session, render};
+use super::people::People;
 use crate::domain::attachments::{AttachmentView, Upload};
 use crate::domain::cases::CaseDetail;
 use crate::domain::error::DomainError;

@@ -14,9 +14,10 @@ use super::form::FormView;
 use super::page::{Layout, PageResult, Session, Visitor, render};
 use crate::domain::error::DomainError;
 use crate::domain::items::LiveItem;
+use crate::domain::labels;
 use crate::http::Citizen;
 use crate::http::{AppState, Error};
-use crate::model::catalog::{ItemInfo, channel_label};
+use crate::model::catalog::ItemInfo;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -112,7 +113,7 @@ impl ItemPage {
             .info
             .channels
             .iter()
-            .map(|c| channel_label(c))
+            .map(|c| labels::channel(c))
             .collect();
         names.join("、")
     }

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::page::{Layout, PageResult, Visitor, render};
+use super::people::People;
 use crate::domain::masking::mask_id_numbers_in;
 use crate::domain::stats::china_date;
 use crate::http::AppState;
@@ -41,11 +42,11 @@ pub async fn verify(
         .certificate_by_serial(&serial)
         .await?
         .map(|c| Found {
+            kind: kind_label(&state, &c.kind),
             valid: c
                 .valid_until
                 .as_deref()
                 .is_none_or(|until| until >= today.as_str()),
-            kind: c.kind,
             holder: mask_id_numbers_in(&c.holder),
             issued_on: c.issued_on,
             valid_until: c.valid_until,
@@ -61,4 +62,15 @@ pub async fn verify(
         found,
     };
     Ok(render(status, &page))
+}
+
+/// The kind as the item that declares it labels it (any live item: kinds are the licence
+/// library's, shared); the code when no item does.
+fn kind_label(state: &AppState, kind: &str) -> String {
+    state
+        .items
+        .all()
+        .values()
+        .find_map(|live| live.version.info.labels.certificates.get(kind).cloned())
+        .unwrap_or_else(|| kind.to_owned())
 }

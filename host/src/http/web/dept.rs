@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::me::item_name;
 use super::page::{Layout, PageResult, Session, render};
+use super::people::People;
 use crate::http::AppState;
 use crate::http::Staff;
 use crate::model::actor::Role;

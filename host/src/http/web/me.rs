@@ -7,6 +7,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::page::{Layout, PageResult, Session, render};
+use super::people::People;
+use crate::domain::labels;
 use crate::http::AppState;
 use crate::http::Citizen;
 use crate::storage::{CaseSummary, DataUseRow, NotificationRow};
@@ -66,7 +68,8 @@ pub fn state_label(state: &AppState, code: &str, name: &str) -> String {
 #[template(path = "data_use.html")]
 struct DataUse {
     layout: Layout,
-    rows: Vec<(DataUseRow, String)>,
+    /// (row, the dataset's label, the item's name).
+    rows: Vec<(DataUseRow, String, String)>,
 }
 
 /// Every read of a registry record about the citizen (数据使用记录), newest first.
@@ -79,7 +82,8 @@ pub async fn data_use(State(state): State<AppState>, session: Session) -> PageRe
             .into_iter()
             .map(|row| {
                 let name = item_name(&state, &row.item_code);
-                (row, name)
+                let dataset = labels::dataset(&row.dataset).to_owned();
+                (row, dataset, name)
             })
             .collect(),
     };

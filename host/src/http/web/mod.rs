@@ -19,6 +19,7 @@ mod dept;
 mod form;
 mod me;
 mod page;
+mod people;
 mod stats;
 mod versions;
 

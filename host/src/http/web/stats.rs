@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::charts::{Chart, Datum};
 use super::me::item_name;
 use super::page::{Layout, PageResult, Visitor, render};
+use super::people::People;
 use crate::domain::error::DomainError;
 use crate::domain::stats::{Figures, Period, Report, china_date};
 use crate::http::AppState;
