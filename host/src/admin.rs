@@ -1,5 +1,5 @@
-//! Administrative tasks behind the CLI (and the test helpers): users, registry imports and the
-//! demo seed. Each is idempotent where the CLI promises it.
+//! Administrative tasks behind the CLI (and the test helpers): users, registry imports, the
+//! demo seed and restoring a backup. Each is idempotent where the CLI promises it.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -9,7 +9,9 @@ use serde_json::{Map, Value, json};
 
 use crate::auth;
 use crate::model::actor::Role;
-use crate::storage::{NewUserRow, RegistryImport, Storage};
+use crate::storage::{
+    AuditReport, BackupSummary, NewUserRow, RegistryImport, Storage, check_backup,
+};
 
 pub struct NewUser {
     pub login: String,
@@ -409,6 +411,34 @@ async fn import_demo_lines(storage: &Storage, dataset: &str, lines: &str) -> any
         .await?;
     }
     Ok(())
+}
+
+/// Restores the backup `from` as the SQLite database `into` (a data directory's `yiwang.db`),
+/// which must not exist yet: the server is stopped and the operator restores into a fresh data
+/// directory, or has moved the old database away. The file is checked first, copied beside its
+/// place and renamed into it (never a half-copied database), migrated if it is older than this
+/// build, and its audit log verified. A refusal changes nothing.
+pub async fn restore(from: &Path, into: &Path) -> anyhow::Result<(BackupSummary, AuditReport)> {
+    if into.exists() {
+        bail!(
+            "{} already exists: restore into a new data directory, or move the database away first",
+            into.display()
+        );
+    }
+    let summary = check_backup(from).await?;
+    let dir = into.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let partial = into.with_extension("db.restoring");
+    std::fs::copy(from, &partial)
+        .with_context(|| format!("copying {} to {}", from.display(), partial.display()))?;
+    std::fs::File::open(&partial)
+        .and_then(|file| file.sync_all())
+        .with_context(|| format!("syncing {}", partial.display()))?;
+    std::fs::rename(&partial, into).with_context(|| format!("moving into {}", into.display()))?;
+    let storage = Storage::connect(&format!("sqlite://{}?mode=rw", into.display())).await?;
+    let report = storage.verify_audit().await;
+    storage.close().await;
+    Ok((summary, report?))
 }
 
 #[cfg(test)]

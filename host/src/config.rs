@@ -41,6 +41,9 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Largest application material (attachment) a citizen may upload.
     pub max_attachment_bytes: usize,
+    /// How long requests in flight may take to finish once a stop is asked for; past it the
+    /// server closes their connections and exits.
+    pub shutdown_grace: std::time::Duration,
 }
 
 /// The deployment's notification channel.
@@ -70,6 +73,7 @@ impl Settings {
             max_component_bytes: 16 << 20,
             secure_cookies: false,
             max_attachment_bytes: 10 << 20,
+            shutdown_grace: std::time::Duration::from_secs(20),
         }
     }
 

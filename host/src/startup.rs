@@ -34,6 +34,7 @@ pub struct Application {
     dispatcher: Dispatcher,
     items: Arc<Items>,
     plugins: std::path::PathBuf,
+    shutdown_grace: std::time::Duration,
 }
 
 /// The process-wide metrics recorder; several applications in one process (tests) share it.
@@ -130,6 +131,7 @@ impl Application {
             dispatcher,
             items,
             plugins: settings.plugins.clone(),
+            shutdown_grace: settings.shutdown_grace,
         })
     }
 
@@ -157,14 +159,33 @@ impl Application {
             self.storage.clone(),
             stopped.clone(),
         ));
+        let stop_asked = stopped.clone();
+        let grace = self.shutdown_grace;
         let dispatcher = tokio::spawn(self.dispatcher.run(stopped));
         let shutdown = async move {
             shutdown.await;
+            tracing::info!(
+                ?grace,
+                "stopping: no new connections, finishing requests in flight"
+            );
             let _ = stop.send(true);
         };
-        let served = axum::serve(self.listener, self.router)
+        let server = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
-            .await;
+            .into_future();
+        // Requests in flight get the grace period; one still running after it is cut off.
+        let mut asked = stop_asked;
+        let deadline = async move {
+            let _ = asked.wait_for(|stop| *stop).await;
+            tokio::time::sleep(grace).await;
+        };
+        let served = tokio::select! {
+            served = server => served,
+            () = deadline => {
+                tracing::warn!(?grace, "requests still in flight after the grace period were cut off");
+                Ok(())
+            }
+        };
         // The dispatcher stops between notifications; one it was sending is retried after a restart.
         let _ = dispatcher.await;
         let _ = watcher.await;

@@ -18,7 +18,7 @@ use tokio::sync::Mutex;
 
 use crate::helpers::{CITIZEN, PASSWORD, VEHICLE_ITEM, eligible_form};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_yiwang");
+pub(crate) const BINARY: &str = env!("CARGO_BIN_EXE_yiwang");
 /// How long each round lets citizens apply before the kill: fixed, so the test runs the same way
 /// every time while the kills still land mid-request.
 const ROUNDS_MS: [u64; 5] = [400, 650, 900, 300, 750];
@@ -30,7 +30,7 @@ fn workspace_root() -> &'static Path {
         .expect("the workspace")
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -38,7 +38,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start(data_dir: &Path, port: u16) -> Child {
+pub(crate) fn start(data_dir: &Path, port: u16) -> Child {
     Command::new(BINARY)
         .args([
             "serve",
@@ -56,7 +56,21 @@ fn start(data_dir: &Path, port: u16) -> Child {
         .expect("starting yiwang serve")
 }
 
-async fn wait_ready(client: &reqwest::Client, base: &str) {
+/// The demo accounts and registry records in a new data directory, by the binary itself.
+pub(crate) fn seed(data_dir: &Path) {
+    let seeded = Command::new(BINARY)
+        .args(["demo", "seed", "--data-dir"])
+        .arg(data_dir)
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "seeding: {}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+}
+
+pub(crate) async fn wait_ready(client: &reqwest::Client, base: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let health = client.get(format!("{base}/healthz")).send().await;
@@ -68,7 +82,7 @@ async fn wait_ready(client: &reqwest::Client, base: &str) {
     }
 }
 
-async fn token(client: &reqwest::Client, base: &str) -> String {
+pub(crate) async fn token(client: &reqwest::Client, base: &str) -> String {
     let response = client
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({ "login": CITIZEN, "password": PASSWORD }))
@@ -86,16 +100,7 @@ async fn applications_acknowledged_before_a_kill_survive_it_whole() {
         .prefix("yiwang-crash-")
         .tempdir()
         .unwrap();
-    let seeded = Command::new(BINARY)
-        .args(["demo", "seed", "--data-dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        seeded.status.success(),
-        "seeding: {}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
+    seed(dir.path());
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

@@ -18,6 +18,7 @@ mod logs;
 mod masking;
 mod matrix;
 mod notifications;
+mod operations;
 mod persistence;
 mod school_enrollment;
 mod sessions;

@@ -14,6 +14,7 @@
 
 mod attachments;
 mod audit;
+mod backup;
 mod cases;
 mod certificates;
 mod departments;
@@ -27,7 +28,8 @@ mod stats;
 mod users;
 
 pub use attachments::{AttachmentRefused, AttachmentRow, NewAttachment};
-pub use audit::AuditRow;
+pub use audit::{AuditReport, AuditRow};
+pub use backup::{BackupSummary, check_backup};
 pub use cases::{
     CaseRow, CaseSummary, CaseTransition, DataUseRow, DeliveryRow, EventRow, NewCase, NewEvent,
     NotificationRow,

@@ -45,6 +45,24 @@ pub enum Command {
         #[command(subcommand)]
         command: DemoCommand,
     },
+    /// Copy the SQLite database (cases, audit log, component bytes, attachments) into a new
+    /// file while the server runs. PostgreSQL: use pg_dump.
+    Backup {
+        /// The backup file to write; it must not exist.
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Restore a backup as the database of a data directory that has none (server stopped).
+    Restore {
+        /// The backup file (`yiwang backup --to`).
+        #[arg(long)]
+        from: PathBuf,
+        /// The data directory to restore into; it must not hold a database yet.
+        #[arg(long, env = "YIWANG_DATA_DIR")]
+        data_dir: PathBuf,
+    },
     /// The hash-chained audit log.
     Audit {
         #[command(subcommand)]
@@ -241,6 +259,9 @@ pub struct ServeArgs {
     /// Weekend days that are working days (调休), YYYY-MM-DD, comma-separated.
     #[arg(long, env = "YIWANG_EXTRA_WORKDAYS", value_delimiter = ',')]
     pub extra_workdays: Vec<String>,
+    /// Seconds that requests in flight get to finish after SIGTERM or Ctrl-C.
+    #[arg(long, env = "YIWANG_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    pub shutdown_grace_secs: u64,
     /// Deliver notifications by POSTing them to this gateway URL (signed); without it they go to the log.
     #[arg(
         long,

@@ -145,21 +145,42 @@ async fn run() -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Backup { to, data } => {
+            let storage = data.existing_storage().await?;
+            let summary = storage.backup_to(&to).await;
+            storage.close().await;
+            println!("backed up to {}: {}", to.display(), summary?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { from, data_dir } => {
+            let into = Settings::new(&data_dir, "plugins.toml").sqlite_file();
+            let (summary, report) = admin::restore(&from, &into).await?;
+            println!(
+                "restored {} into {}: {summary}",
+                from.display(),
+                into.display()
+            );
+            Ok(audit_outcome(&report))
+        }
         Command::Audit {
             command: AuditCommand::Verify { data },
         } => {
             let storage = data.existing_storage().await?;
             let report = storage.verify_audit().await;
             storage.close().await;
-            let report = report?;
-            if report.is_intact() {
-                println!("{report}");
-                Ok(ExitCode::SUCCESS)
-            } else {
-                eprintln!("{report}");
-                Ok(ExitCode::FAILURE)
-            }
+            Ok(audit_outcome(&report?))
         }
+    }
+}
+
+/// An intact audit log is reported on stdout and succeeds; a broken one on stderr, and fails.
+fn audit_outcome(report: &yiwang_host::storage::AuditReport) -> ExitCode {
+    if report.is_intact() {
+        println!("{report}");
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("{report}");
+        ExitCode::FAILURE
     }
 }
 
@@ -293,6 +314,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     settings.extra_workdays = args.extra_workdays;
     settings.max_component_bytes = args.max_component_mib << 20;
     settings.secure_cookies = args.secure_cookies;
+    settings.shutdown_grace = std::time::Duration::from_secs(args.shutdown_grace_secs);
     if let (Some(url), Some(secret)) = (args.notify_webhook_url, args.notify_webhook_secret) {
         settings.notify = NotifyChannel::Webhook { url, secret };
     }
