@@ -8,6 +8,7 @@ pub mod admin;
 pub mod auth;
 pub mod capabilities;
 pub mod config;
+pub mod doctor;
 pub mod domain;
 #[cfg(test)]
 mod fuzz;

@@ -24,7 +24,7 @@ pub(crate) const BINARY: &str = env!("CARGO_BIN_EXE_yiwang");
 const ROUNDS_MS: [u64; 5] = [400, 650, 900, 300, 750];
 const CLIENTS: usize = 6;
 
-fn workspace_root() -> &'static Path {
+pub(crate) fn workspace_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the workspace")

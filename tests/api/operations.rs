@@ -361,3 +361,67 @@ async fn a_backup_or_restore_over_an_existing_file_is_refused_and_changes_nothin
     assert_eq!(std::fs::read(&taken).unwrap(), b"an operator's file");
     assert!(!dir.path().join("fresh").join("yiwang.db").exists());
 }
+
+#[tokio::test]
+async fn the_doctor_passes_a_sound_deployment_and_names_each_fault_of_a_broken_one() {
+    // Arrange: a seeded deployment, and a copy of it with faults
+    let dir = tempfile::Builder::new()
+        .prefix("yiwang-doctor-")
+        .tempdir()
+        .unwrap();
+    let data = dir.path().join("data");
+    seed(&data);
+    let plugins = crate::crash::workspace_root().join("plugins.toml");
+    let this_year = chrono::Utc::now().format("%Y-10-01").to_string();
+    let broken_plugins = dir.path().join("plugins.toml");
+    std::fs::write(
+        &broken_plugins,
+        "[items.vehicle-inspection-exemption]\ncomponent = \"gone.wasm\"\ndepartment = \"x\"\n",
+    )
+    .unwrap();
+
+    // Act
+    let sound = yiwang(
+        &["doctor", "--holidays", &this_year, "--data-dir"],
+        &[&data, Path::new("--plugins"), &plugins],
+    );
+    let broken = yiwang(
+        &["doctor", "--holidays", "2026-13-01", "--data-dir"],
+        &[
+            &dir.path().join("nowhere"),
+            Path::new("--plugins"),
+            &broken_plugins,
+        ],
+    );
+
+    // Assert
+    let report = String::from_utf8_lossy(&sound.stdout);
+    assert!(sound.status.success(), "{report}");
+    for check in [
+        "data directory",
+        "database",
+        "clock",
+        "plugins.toml",
+        "artifact cache",
+        "holidays",
+    ] {
+        assert!(
+            report.contains(&format!("ok   {check}: ")),
+            "{check} in {report}"
+        );
+    }
+    let report = String::from_utf8_lossy(&broken.stdout);
+    assert!(!broken.status.success(), "{report}");
+    for fault in [
+        "FAIL data directory: ",
+        "FAIL database: no database at ",
+        "FAIL plugins.toml: component files missing: vehicle-inspection-exemption: ",
+        "FAIL holidays: `2026-13-01` is not a YYYY-MM-DD date",
+    ] {
+        assert!(report.contains(fault), "{fault} in {report}");
+    }
+    assert!(
+        !dir.path().join("nowhere").exists(),
+        "the doctor created nothing"
+    );
+}

@@ -86,6 +86,46 @@ impl ArtifactCache {
     }
 }
 
+/// What is in an artifact cache directory, for `yiwang doctor`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CacheCheck {
+    /// Artifacts of this build's engine that load.
+    pub usable: usize,
+    /// Artifacts of another engine configuration (an older build): never loaded, safe to delete.
+    pub stale: usize,
+    /// Artifacts of this engine that do not load: each is compiled again and replaced on use.
+    pub broken: Vec<String>,
+    /// Temporary files of an interrupted write, and files that are not artifacts.
+    pub strays: Vec<String>,
+}
+
+/// Looks at every file of the artifact cache `dir` with this build's engine; changes nothing.
+pub fn check_artifact_cache(dir: &Path) -> anyhow::Result<CacheCheck> {
+    let mut check = CacheCheck::default();
+    if !dir.exists() {
+        return Ok(check);
+    }
+    let engine = super::engine::new_engine()?;
+    let key = engine_key(&engine);
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let parts = name
+            .strip_suffix(".cwasm")
+            .and_then(|stem| stem.split_once('-'))
+            .filter(|(sha, k)| sha.len() == 64 && k.len() == 16);
+        match parts {
+            Some((_, k)) if k == key => match deserialize(&engine, &entry.path()) {
+                Ok(_) => check.usable += 1,
+                Err(_) => check.broken.push(name),
+            },
+            Some(_) => check.stale += 1,
+            None => check.strays.push(name),
+        }
+    }
+    Ok(check)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CacheError {
     #[error("{0}")]
@@ -149,6 +189,34 @@ mod tests {
         assert_eq!(name, format!("ab12-{}.cwasm", engine_key(&engine)));
         assert_eq!(engine_key(&engine).len(), 16);
         assert_eq!(engine_key(&engine), engine_key(&engine.clone()));
+    }
+
+    #[test]
+    fn the_check_sorts_a_caches_files_without_touching_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = super::super::engine::new_engine().unwrap();
+        let key = engine_key(&engine);
+        let sha = "a".repeat(64);
+        std::fs::write(
+            dir.path().join(format!("{sha}-{key}.cwasm")),
+            b"not an artifact",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join(format!("{sha}-{}.cwasm", "0".repeat(16))),
+            b"old",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join(".x.cwasm.1-2.tmp"), b"half").unwrap();
+        let check = check_artifact_cache(dir.path()).unwrap();
+        assert_eq!((check.usable, check.stale), (0, 1));
+        assert_eq!(check.broken.len(), 1);
+        assert_eq!(check.strays, vec![".x.cwasm.1-2.tmp".to_owned()]);
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            3,
+            "nothing removed"
+        );
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod load;
 mod store;
 mod wit;
 
+pub use cache::{CacheCheck, check_artifact_cache};
 pub use call::{CallError, CallOutcome, Function};
 pub use load::{LoadError, LoadedVersion};
 

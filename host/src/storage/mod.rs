@@ -20,6 +20,7 @@ mod certificates;
 mod departments;
 mod effects;
 mod host_data;
+mod inspect;
 mod items;
 mod logins;
 mod outbox;
@@ -35,6 +36,7 @@ pub use cases::{
     NotificationRow,
 };
 pub use departments::DepartmentRow;
+pub use inspect::{Inspection, inspect};
 pub use items::{Change, ItemRow, NewVersion, RolledBack, VersionRow, VersionTaken};
 pub use outbox::{OutboxRow, Recipient};
 pub use registries::RegistryImport;

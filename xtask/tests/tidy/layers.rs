@@ -32,8 +32,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("auth", &["model", "storage"]),
     ("outbox", &["model", "storage"]),
     ("watch", &["model", "domain", "storage", "config"]),
-    // The CLI's administrative tasks.
+    // The CLI's administrative tasks, and the deployment check that only looks.
     ("admin", &["model", "auth", "storage"]),
+    ("doctor", &["model", "config", "storage", "runtime"]),
     // The JSON API (`http::api`) and the web portal (`http::web`) over the domain, sharing the
     // state, the error, body reading and the extractors in `http` itself.
     (

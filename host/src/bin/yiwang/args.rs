@@ -63,6 +63,9 @@ pub enum Command {
         #[arg(long, env = "YIWANG_DATA_DIR")]
         data_dir: PathBuf,
     },
+    /// Check a deployment without changing it: database reachable and migrated, data directory
+    /// writable, plugins.toml valid, artifact cache, clock and holidays. Exits 1 on a failure.
+    Doctor(DoctorArgs),
     /// The hash-chained audit log.
     Audit {
         #[command(subcommand)]
@@ -239,6 +242,19 @@ impl DataArgs {
             .with_context(|| format!("creating {}", self.data_dir.display()))?;
         Storage::connect(&self.url()).await
     }
+}
+
+#[derive(Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[arg(long, env = "YIWANG_PLUGINS", default_value = "plugins.toml")]
+    pub plugins: PathBuf,
+    /// Public holidays as `serve` takes them.
+    #[arg(long, env = "YIWANG_HOLIDAYS", value_delimiter = ',')]
+    pub holidays: Vec<String>,
+    #[arg(long, env = "YIWANG_EXTRA_WORKDAYS", value_delimiter = ',')]
+    pub extra_workdays: Vec<String>,
 }
 
 #[derive(Args)]

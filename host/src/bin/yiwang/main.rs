@@ -162,6 +162,25 @@ async fn run() -> anyhow::Result<ExitCode> {
             );
             Ok(audit_outcome(&report))
         }
+        Command::Doctor(args) => {
+            let mut settings = Settings::new(&args.data.data_dir, &args.plugins);
+            settings.database_url = args.data.database_url;
+            settings.holidays = args.holidays;
+            settings.extra_workdays = args.extra_workdays;
+            let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+            let findings = yiwang_host::doctor::examine(&settings, today).await;
+            for found in &findings {
+                println!("{found}");
+            }
+            let failed = findings
+                .iter()
+                .any(|f| f.level == yiwang_host::doctor::Level::Fail);
+            Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
         Command::Audit {
             command: AuditCommand::Verify { data },
         } => {
