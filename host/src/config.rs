@@ -44,6 +44,15 @@ pub struct Settings {
     /// How long requests in flight may take to finish once a stop is asked for; past it the
     /// server closes their connections and exits.
     pub shutdown_grace: std::time::Duration,
+    /// TLS certificate chain and private key (PEM) when this server terminates TLS itself.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// From a connection's start (or its previous request's end) to the whole of the next
+    /// request's headers, TLS handshake included; a client slower than this is disconnected.
+    pub header_timeout: std::time::Duration,
+    /// The longest a request may take, reading its body included; past it the answer is 408.
+    pub request_timeout: std::time::Duration,
+    /// Connections open at once; more are closed as soon as they are accepted.
+    pub max_connections: usize,
 }
 
 /// The deployment's notification channel.
@@ -74,6 +83,10 @@ impl Settings {
             secure_cookies: false,
             max_attachment_bytes: 10 << 20,
             shutdown_grace: std::time::Duration::from_secs(20),
+            tls: None,
+            header_timeout: std::time::Duration::from_secs(10),
+            request_timeout: std::time::Duration::from_secs(60),
+            max_connections: 1024,
         }
     }
 

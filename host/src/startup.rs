@@ -34,7 +34,7 @@ pub struct Application {
     dispatcher: Dispatcher,
     items: Arc<Items>,
     plugins: std::path::PathBuf,
-    shutdown_grace: std::time::Duration,
+    policy: http::server::ConnectionPolicy,
 }
 
 /// The process-wide metrics recorder; several applications in one process (tests) share it.
@@ -98,10 +98,20 @@ impl Application {
             token_ttl_hours: settings.token_ttl_hours,
             metrics: metrics_handle(),
         };
+        let tls = match &settings.tls {
+            Some((cert, key)) => Some(http::server::tls_acceptor(cert, key)?),
+            None => None,
+        };
         let router =
             http::app_router(state).layer(axum::Extension(crate::http::session::CookiePolicy {
-                secure: settings.secure_cookies,
+                // Served over TLS here, or behind a TLS proxy that the admin vouches for.
+                secure: settings.secure_cookies || tls.is_some(),
             }));
+        // A request that takes longer (a body trickled in, say) is answered 408 and dropped.
+        let router = router.layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            settings.request_timeout,
+        ));
         // The web's form layer reads an upload within its file's limit before any handler runs.
         let router = router.layer(axum::Extension(attachment_limits));
         let router = router.layer(axum::Extension(crate::http::ComponentLimit(
@@ -111,6 +121,12 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
         let port = listener.local_addr()?.port();
+        let connections = http::server::ConnectionPolicy {
+            tls,
+            header_timeout: settings.header_timeout,
+            max_connections: settings.max_connections,
+            grace: settings.shutdown_grace,
+        };
         let channel: Arc<dyn Channel> = match &settings.notify {
             NotifyChannel::Log => Arc::new(LogChannel),
             NotifyChannel::Webhook { url, secret } => {
@@ -131,12 +147,21 @@ impl Application {
             dispatcher,
             items,
             plugins: settings.plugins.clone(),
-            shutdown_grace: settings.shutdown_grace,
+            policy: connections,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// `https` when this server terminates TLS itself.
+    pub fn scheme(&self) -> &'static str {
+        if self.policy.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     pub fn storage(&self) -> Storage {
@@ -159,8 +184,7 @@ impl Application {
             self.storage.clone(),
             stopped.clone(),
         ));
-        let stop_asked = stopped.clone();
-        let grace = self.shutdown_grace;
+        let grace = self.policy.grace;
         let dispatcher = tokio::spawn(self.dispatcher.run(stopped));
         let shutdown = async move {
             shutdown.await;
@@ -170,27 +194,12 @@ impl Application {
             );
             let _ = stop.send(true);
         };
-        let server = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .into_future();
-        // Requests in flight get the grace period; one still running after it is cut off.
-        let mut asked = stop_asked;
-        let deadline = async move {
-            let _ = asked.wait_for(|stop| *stop).await;
-            tokio::time::sleep(grace).await;
-        };
-        let served = tokio::select! {
-            served = server => served,
-            () = deadline => {
-                tracing::warn!(?grace, "requests still in flight after the grace period were cut off");
-                Ok(())
-            }
-        };
+        http::server::serve(self.listener, self.router, self.policy, shutdown).await;
         // The dispatcher stops between notifications; one it was sending is retried after a restart.
         let _ = dispatcher.await;
         let _ = watcher.await;
         let _ = follower.await;
         self.storage.close().await;
-        Ok(served?)
+        Ok(())
     }
 }

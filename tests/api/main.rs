@@ -3,6 +3,7 @@ mod attachments;
 mod auth;
 mod catalog;
 mod cli;
+mod connections;
 mod contracts;
 mod crash;
 mod enterprise_registration;

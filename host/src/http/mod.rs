@@ -9,6 +9,7 @@ mod body;
 mod error;
 mod extract;
 mod login;
+pub mod server;
 pub mod session;
 mod upload;
 mod web;

@@ -278,6 +278,21 @@ pub struct ServeArgs {
     /// Seconds that requests in flight get to finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "YIWANG_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "YIWANG_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "YIWANG_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// Seconds a client has to send a request's headers (and finish the TLS handshake).
+    #[arg(long, env = "YIWANG_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Seconds a request may take, its body included, before it is answered 408.
+    #[arg(long, env = "YIWANG_REQUEST_TIMEOUT_SECS", default_value_t = 60)]
+    pub request_timeout_secs: u64,
+    /// Connections open at once; more are closed at once.
+    #[arg(long, env = "YIWANG_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
     /// Deliver notifications by POSTing them to this gateway URL (signed); without it they go to the log.
     #[arg(
         long,

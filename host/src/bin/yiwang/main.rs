@@ -334,11 +334,23 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     settings.max_component_bytes = args.max_component_mib << 20;
     settings.secure_cookies = args.secure_cookies;
     settings.shutdown_grace = std::time::Duration::from_secs(args.shutdown_grace_secs);
+    settings.header_timeout = std::time::Duration::from_secs(args.header_timeout_secs);
+    settings.request_timeout = std::time::Duration::from_secs(args.request_timeout_secs);
+    settings.max_connections = args.max_connections;
+    settings.tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some((cert, key)),
+        (None, None) => None,
+        _ => anyhow::bail!("--tls-cert and --tls-key go together"),
+    };
     if let (Some(url), Some(secret)) = (args.notify_webhook_url, args.notify_webhook_secret) {
         settings.notify = NotifyChannel::Webhook { url, secret };
     }
     let app = Application::build(settings).await?;
-    println!("yiwang listening on http://127.0.0.1:{}", app.port());
+    println!(
+        "yiwang listening on {}://127.0.0.1:{}",
+        app.scheme(),
+        app.port()
+    );
     app.run_until_stopped(stop_signal()).await
 }
 
