@@ -32,3 +32,4 @@ mod web;
 mod web_citizen;
 mod web_dashboard;
 mod web_forms;
+mod web_large_text;

@@ -570,6 +570,16 @@ fn table() -> Vec<Row> {
                 [200, 200, 200, 200, 200, 200, 200, 200],
             )
         },
+        // The large-text switch: anyone, back to a page of this site.
+        Row {
+            query: "?large=1&next=/",
+            ..row(
+                get.clone(),
+                "/preferences/text-size",
+                None,
+                [303, 303, 303, 303, 303, 303, 303, 303],
+            )
+        },
         // Switched off and on again by the admin, in that order.
         row(
             post.clone(),

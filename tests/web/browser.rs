@@ -13,8 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::Element;
 use fantoccini::error::CmdError;
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
@@ -223,29 +225,70 @@ impl Browser {
     /// next page has replaced this one and finished loading.
     pub async fn click_and_wait(&self, css: &str) {
         let target = self.find(css).await;
-        // A mark on this page's window object: the next page starts without it.
-        self.client
-            .execute("window.yiwangPageBeforeClick = true", vec![])
-            .await
-            .expect("marking the page");
+        self.mark_page().await;
         target
             .click()
             .await
             .unwrap_or_else(|e| panic!("clicking `{css}`: {e}"));
-        self.wait_until(
-            &format!("the page after clicking `{css}`"),
-            async |browser| {
-                browser
-                    .client
-                    .execute(
-                        "return window.yiwangPageBeforeClick === undefined \
+        self.wait_for_next_page(&format!("the page after clicking `{css}`"))
+            .await;
+    }
+
+    /// Presses `key` on the keyboard, as a person would: it goes to whatever has the focus.
+    pub async fn press(&self, key: Key) {
+        let keyboard = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: key.into() })
+            .then(KeyAction::Up { value: key.into() });
+        self.client
+            .perform_actions(keyboard)
+            .await
+            .unwrap_or_else(|e| panic!("pressing {key:?}: {e}"));
+    }
+
+    /// Presses `key`, which leaves the page (Enter on a form's button), and waits until the next
+    /// page has replaced this one and finished loading.
+    pub async fn press_and_wait(&self, key: Key) {
+        self.mark_page().await;
+        self.press(key).await;
+        self.wait_for_next_page(&format!("the page after pressing {key:?}"))
+            .await;
+    }
+
+    /// What has the keyboard focus now: its `id`, or else its tag and classes (`A.skip-link`).
+    pub async fn focused(&self) -> String {
+        let found = self
+            .client
+            .execute(
+                "const e = document.activeElement; \
+                 return e.id || (e.tagName + (e.className ? '.' + e.className : ''));",
+                vec![],
+            )
+            .await
+            .expect("reading the focused element");
+        found.as_str().unwrap_or_default().to_string()
+    }
+
+    /// A mark on this page's window object: the next page starts without it.
+    async fn mark_page(&self) {
+        self.client
+            .execute("window.yiwangPageBeforeClick = true", vec![])
+            .await
+            .expect("marking the page");
+    }
+
+    /// Waits until a page without [`Browser::mark_page`]'s mark has finished loading.
+    async fn wait_for_next_page(&self, what: &str) {
+        self.wait_until(what, async |browser| {
+            browser
+                .client
+                .execute(
+                    "return window.yiwangPageBeforeClick === undefined \
                      && document.readyState === 'complete'",
-                        vec![],
-                    )
-                    .await
-                    .map(|next| next == true)
-            },
-        )
+                    vec![],
+                )
+                .await
+                .map(|next| next == true)
+        })
         .await;
     }
 

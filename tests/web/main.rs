@@ -13,4 +13,5 @@ mod axe;
 mod browser;
 mod citizen;
 mod harness;
+mod large_text;
 mod review;

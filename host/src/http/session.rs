@@ -72,7 +72,8 @@ pub fn login_nonce(headers: &HeaderMap) -> Option<&str> {
     cookie_value(headers, LOGIN_COOKIE)
 }
 
-fn cookie_value<'h>(headers: &'h HeaderMap, cookie: &str) -> Option<&'h str> {
+/// The value of the request's cookie named `cookie`, if it has a non-empty one.
+pub(crate) fn cookie_value<'h>(headers: &'h HeaderMap, cookie: &str) -> Option<&'h str> {
     headers
         .get_all(COOKIE)
         .iter()

@@ -7,6 +7,9 @@
 //! urlencoded or multipart POST into a [`CsrfField`] extension before any extractor runs; the `CurrentUser`
 //! extractor then checks it like the `X-CSRF-Token` header, so a change made with the cookie and
 //! without the token is refused (403 page) before the handler runs.
+//!
+//! Large text (适老化): every page route also runs inside [`preferences::with_preferences`], so
+//! that every layout is drawn at the text size the visitor's cookie asks for.
 
 mod admin;
 mod auth;
@@ -20,6 +23,7 @@ mod form;
 mod me;
 mod page;
 mod people;
+mod preferences;
 mod stats;
 mod versions;
 
@@ -91,11 +95,15 @@ pub fn routes() -> Routes {
         .route("/admin/stats", form(get(dashboard::page)))
         .route("/stats", form(get(stats::page)))
         .route("/stats.csv", form(get(stats::csv)))
+        .route("/preferences/text-size", form(get(preferences::text_size)))
 }
 
-/// A page route, behind the layer that reads its form's CSRF token.
+/// A page route, behind the layer that reads its form's CSRF token, inside the one that gives
+/// its pages (error pages too) the visitor's text size.
 fn form(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
-    route.layer(middleware::from_fn(read_form_token))
+    route
+        .layer(middleware::from_fn(read_form_token))
+        .layer(middleware::from_fn(preferences::with_preferences))
 }
 
 /// What a page's multipart form uploads, which decides how large its body may be.

@@ -1,5 +1,6 @@
 //! What every page shares: the layout's header (who is signed in, with the CSRF token its forms
-//! carry), the extractors that find the visitor, the error pages and the stylesheet.
+//! carry, and the large-text switch), the extractors that find the visitor, the error pages and
+//! the stylesheet.
 
 use askama::Template;
 use axum::extract::FromRequestParts;
@@ -8,6 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
+use super::preferences::Preferences;
 use crate::domain::error::DomainError;
 use crate::http::CurrentUser;
 use crate::http::session;
@@ -54,14 +56,14 @@ impl Session {
     }
 
     pub fn layout(&self, title: impl Into<String>) -> Layout {
-        Layout {
-            title: title.into(),
-            user: Some(UserBar {
+        Layout::new(
+            title,
+            Some(UserBar {
                 name: self.actor.name.clone(),
                 role: self.actor.role,
                 csrf: self.csrf.clone(),
             }),
-        }
+        )
     }
 }
 
@@ -133,18 +135,25 @@ impl UserBar {
     }
 }
 
-/// The page's title and the header's user.
+/// The page's title, the header's user, and the text size the visitor asked for (with the page
+/// the large-text switch comes back to).
 pub struct Layout {
     pub title: String,
     pub user: Option<UserBar>,
+    pub prefs: Preferences,
 }
 
 impl Layout {
-    pub fn anonymous(title: impl Into<String>) -> Layout {
+    fn new(title: impl Into<String>, user: Option<UserBar>) -> Layout {
         Layout {
             title: title.into(),
-            user: None,
+            user,
+            prefs: Preferences::current(),
         }
+    }
+
+    pub fn anonymous(title: impl Into<String>) -> Layout {
+        Layout::new(title, None)
     }
 }
 
