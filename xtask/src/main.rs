@@ -1,5 +1,5 @@
-//! `cargo xtask …`: the project's build, demo, lint, test, benchmark, load-run and swap-run
-//! commands, in plain Rust so they behave the same on a developer's machine and in CI (`.ci/run`
+//! `cargo xtask …`: the project's build, demo, lint, test, benchmark, load-run, swap-run and
+//! packaging commands, in plain Rust so they behave the same on a developer's machine and in CI (`.ci/run`
 //! calls `cargo xtask test`). It knows the workspace layout and the `yiwang` binary's command line, never
 //! the host's internals: the load and swap runs talk to the server only through the HTTP API and
 //! the `yiwang` command line.
@@ -13,6 +13,7 @@ mod demo;
 mod forms;
 mod lint;
 mod load;
+mod package;
 mod process;
 mod server;
 mod staging;
@@ -66,6 +67,10 @@ commands:
               answer on the new version)
                 --swaps N          publish/rollback pairs (default 10)
                 --concurrency C    worker threads, one connection each (default 16)
+  package     build the guests and the host (release), then the Debian package
+              target/package/yiwang_<version>_amd64.deb: /usr/bin/yiwang, the shipped items in
+              /usr/lib/yiwang/items/, /etc/yiwang/plugins.toml and yiwang.toml (conffiles), the
+              systemd unit and the maintainer scripts of packaging/debian/ (needs dpkg-deb)
 ";
 
 fn main() -> ExitCode {
@@ -122,6 +127,10 @@ fn run() -> Result<()> {
             let options = swap::Options::from_args(&mut args)?;
             args.finish_without_passthrough()?;
             swap::run(&Workspace::load()?, &options)
+        }
+        "package" => {
+            args.finish_without_passthrough()?;
+            package::run(&Workspace::load()?)
         }
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
