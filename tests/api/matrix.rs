@@ -78,6 +78,9 @@ struct Fixture {
 fn no_form(_: &Fixture) -> Value {
     json!({ "form": {} })
 }
+fn empty_rectification(_: &Fixture) -> Value {
+    json!({ "measures": "", "callback": "" })
+}
 fn empty_input(_: &Fixture) -> Value {
     json!({ "input": {} })
 }
@@ -252,6 +255,18 @@ fn table() -> Vec<Row> {
             "/api/v1/me/notifications",
             None,
             [401, 200, 200, 403, 403, 403, 403, 403],
+        ),
+        row(
+            get.clone(),
+            "/api/v1/dept/rectifications",
+            None,
+            [401, 403, 403, 200, 200, 200, 403, 403],
+        ),
+        row(
+            post.clone(),
+            "/api/v1/dept/rectifications/{id}",
+            Json(empty_rectification),
+            [401, 403, 403, 404, 404, 404, 403, 403],
         ),
         row(
             get.clone(),

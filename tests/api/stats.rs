@@ -66,7 +66,12 @@ pub(crate) async fn rate_ok(app: &TestApp, token: &str, number: &str, score: i64
         StatusCode::CREATED,
     )
     .await;
-    assert_eq!(body, json!({ "number": number, "score": score }));
+    assert_eq!(
+        (&body["number"], &body["score"]),
+        (&json!(number), &json!(score))
+    );
+    // A bad rating (2 or less) opens a rectification and says when it is due.
+    assert_eq!(body["rectification_due"].is_string(), score <= 2, "{body}");
 }
 
 /// RFC 3339 UTC, as stored, `days` ago from now.

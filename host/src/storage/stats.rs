@@ -1,7 +1,7 @@
-//! Satisfaction ratings and the rows the statistics are computed from. The computing itself is
+//! The rows the statistics are computed from (ratings are stored by `rectifications.rs`). The computing itself is
 //! `domain::stats`; here are only the queries.
 
-use super::{Storage, now_text};
+use super::Storage;
 
 /// A case as the statistics see it, with its rating if it has one.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -25,26 +25,6 @@ pub struct StatsEventRow {
 }
 
 impl Storage {
-    /// Stores a case's rating; `false` when the case was already rated (nothing is changed).
-    pub async fn insert_rating(
-        &self,
-        case_id: i64,
-        score: i64,
-        comment: Option<&str>,
-    ) -> anyhow::Result<bool> {
-        let done = sqlx::query(
-            "INSERT INTO ratings (case_id, score, comment, at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (case_id) DO NOTHING",
-        )
-        .bind(case_id)
-        .bind(score)
-        .bind(comment)
-        .bind(now_text())
-        .execute(&self.write)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
     /// The cases submitted in `[from, until)` (RFC 3339 UTC text, compared as text), of one
     /// department or of all, with their ratings.
     pub async fn cases_submitted_between(
@@ -64,6 +44,27 @@ impl Storage {
         .bind(from)
         .bind(until)
         .bind(department)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows)
+    }
+
+    /// The open cases (not completed, previews left out) due before `today` (`YYYY-MM-DD`,
+    /// compared as text, as the inbox marks them), counted per department; a department with
+    /// none is not listed. Read for the `yiwang_cases_overdue` gauge each time `/metrics` is
+    /// scraped.
+    pub async fn overdue_open_cases_by_department(
+        &self,
+        today: &str,
+    ) -> anyhow::Result<Vec<(String, i64)>> {
+        let rows = sqlx::query_as(
+            "SELECT department, COUNT(*) AS overdue
+             FROM cases
+             WHERE completed_at IS NULL AND preview = 0 AND due_date < $1
+             GROUP BY department
+             ORDER BY department",
+        )
+        .bind(today)
         .fetch_all(&self.read)
         .await?;
         Ok(rows)

@@ -2,19 +2,22 @@
 //! compiles from the rows storage gives, with the figures per department and item. Each job it
 //! needs has its own file: the SLA clock in working days and the range's China dates (`sla.rs`),
 //! the received-per-day series and its chart buckets (`periods.rs`), satisfaction ratings
-//! (`ratings.rs`) and the report as CSV (`csv.rs`). No SQL, no wasmtime.
+//! (`ratings.rs`) and the report as CSV (`csv.rs`); here too, the open cases past their due date
+//! that `/metrics` reports. No SQL, no wasmtime.
 
 mod csv;
 mod periods;
 mod ratings;
+mod rectifications;
 mod sla;
 
 pub use periods::{Bucket, DayCount, Period, buckets, received_by_day};
-pub use ratings::{MAX_COMMENT_CHARS, Rated};
+pub use ratings::{INDICATORS, MAX_COMMENT_CHARS, Rated};
+pub use rectifications::RectificationRate;
 pub use sla::{Sla, china_date, range_bounds, sla, working_days_between};
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -30,6 +33,9 @@ pub struct Stats {
     storage: Storage,
     items: Arc<Items>,
     calendar: Calendar,
+    /// The departments [`Stats::overdue_by_department`] has listed, so that it lists them again
+    /// (with 0) once none of their cases is overdue: a gauge keeps its last value otherwise.
+    overdue_listed: Mutex<BTreeSet<String>>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -187,6 +193,7 @@ impl Stats {
             storage,
             items,
             calendar,
+            overdue_listed: Mutex::default(),
         }
     }
 
@@ -227,6 +234,39 @@ impl Stats {
     /// the same figures an admin's report gives.
     pub async fn public_report(&self, from: &str, to: &str) -> Result<Report> {
         self.compile(from, to, None).await
+    }
+
+    /// The open cases past their due date per department, for the `yiwang_cases_overdue`
+    /// gauge: overdue as the department inbox marks a case (its due date before today's China
+    /// date; the clock's pauses while a case waits on the applicant are not taken off), previews
+    /// left out. Every department of a live item, and every department listed before, is listed
+    /// with 0 when none of its cases is overdue, so that its gauge falls back to 0 once the last
+    /// one is done.
+    pub async fn overdue_by_department(&self) -> Result<BTreeMap<String, u64>> {
+        let today = china_date(Utc::now()).format("%Y-%m-%d").to_string();
+        let overdue = self
+            .storage
+            .overdue_open_cases_by_department(&today)
+            .await?;
+        let mut listed = self
+            .overdue_listed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        listed.extend(
+            self.items
+                .all()
+                .values()
+                .map(|live| live.version.info.department.clone()),
+        );
+        let mut counts: BTreeMap<String, u64> = listed
+            .iter()
+            .map(|department| (department.clone(), 0))
+            .collect();
+        for (department, cases) in overdue {
+            listed.insert(department.clone());
+            counts.insert(department, u64::try_from(cases).unwrap_or_default());
+        }
+        Ok(counts)
     }
 
     async fn compile(&self, from: &str, to: &str, department: Option<&str>) -> Result<Report> {

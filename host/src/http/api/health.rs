@@ -25,9 +25,20 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value
     ))
 }
 
-/// Prometheus text format.
+/// Prometheus text format. The gauges of what is stored (`yiwang_cases_overdue`) are read from
+/// the database as the scrape comes in, so every host of a deployment reports the same figures; if
+/// that read fails, the other series are still served and the gauges keep their last values.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain")))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    match state.stats.overdue_by_department().await {
+        Ok(counts) => {
+            for (department, overdue) in counts {
+                metrics::gauge!("yiwang_cases_overdue", "department" => department)
+                    .set(overdue as f64);
+            }
+        }
+        Err(error) => tracing::warn!(?error, "counting the overdue cases for /metrics failed"),
+    }
     (
         [("content-type", "text/plain; version=0.0.4")],
         state.metrics.render(),

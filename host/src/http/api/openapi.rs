@@ -45,6 +45,8 @@ use crate::http::{Json, Routes};
         super::admin::add_department,
         super::stats::rate,
         super::stats::stats,
+        super::stats::rectifications,
+        super::stats::close_rectification,
     ),
     modifiers(&BearerAuth)
 )]

@@ -1,5 +1,6 @@
-//! Statistics for performance assessment (绩效考核), as JSON or CSV, and the satisfaction rating
-//! an applicant gives a finished case. The figures are computed in `domain::stats`.
+//! Statistics for performance assessment (绩效考核), as JSON or CSV, the satisfaction rating
+//! (好差评) an applicant gives a finished case, and the rectifications bad ratings open for the
+//! departments. The figures are computed in `domain::stats`.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -8,14 +9,22 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use std::collections::BTreeMap;
+
 use crate::domain::stats::{Rated, Report};
 use crate::http::{AppState, Error, Json, Result, Routes};
-use crate::http::{Citizen, CurrentUser};
+use crate::http::{Citizen, CurrentUser, Staff};
+use crate::storage::RectificationRow;
 
 pub fn router() -> Routes {
     Routes::new()
         .route("/api/v1/applications/{number}/rating", post(rate))
         .route("/api/v1/stats", get(stats))
+        .route("/api/v1/dept/rectifications", get(rectifications))
+        .route(
+            "/api/v1/dept/rectifications/{id}",
+            post(close_rectification),
+        )
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -23,6 +32,10 @@ pub struct RatingRequest {
     /// 1 (very dissatisfied) to 5 (very satisfied).
     score: i64,
     comment: Option<String>,
+    /// The service-evaluation indicators, any of `attitude`, `efficiency`, `convenience`,
+    /// `transparency`, `result`, each 1 to 5.
+    #[serde(default)]
+    indicators: BTreeMap<String, i64>,
 }
 
 /// The applicant rates their finished case (满意度评价), once.
@@ -31,7 +44,7 @@ pub struct RatingRequest {
     responses((status = 201, body = Rated), (status = 401), (status = 403, description = "not a citizen"),
         (status = 404, description = "no such case, or not the caller's"),
         (status = 409, description = "wrong_state (not finished), already_rated"),
-        (status = 422, description = "score outside 1..=5, comment too long")))]
+        (status = 422, description = "score or an indicator outside 1..=5, an unknown indicator, comment too long")))]
 async fn rate(
     State(state): State<AppState>,
     Citizen(citizen): Citizen,
@@ -40,7 +53,13 @@ async fn rate(
 ) -> Result<(StatusCode, Json<Rated>)> {
     let rated = state
         .stats
-        .rate(&citizen, &number, request.score, request.comment.as_deref())
+        .rate(
+            &citizen,
+            &number,
+            request.score,
+            request.comment.as_deref(),
+            &request.indicators,
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(rated)))
 }
@@ -95,4 +114,44 @@ async fn stats(
     } else {
         Ok(Json(report).into_response())
     }
+}
+
+/// The rectifications bad ratings opened for the caller's department, open ones first.
+#[utoipa::path(get, path = "/api/v1/dept/rectifications", tag = "departments",
+    responses((status = 200, body = [RectificationRow]), (status = 401),
+        (status = 403, description = "not a department's staff")))]
+async fn rectifications(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+) -> Result<Json<Vec<RectificationRow>>> {
+    Ok(Json(state.stats.rectifications(&staff).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CloseRectification {
+    /// What the department changed (整改措施).
+    measures: String,
+    /// How the applicant was called back, and what they said (回访情况).
+    callback: String,
+}
+
+/// Closes a rectification of the caller's department with its measures and callback.
+#[utoipa::path(post, path = "/api/v1/dept/rectifications/{id}", tag = "departments",
+    request_body = CloseRectification,
+    responses((status = 200, body = RectificationRow), (status = 401),
+        (status = 403, description = "not a department's staff"),
+        (status = 404, description = "no such rectification of the caller's department"),
+        (status = 409, description = "already_closed"),
+        (status = 422, description = "measures or callback missing or too long")))]
+async fn close_rectification(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Path(id): Path<i64>,
+    Json(request): Json<CloseRectification>,
+) -> Result<Json<RectificationRow>> {
+    let closed = state
+        .stats
+        .close_rectification(&staff, id, &request.measures, &request.callback)
+        .await?;
+    Ok(Json(closed))
 }

@@ -2,6 +2,8 @@
 //! each action the workflow lets the viewer take now (`Cases::view` says which), and the rating
 //! of a finished case by its applicant.
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use axum::extract::{Form, Multipart, Path, State};
 use axum::http::StatusCode;
@@ -14,6 +16,7 @@ use super::people::People;
 use crate::domain::attachments::{AttachmentView, Upload};
 use crate::domain::cases::CaseDetail;
 use crate::domain::error::DomainError;
+use crate::domain::stats::INDICATORS;
 use crate::http::Citizen;
 use crate::http::{AppState, Error, read_upload};
 use crate::model::actor::Role;
@@ -223,6 +226,9 @@ pub struct RatingForm {
     #[serde(default)]
     score: String,
     comment: Option<String>,
+    /// The service-evaluation indicators by code, each `1`..`5` or empty (not scored).
+    #[serde(flatten)]
+    indicators: BTreeMap<String, String>,
 }
 
 /// The applicant rates a finished case (`Stats::rate`, as the API).
@@ -239,7 +245,20 @@ pub async fn rate(
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty());
-    match state.stats.rate(citizen, &number, score, comment).await {
+    // A score that is not a number is kept as 0, for the domain to refuse by its field.
+    let indicators: BTreeMap<String, i64> = data
+        .indicators
+        .iter()
+        .filter(|(code, value)| {
+            INDICATORS.iter().any(|(c, _)| c == code) && !value.trim().is_empty()
+        })
+        .map(|(code, value)| (code.clone(), value.trim().parse().unwrap_or(0)))
+        .collect();
+    match state
+        .stats
+        .rate(citizen, &number, score, comment, &indicators)
+        .await
+    {
         Ok(rated) => Ok(Redirect::to(&format!(
             "/applications/{}?rated={}",
             rated.number, rated.score

@@ -18,6 +18,7 @@ use super::me::item_name;
 use super::page::{Layout, PageResult, Visitor, render};
 use super::people::People;
 use crate::domain::error::DomainError;
+use crate::domain::stats::RectificationRate;
 use crate::domain::stats::{Figures, Period, Report, china_date};
 use crate::http::AppState;
 
@@ -92,6 +93,8 @@ struct StatsPage {
     /// On-time rate per department, and applications received per month of the range's last year.
     on_time: Chart,
     monthly: Chart,
+    /// Bad ratings' rectifications, opened and closed (差评整改率).
+    rectification: RectificationRate,
 }
 
 struct Row {
@@ -167,6 +170,7 @@ pub async fn page(
         errors,
         on_time,
         monthly,
+        rectification: state.stats.rectification_rate().await?,
     };
     Ok(render(status, &page))
 }
