@@ -9,9 +9,8 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use sqlx::Row;
-use sqlx::any::AnyPoolOptions;
 
-use super::{Backend, Storage};
+use super::{Backend, Storage, looking_pool};
 
 /// What a backup file holds, as counted in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,14 +62,11 @@ impl Storage {
 /// Opens `file` read-only as a Yiwang SQLite database: it must pass SQLite's integrity check and
 /// have been migrated; returns what it holds.
 pub async fn check_backup(file: &Path) -> anyhow::Result<BackupSummary> {
-    sqlx::any::install_default_drivers();
     if !file.is_file() {
         bail!("no backup file at {}", file.display());
     }
     let url = format!("sqlite://{}?mode=ro", file.display());
-    let pool = AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&url)
+    let pool = looking_pool(&url)
         .await
         .with_context(|| format!("opening {} as an SQLite database", file.display()))?;
     let checked = summarize(&pool).await;

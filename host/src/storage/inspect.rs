@@ -3,9 +3,8 @@
 //! reads earlier than that went backwards).
 
 use anyhow::Context;
-use sqlx::any::AnyPoolOptions;
 
-use super::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+use super::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, looking_pool};
 
 /// What `inspect` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,15 +19,12 @@ pub struct Inspection {
 
 /// Connects to `url` (an SQLite URL should be read-only, `?mode=ro`) and reads, never writes.
 pub async fn inspect(url: &str) -> anyhow::Result<Inspection> {
-    sqlx::any::install_default_drivers();
     let migrator = if url.starts_with("sqlite:") {
         &SQLITE_MIGRATIONS
     } else {
         &POSTGRES_MIGRATIONS
     };
-    let pool = AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(url)
+    let pool = looking_pool(url)
         .await
         .context("connecting to the database")?;
     // No migrations table (a database nothing was applied to yet) reads as none applied.

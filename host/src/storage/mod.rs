@@ -194,6 +194,13 @@ impl Storage {
     }
 }
 
+/// One connection to `url` for looking at a database without running the migrations (a
+/// backup file, `yiwang doctor`); an SQLite URL should say `mode=ro`.
+async fn looking_pool(url: &str) -> sqlx::Result<AnyPool> {
+    sqlx::any::install_default_drivers();
+    AnyPoolOptions::new().max_connections(1).connect(url).await
+}
+
 /// Now, as stored: RFC 3339 UTC with milliseconds (sorts as text).
 pub fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

@@ -60,12 +60,9 @@ fn case_page(
         .items
         .live(&case.item)
         .map(|live| live.version.info.clone());
-    let workflow = info.as_ref().map(|i| &i.workflow);
-    let action_label = |name: &str| {
-        workflow
-            .and_then(|w| w.actions.iter().find(|a| a.name == name))
-            .map(|a| a.label.clone())
-            .unwrap_or_else(|| name.to_string())
+    let declared = |name: &str| {
+        info.as_ref()
+            .and_then(|i| i.workflow.actions.iter().find(|a| a.name == name))
     };
     let title = |name: &str| {
         info.as_ref()
@@ -105,11 +102,10 @@ fn case_page(
         .iter()
         .map(|name| {
             let failed_here = failed_action == Some(name.as_str());
+            let action = declared(name);
             ActionForm {
-                label: action_label(name),
-                comment_required: workflow
-                    .and_then(|w| w.actions.iter().find(|a| &a.name == name))
-                    .is_some_and(|a| a.comment_required),
+                label: action.map_or_else(|| name.clone(), |a| a.label.clone()),
+                comment_required: action.is_some_and(|a| a.comment_required),
                 comment: if failed_here {
                     failed_comment.to_string()
                 } else {

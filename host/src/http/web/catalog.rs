@@ -109,38 +109,23 @@ impl ItemPage {
 
     /// The channels by name (网上办事大厅、手机 …).
     fn channels(&self) -> String {
-        let names: Vec<&str> = self
-            .info
-            .channels
-            .iter()
-            .map(|c| labels::channel(c))
-            .collect();
-        names.join("、")
+        joined(self.info.channels.iter().map(|c| labels::channel(c)))
     }
 
     /// The certificates the item issues, by the names it declared.
     fn certificates(&self) -> String {
-        let names: Vec<&str> = self
-            .info
-            .labels
-            .certificates
-            .values()
-            .map(String::as_str)
-            .collect();
-        names.join("、")
+        joined(self.info.labels.certificates.values().map(String::as_str))
     }
 
     /// What its deliveries carry, by the names it declared.
     fn deliveries(&self) -> String {
-        let names: Vec<&str> = self
-            .info
-            .labels
-            .deliveries
-            .values()
-            .map(String::as_str)
-            .collect();
-        names.join("、")
+        joined(self.info.labels.deliveries.values().map(String::as_str))
     }
+}
+
+/// Labels as a Chinese list (甲、乙).
+fn joined<'a>(labels: impl Iterator<Item = &'a str>) -> String {
+    labels.collect::<Vec<_>>().join("、")
 }
 
 /// 1234 fen as "12.34 元".
