@@ -53,6 +53,9 @@ impl fmt::Display for Function {
 pub struct CallOutcome<T> {
     pub result: Result<T, CallError>,
     pub effects: Effects,
+    /// Instructions (wasmtime fuel) the call ran, on a runtime with `Metering::Fuel`, when it
+    /// returned (a call stopped by a limit has no exact count).
+    pub fuel: Option<u64>,
 }
 
 /// Why a call did not return. `item` is `code@version` (or `component <sha256 prefix>` while a
@@ -263,6 +266,7 @@ pub(crate) async fn invoke<R: Returned>(
                 let outcome = CallOutcome {
                     result: Err(error),
                     effects: caps.into_effects(),
+                    fuel: None,
                 };
                 report(&target, function, started, &outcome);
                 return outcome;
@@ -284,6 +288,8 @@ pub(crate) async fn invoke<R: Returned>(
         Ok(UpdateDeadline::Yield(1))
     });
     store.set_epoch_deadline(1);
+    // Fuel is only switched on in a metering engine; elsewhere this fails and nothing is counted.
+    let metered = store.set_fuel(u64::MAX).is_ok();
 
     let run = async {
         let instance = target.pre.instantiate(&mut store).await?;
@@ -310,9 +316,16 @@ pub(crate) async fn invoke<R: Returned>(
             }
         }
     };
+    // Only a call that returned has its whole count: compiled code keeps the count of the
+    // running function in a register, written back at calls and returns, so a loop stopped by a
+    // limit would report only part of what it ran.
+    let fuel = (metered && result.is_ok())
+        .then(|| store.get_fuel().ok().map(|left| u64::MAX - left))
+        .flatten();
     let outcome = CallOutcome {
         result,
         effects: store.into_data().caps.into_effects(),
+        fuel,
     };
     report(&target, function, started, &outcome);
     outcome

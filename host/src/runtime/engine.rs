@@ -21,7 +21,19 @@ pub(crate) const TICK: Duration = Duration::from_millis(10);
 const POOL_SLOTS: u32 = 128;
 
 pub(crate) fn new_engine() -> anyhow::Result<Engine> {
-    match Engine::new(&config(true)) {
+    new_engine_with(Metering::Off)
+}
+
+/// Whether calls count the instructions they run (wasmtime's fuel). Off in the server, where
+/// epochs bound CPU time; on in `yiwang plugin test`, which reports each call's count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metering {
+    Off,
+    Fuel,
+}
+
+pub(crate) fn new_engine_with(metering: Metering) -> anyhow::Result<Engine> {
+    match Engine::new(&config(true, metering)) {
         Ok(engine) => {
             tracing::debug!(
                 slots = POOL_SLOTS,
@@ -36,14 +48,14 @@ pub(crate) fn new_engine() -> anyhow::Result<Engine> {
             if !WARNED.swap(true, Ordering::Relaxed) {
                 tracing::warn!(error = %e, "pooling allocator unavailable; using on-demand instance allocation");
             }
-            Engine::new(&config(false))
+            Engine::new(&config(false, metering))
                 .map_err(anyhow::Error::from)
                 .context("creating the wasmtime engine")
         }
     }
 }
 
-fn config(pooling: bool) -> Config {
+fn config(pooling: bool, metering: Metering) -> Config {
     let max_memory = usize::try_from(MAX_MEMORY_MIB << 20).expect("MAX_MEMORY_MIB fits in usize");
     let mut config = Config::new();
     config
@@ -54,7 +66,8 @@ fn config(pooling: bool) -> Config {
         // No item may have more than MAX_MEMORY_MIB, so reserving exactly that much (rather than
         // the 4 GiB default) keeps each pool slot small; the cost is explicit bounds checks.
         .memory_reservation(max_memory as u64)
-        .memory_may_move(false);
+        .memory_may_move(false)
+        .consume_fuel(metering == Metering::Fuel);
     if pooling {
         let mut pool = PoolingAllocationConfig::new();
         pool.total_component_instances(POOL_SLOTS)

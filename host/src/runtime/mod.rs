@@ -32,6 +32,7 @@ mod wit;
 
 pub use cache::{CacheCheck, check_artifact_cache};
 pub use call::{CallError, CallOutcome, Function};
+pub use engine::Metering;
 pub use load::{LoadError, LoadedVersion};
 
 use call::{GuestCall, invoke};
@@ -56,7 +57,17 @@ struct RuntimeInner {
 
 impl Runtime {
     pub fn new(cache_dir: PathBuf, host: Arc<dyn HostData>) -> anyhow::Result<Runtime> {
-        let engine = engine::new_engine()?;
+        Self::with_metering(cache_dir, host, Metering::Off)
+    }
+
+    /// A runtime whose calls also report the instructions they ran (`CallOutcome::fuel`), for the
+    /// department's local runner. Its artifacts differ from the server's: give it its own cache.
+    pub fn with_metering(
+        cache_dir: PathBuf,
+        host: Arc<dyn HostData>,
+        metering: Metering,
+    ) -> anyhow::Result<Runtime> {
+        let engine = engine::new_engine_with(metering)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(anyhow::Error::from)

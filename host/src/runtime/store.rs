@@ -168,16 +168,36 @@ impl StderrTail {
     }
 }
 
+/// The line that says why a guest stopped: the last one that is not blank, Rust's backtrace hint,
+/// or what the JavaScript engine (SpiderMonkey in componentize-js) prints after the error: the
+/// abort notice, `Stack:` and its `function@file:line:column` frames.
 fn last_meaningful_line(text: &str) -> Option<String> {
-    let line = text
-        .lines()
-        .map(str::trim)
-        .rfind(|l| !l.is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))?;
+    let noise = |l: &str| {
+        l.is_empty()
+            || l.starts_with("note: run with `RUST_BACKTRACE")
+            || l.starts_with("Redirecting call to abort()")
+            || l == "Stack:"
+            || is_js_frame(l)
+    };
+    let line = text.lines().map(str::trim).rfind(|l| !noise(l))?;
     let mut end = line.len().min(STDERR_LINE_BYTES);
     while !line.is_char_boundary(end) {
         end -= 1;
     }
     Some(line[..end].to_owned())
+}
+
+/// `submit@src/item.js:21:19`, `@src/item.js:3:1`: a frame of a JavaScript stack.
+fn is_js_frame(line: &str) -> bool {
+    let Some((_, place)) = line.split_once('@') else {
+        return false;
+    };
+    let mut parts = place.rsplitn(3, ':');
+    let (column, row) = (parts.next(), parts.next());
+    !line.contains(' ')
+        && [column, row]
+            .iter()
+            .all(|n| n.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())))
 }
 
 // The guest writes straight into the buffer: no task or channel per write, so a chatty guest
@@ -249,6 +269,11 @@ mod tests {
             Some("积分计算失败")
         );
         assert_eq!(last_meaningful_line("\n  \n"), None);
+        let js = "submit: uncaught TypeError: form.topic is undefined\nStack:\n  submit@src/item.js:21:19\n  @sdk/yiwang.js:300:12\nRedirecting call to abort() to mozalloc_abort\n";
+        assert_eq!(
+            last_meaningful_line(js).as_deref(),
+            Some("submit: uncaught TypeError: form.topic is undefined")
+        );
     }
 
     #[test]
