@@ -79,7 +79,7 @@ impl Settings {
             extra_workdays: Vec::new(),
             notify: NotifyChannel::Log,
             notify_retry_base_ms: 5_000,
-            max_component_bytes: 16 << 20,
+            max_component_bytes: 32 << 20,
             secure_cookies: false,
             max_attachment_bytes: 10 << 20,
             shutdown_grace: std::time::Duration::from_secs(20),

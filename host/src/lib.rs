@@ -13,6 +13,7 @@ pub mod domain;
 #[cfg(test)]
 mod fuzz;
 pub mod http;
+pub mod kit;
 pub mod model;
 pub mod outbox;
 pub mod runtime;

@@ -35,6 +35,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // The CLI's administrative tasks, and the deployment check that only looks.
     ("admin", &["model", "auth", "storage"]),
     ("doctor", &["model", "config", "storage", "runtime"]),
+    // The department's kit: templates, builds and fixtures run on the runtime, no server.
+    ("kit", &["model", "runtime"]),
     // The JSON API (`http::api`) and the web portal (`http::web`) over the domain, sharing the
     // state, the error, body reading and the extractors in `http` itself.
     (

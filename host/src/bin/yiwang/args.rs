@@ -7,6 +7,7 @@ use anyhow::Context;
 
 use clap::{Args, Parser, Subcommand};
 use yiwang_host::config::Settings;
+use yiwang_host::kit::new::Lang;
 use yiwang_host::model::actor::Role;
 use yiwang_host::storage::Storage;
 
@@ -132,6 +133,61 @@ pub enum DeptCommand {
 
 #[derive(Subcommand)]
 pub enum PluginCommand {
+    /// Write a ready item (form, workflow, a registry read, a notification, fixtures) in a new
+    /// folder; it builds with `yiwang plugin build` and passes `yiwang plugin test` as written.
+    New {
+        /// The item's code (kebab-case), also the folder's name unless --dir is given.
+        code: String,
+        #[arg(long, value_enum)]
+        lang: Lang,
+        /// The department that owns the item (its code).
+        #[arg(long)]
+        department: String,
+        /// The item's name as citizens see it (default: the code).
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The Rust SDK's folder (default: the one this yiwang was built with).
+        #[arg(long, env = "YIWANG_SDK_RUST")]
+        sdk_rust: Option<PathBuf>,
+    },
+    /// Build the item in DIR into a component (DIR/target/item.wasm unless --out), with cargo,
+    /// componentize-js or componentize-py as the folder's language needs.
+    Build {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Run a built component against fixtures without a server: the real runtime and limits,
+    /// host interfaces in memory. Prints each call's result, host calls, time and instructions;
+    /// exits 1 when a fixture's expectation is not met.
+    Test {
+        #[arg(default_value = "target/item.wasm")]
+        component: PathBuf,
+        /// A folder of *.json fixtures.
+        #[arg(long, default_value = "fixtures")]
+        fixtures: PathBuf,
+        /// The grants to run under, as JSON (plugins.toml's `grants` fields); by default every
+        /// interface and the datasets the fixtures hold.
+        #[arg(long)]
+        grants: Option<PathBuf>,
+        /// The limits to run under, as JSON (plugins.toml's `limits` fields).
+        #[arg(long)]
+        limits: Option<PathBuf>,
+    },
+    /// Export a real case as a fixture (the applicant's personal data masked), to replay it
+    /// with `yiwang plugin test`. Needs a token of the item's department.
+    Fixture {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The case number (`YW-20261207-000001`).
+        number: String,
+        /// Where to write it (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Write a new Ed25519 key pair: FILE (private, PKCS#8 PEM, mode 0600) and FILE.pub.
     Keygen {
         #[arg(long)]
@@ -303,8 +359,9 @@ pub struct ServeArgs {
     /// The shared secret the webhook signature is made with (at least 16 characters).
     #[arg(long, env = "YIWANG_NOTIFY_WEBHOOK_SECRET", hide_env_values = true)]
     pub notify_webhook_secret: Option<String>,
-    /// The largest component a department may upload, MiB.
-    #[arg(long, env = "YIWANG_MAX_COMPONENT_MIB", default_value_t = 16)]
+    /// The largest component a department may upload, MiB (an item in Python is about 18 MiB,
+    /// in JavaScript about 12, in Rust well under 1).
+    #[arg(long, env = "YIWANG_MAX_COMPONENT_MIB", default_value_t = 32)]
     pub max_component_mib: usize,
     /// Always mark session cookies `Secure` (behind a TLS proxy that does not send
     /// `X-Forwarded-Proto: https`; with it they are marked anyway).

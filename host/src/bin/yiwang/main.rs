@@ -4,6 +4,7 @@
 
 mod args;
 mod client;
+mod kit;
 
 use std::io::Read;
 use std::path::Path;
@@ -58,8 +59,12 @@ fn main() -> anyhow::Result<ExitCode> {
 }
 
 async fn run() -> anyhow::Result<ExitCode> {
-    telemetry::init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    match &cli.command {
+        Command::Plugin { .. } => telemetry::init_with("error"),
+        _ => telemetry::init(),
+    }
+    match cli.command {
         Command::Dept {
             command:
                 DeptCommand::Add {
@@ -251,6 +256,29 @@ async fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
             println!("{}", sig.display());
             Ok(ExitCode::SUCCESS)
         }
+        PluginCommand::New {
+            code,
+            lang,
+            department,
+            name,
+            dir,
+            sdk_rust,
+        } => kit::create(code, lang, department, name, dir, sdk_rust),
+        PluginCommand::Build { dir, out } => kit::build(&dir, out.as_deref()),
+        PluginCommand::Test {
+            component,
+            fixtures,
+            grants,
+            limits,
+        } => kit::test(&component, &fixtures, grants.as_deref(), limits.as_deref()).await,
+        PluginCommand::Fixture {
+            server,
+            number,
+            out,
+        } => match kit::fixture(&server, &number, out.as_deref()).await {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(err) => Ok(api_refusal(err)),
+        },
         PluginCommand::Upload {
             server,
             item,
@@ -314,14 +342,17 @@ fn api_answer(result: anyhow::Result<serde_json::Value>) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(err) => {
-            match err.downcast_ref::<ApiError>() {
-                Some(refusal) => eprintln!("{refusal}"),
-                None => eprintln!("error: {err:#}"),
-            }
-            ExitCode::FAILURE
-        }
+        Err(err) => api_refusal(err),
     }
+}
+
+/// The server's refusal as it said it, or what kept the call from being made.
+fn api_refusal(err: anyhow::Error) -> ExitCode {
+    match err.downcast_ref::<ApiError>() {
+        Some(refusal) => eprintln!("{refusal}"),
+        None => eprintln!("error: {err:#}"),
+    }
+    ExitCode::FAILURE
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
