@@ -275,6 +275,13 @@ fn table() -> Vec<Row> {
             [401, 403, 403, 200, 200, 200, 200, 403],
         ),
         row(
+            get.clone(),
+            "/api/v1/dept/cases/{number}/fixture",
+            None,
+            // Only the item's own department; another department does not see the case at all.
+            [401, 403, 403, 200, 404, 200, 403, 403],
+        ),
+        row(
             post.clone(),
             "/api/v1/dept/items/{code}/batch",
             Json(empty_batch),

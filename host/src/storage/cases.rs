@@ -425,6 +425,27 @@ impl Storage {
         .await?)
     }
 
+    /// The registry reads `actor_id` made for a case (its applicant's are those of `submit`),
+    /// oldest first: `(dataset, key, found)`.
+    pub async fn case_reads_by(
+        &self,
+        case_number: &str,
+        actor_id: &str,
+    ) -> anyhow::Result<Vec<(String, String, bool)>> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT dataset, record_key, found FROM data_use_log
+             WHERE case_number = $1 AND actor_id = $2 ORDER BY id",
+        )
+        .bind(case_number)
+        .bind(actor_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(dataset, key, found)| (dataset, key, found != 0))
+            .collect())
+    }
+
     pub async fn notifications_of(
         &self,
         user_id: i64,

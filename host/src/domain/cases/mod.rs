@@ -9,6 +9,7 @@
 //! may see a case, the call's context, settling its outcome and logging its registry reads.
 
 mod act;
+mod fixture;
 mod inbox;
 mod query;
 mod submit;

@@ -1,14 +1,17 @@
-//! Department staff's inbox.
+//! Department staff's inbox, and a case exported as a fixture for the item's developers.
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
 use crate::http::Staff;
 use crate::http::{AppState, Json, Result, Routes};
+use crate::model::fixture::Fixture;
 
 pub fn router() -> Routes {
-    Routes::new().route("/api/v1/dept/cases", get(cases))
+    Routes::new()
+        .route("/api/v1/dept/cases", get(cases))
+        .route("/api/v1/dept/cases/{number}/fixture", get(fixture))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -52,4 +55,18 @@ async fn cases(
             })
             .collect(),
     ))
+}
+
+/// The case's submission as a fixture for `yiwang plugin test`, the applicant's ID and mobile
+/// numbers and name replaced by stand-ins (`yiwang plugin fixture NUMBER`). Only the staff of the
+/// item's own department.
+#[utoipa::path(get, path = "/api/v1/dept/cases/{number}/fixture", tag = "staff",
+    params(("number" = String, Path, description = "The case number")),
+    responses((status = 200, body = Object), (status = 401), (status = 403), (status = 404)))]
+async fn fixture(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Path(number): Path<String>,
+) -> Result<Json<Fixture>> {
+    Ok(Json(state.cases.fixture(&staff, &number).await?))
 }

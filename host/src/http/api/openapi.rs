@@ -27,6 +27,7 @@ use crate::http::{Json, Routes};
         super::me::data_use,
         super::me::notifications,
         super::dept::cases,
+        super::dept::fixture,
         super::batch::run,
         super::delivery::event,
         super::versions::upload,
