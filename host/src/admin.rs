@@ -235,7 +235,7 @@ impl<R: Read> Read for CountingReader<R> {
 pub const DEMO_PASSWORD: &str = "demo123456";
 
 /// The departments of the shipped items.
-pub const DEMO_DEPARTMENTS: [(&str, &str); 10] = [
+pub const DEMO_DEPARTMENTS: [(&str, &str); 12] = [
     (
         "dongguan-vehicle-office",
         "东莞市公安局交通警察支队车辆管理所",
@@ -251,6 +251,9 @@ pub const DEMO_DEPARTMENTS: [(&str, &str); 10] = [
     ("dongguan-education", "东莞市教育局"),
     ("dongguan-public-security", "东莞市公安局（新莞人服务管理）"),
     ("dongguan-housing", "东莞市住房和城乡建设局"),
+    // The items written in JavaScript (出入境 progress and appointments) and Python (环保举报).
+    ("dongguan-exit-entry", "东莞市公安局出入境管理支队"),
+    ("dongguan-ecology", "东莞市生态环境局"),
 ];
 
 /// 张三's social-insurance record, as the social-insurance item documents it.
@@ -258,6 +261,18 @@ const DEMO_SOCIAL_INSURANCE: &str =
     include_str!("../../plugins/social-insurance-query/demo/social-insurance.jsonl");
 /// 张三's and his spouse 李梅's records in the four registries the school points enrollment
 /// scores from, as that item's README documents them (张三's social insurance is above).
+/// 张三's exit-entry applications and the key monitored polluters, as the JavaScript and Python
+/// items' READMEs document them.
+const DEMO_KIT_ITEMS: [(&str, &str); 2] = [
+    (
+        "exit-entry-applications",
+        include_str!("../../plugins/exit-entry-appointment/demo/exit-entry-applications.jsonl"),
+    ),
+    (
+        "pollution-sources",
+        include_str!("../../plugins/environment-report/demo/pollution-sources.jsonl"),
+    ),
+];
 const DEMO_SCHOOL_ENROLLMENT: [(&str, &str); 4] = [
     (
         "residence-permits",
@@ -389,7 +404,7 @@ pub async fn seed_demo(storage: &Storage) -> anyhow::Result<()> {
         )
         .await?;
     }
-    for (dataset, lines) in DEMO_SCHOOL_ENROLLMENT {
+    for (dataset, lines) in DEMO_SCHOOL_ENROLLMENT.into_iter().chain(DEMO_KIT_ITEMS) {
         import_demo_lines(storage, dataset, lines).await?;
     }
     Ok(())

@@ -56,6 +56,13 @@ impl Args {
         Ok(found)
     }
 
+    /// Takes every `--name` (a flag without a value) out of the flags; whether there was one.
+    pub fn flag(&mut self, name: &str) -> bool {
+        let before = self.flags.len();
+        self.flags.retain(|flag| flag != name);
+        self.flags.len() != before
+    }
+
     /// Takes `--name N`, a whole number from 1 to `max`; `default` when absent.
     pub fn count(&mut self, name: &str, default: u64, max: u64) -> Result<u64> {
         let count = match self.value(name)? {
@@ -123,6 +130,16 @@ mod tests {
         assert_eq!(a.count("--rounds", 10, 100).unwrap(), 10);
         assert!(a.count("--concurrency", 16, 100).is_err());
         assert!(a.count("--seconds", 20, 100).is_err());
+    }
+
+    #[test]
+    fn a_flag_without_a_value_is_taken_where_it_stands() {
+        let mut a = args("--check --seconds 5 --check");
+        assert!(a.flag("--check"));
+        assert!(!a.flag("--check"));
+        assert!(!a.flag("--verbose"));
+        assert_eq!(a.value("--seconds").unwrap().as_deref(), Some("5"));
+        a.finish_without_passthrough().unwrap();
     }
 
     #[test]

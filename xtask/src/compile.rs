@@ -1,5 +1,6 @@
 //! Building: the wasm32-wasip2 target if missing, every guest in one cargo invocation (profile
-//! `guest`) followed by the crafted test item's variants, and the host. The other commands call
+//! `guest`) followed by the crafted test item's variants and the JavaScript and Python items
+//! (`kit.rs`), and the host. The other commands call
 //! these; `cargo xtask build` calls them all.
 
 use std::path::Path;
@@ -8,6 +9,7 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result, bail};
 
 use crate::crafted;
+use crate::kit;
 use crate::process::{self, step};
 use crate::workspace::{GUEST_PROFILE, GUEST_TARGET, HOST_PACKAGE, Profile, Workspace};
 
@@ -109,7 +111,9 @@ pub fn guests(ws: &Workspace) -> Result<()> {
             size.div_ceil(1024)
         );
     }
-    crafted::variants(ws)
+    crafted::variants(ws)?;
+    let tools = kit::tools(ws)?;
+    kit::script_items(ws, &tools)
 }
 
 /// Builds the `yiwang` binary in the given profile.

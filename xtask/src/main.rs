@@ -10,7 +10,9 @@ mod browser;
 mod compile;
 mod crafted;
 mod demo;
+mod docs;
 mod forms;
+mod kit;
 mod lint;
 mod load;
 mod package;
@@ -38,6 +40,10 @@ commands:
   demo        build, seed the demo data and run the server in the foreground (Ctrl-C stops it)
                 --listen ADDR      address to listen on (default 127.0.0.1:8080)
                 --data-dir DIR     data directory (default .yiwang-demo at the workspace root)
+  docs        write docs/contract.md, the contract reference, from the comments of wit/v0.2.0
+                --check            write nothing; fail when docs/contract.md is out of date
+  kit         install the department kit's pinned toolchains under target/kit/ when missing:
+              componentize-js (npm) and componentize-py (a Python venv); `build` and `test` do too
   lint        `cargo fmt --all --check`, then `cargo clippy --workspace --all-targets -- -D
               warnings` (the guests built natively; the lints are [workspace.lints] in the root
               Cargo.toml)
@@ -48,7 +54,9 @@ commands:
                 -- ARGS…           passed to the host-side `cargo test`; what follows a second `--`
                                    (test-harness arguments such as a name filter) reaches the guests
                                    and the PostgreSQL run too
-  bench       build the guests, then `cargo bench -p yiwang-host --bench plugin_call`
+  bench       build the guests and install the kit's toolchains, then `cargo bench -p
+              yiwang-host --bench plugin_call --bench languages` (the vehicle item's call; the
+              same new item in Rust, JavaScript and Python)
                 -- ARGS…           passed to `cargo bench`
   load        load run of the submit endpoint (loopback only; stops by itself), prints a table
                 --seconds S        how long to send requests (default 20)
@@ -100,6 +108,15 @@ fn run() -> Result<()> {
             let data_dir = args.value("--data-dir")?;
             args.finish_without_passthrough()?;
             demo::run(&Workspace::load()?, listen, data_dir)
+        }
+        "docs" => {
+            let check = args.flag("--check");
+            args.finish_without_passthrough()?;
+            docs::run(&Workspace::load()?.root, check)
+        }
+        "kit" => {
+            args.finish_without_passthrough()?;
+            kit::tools(&Workspace::load()?).map(|_| ())
         }
         "lint" => {
             args.finish_without_passthrough()?;

@@ -24,6 +24,7 @@ use anyhow::{Result, bail};
 use crate::args::harness_args;
 use crate::browser;
 use crate::compile;
+use crate::kit;
 use crate::lint;
 use crate::process::{self, step};
 use crate::workspace::Workspace;
@@ -52,10 +53,20 @@ pub fn run(ws: &Workspace, passthrough: &[String]) -> Result<()> {
         failed.push(err);
     }
 
+    // The kit's tests build items in JavaScript and Python with the tools `compile::guests`
+    // installed.
+    let tools = match kit::tools(ws) {
+        Ok(tools) => tools,
+        Err(err) => {
+            failed.push(err);
+            return outcome(&failed);
+        }
+    };
     let mut host_side = host_side_test(ws);
     host_side
         .args(passthrough)
         .env(GUEST_DIR_ENV, ws.guest_dir())
+        .envs(tools.env())
         .env_remove(TEST_DATABASE_URL_ENV);
     step(format_args!(
         "host and its tests, on SQLite: {}",
@@ -72,7 +83,8 @@ pub fn run(ws: &Workspace, passthrough: &[String]) -> Result<()> {
         let mut on_postgres = host_side_test(ws);
         on_postgres
             .args(["--test", "api"])
-            .env(GUEST_DIR_ENV, ws.guest_dir());
+            .env(GUEST_DIR_ENV, ws.guest_dir())
+            .envs(tools.env());
         let harness = harness_args(passthrough);
         if !harness.is_empty() {
             on_postgres.arg("--").args(harness);
