@@ -18,11 +18,11 @@ const BINARY: &str = env!("CARGO_BIN_EXE_yiwang");
 const DEVELOPER: &str = "cli.developer";
 
 /// Runs `yiwang ARGS…` with none of the `YIWANG_…` variables of the environment the test runs in.
-async fn yiwang(args: &[&str]) -> Output {
+pub(crate) async fn yiwang(args: &[&str]) -> Output {
     yiwang_with_env(args, &[]).await
 }
 
-async fn yiwang_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) async fn yiwang_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = tokio::process::Command::new(BINARY);
     command.args(args);
     for variable in [
@@ -37,16 +37,16 @@ async fn yiwang_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().await.expect("running yiwang")
 }
 
-fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// The command succeeded; what it printed, as JSON.
-fn printed_json(output: &Output) -> Value {
+pub(crate) fn printed_json(output: &Output) -> Value {
     assert!(
         output.status.success(),
         "exit {}; stderr: {}",
@@ -57,12 +57,12 @@ fn printed_json(output: &Output) -> Value {
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(output)))
 }
 
-fn text(path: &Path) -> &str {
+pub(crate) fn text(path: &Path) -> &str {
     path.to_str().expect("test paths are UTF-8")
 }
 
 /// `--data-dir DIR --database-url URL` of the app's database, for the commands that write to it.
-fn data_args(app: &TestApp) -> Vec<String> {
+pub(crate) fn data_args(app: &TestApp) -> Vec<String> {
     vec![
         "--data-dir".into(),
         text(app.data_dir.path()).into(),

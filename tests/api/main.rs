@@ -13,6 +13,8 @@ mod health;
 mod helpers;
 mod hostile;
 mod hosts;
+mod kit;
+mod kit_items;
 mod lifecycle;
 mod limits;
 mod logs;

@@ -112,6 +112,16 @@ impl TestApp {
         request.send().await.expect("sending a POST request")
     }
 
+    /// PUT with a JSON body, as `token`.
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> Response {
+        let request = self
+            .client
+            .put(self.url(path))
+            .json(body)
+            .bearer_auth(token);
+        request.send().await.expect("sending a PUT request")
+    }
+
     // --- auth
 
     pub async fn login_response(&self, login: &str, password: &str) -> Response {

@@ -17,7 +17,7 @@ use super::{
 };
 
 /// A guest component built by `cargo xtask build`.
-fn component(name: &str) -> PathBuf {
+pub fn component(name: &str) -> PathBuf {
     let path = workspace_root()
         .join("target/wasm32-wasip2/guest")
         .join(format!("{name}.wasm"));

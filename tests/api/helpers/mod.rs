@@ -35,8 +35,8 @@ use backend::TestDatabase;
 pub use client::{error_body, field_errors, find, is_application_number, json_body, visible_text};
 use fixtures::write_plugins_toml;
 pub use fixtures::{
-    Vehicle, component_bytes, crafted, days_from_today, eligible_form, id_number, minimal_jpeg,
-    minimal_pdf, minimal_png, write_test_plugins_toml,
+    Vehicle, component, component_bytes, crafted, days_from_today, eligible_form, id_number,
+    minimal_jpeg, minimal_pdf, minimal_png, write_test_plugins_toml,
 };
 pub use hosts::OtherHost;
 
@@ -141,7 +141,7 @@ pub async fn spawn_app_with(configure: impl Fn(&mut Settings) + Send + Sync + 's
     }
 }
 
-fn workspace_root() -> PathBuf {
+pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the host crate is in the workspace")
