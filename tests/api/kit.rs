@@ -14,7 +14,7 @@ use yiwang_host::model::fixture::Fixture;
 use crate::cli::{data_args, printed_json, stderr, stdout, text, yiwang, yiwang_with_env};
 use crate::helpers::{
     ADMIN, CITIZEN, CITIZEN_ID, CITIZEN_NAME, PASSWORD, REVIEWER, component, id_number, json_body,
-    spawn_app, workspace_root,
+    spawn_app, spawn_app_with, workspace_root,
 };
 
 const KIT_DEPARTMENT: &str = "dongguan-kit-trial";
@@ -80,9 +80,15 @@ fn accepted_fixture(dir: &Path) -> Fixture {
         .expect("the template has a fixture of an accepted application")
 }
 
+/// A server whose requests may take as long as compiling a JavaScript or Python component does
+/// on a loaded machine (tens of seconds, in the upload's request).
+pub(crate) async fn spawn_app_for_big_components() -> crate::helpers::TestApp {
+    spawn_app_with(|s| s.request_timeout = std::time::Duration::from_secs(600)).await
+}
+
 async fn from_plugin_new_to_a_citizens_application(lang: &str) {
     // Arrange: a server, and a folder for the developer's work
-    let app = spawn_app().await;
+    let app = spawn_app_for_big_components().await;
     let work = tempfile::tempdir().unwrap();
     let code = format!("residence-advice-{lang}");
     let item_dir = work.path().join(&code);

@@ -10,8 +10,9 @@ use yiwang_host::model::actor::Role;
 
 use crate::helpers::{
     CITIZEN, CITIZEN_ID, PASSWORD, TestApp, component_bytes, days_from_today, error_body,
-    field_errors, json_body, spawn_app,
+    field_errors, json_body,
 };
+use crate::kit::spawn_app_for_big_components;
 
 const EXIT_ENTRY_ITEM: &str = "exit-entry-appointment";
 const EXIT_ENTRY_DEPARTMENT: &str = "dongguan-exit-entry";
@@ -122,7 +123,7 @@ fn report_form(credit_code: Option<&str>) -> Value {
 async fn the_javascript_query_answers_the_citizens_own_applications_and_the_ledger_shows_the_read()
 {
     // Arrange
-    let app = spawn_app().await;
+    let app = spawn_app_for_big_components().await;
     ship_exit_entry(&app).await;
     let citizen = app.login(CITIZEN, PASSWORD).await;
 
@@ -151,7 +152,7 @@ async fn the_javascript_query_answers_the_citizens_own_applications_and_the_ledg
 #[tokio::test]
 async fn the_javascript_query_refuses_an_unknown_kind_with_field_errors_and_reads_nothing() {
     // Arrange
-    let app = spawn_app().await;
+    let app = spawn_app_for_big_components().await;
     ship_exit_entry(&app).await;
     let citizen = app.login(CITIZEN, PASSWORD).await;
     let before = app.stored().await;
@@ -170,7 +171,7 @@ async fn the_javascript_query_refuses_an_unknown_kind_with_field_errors_and_read
 #[tokio::test]
 async fn the_python_report_is_taken_with_the_enterprise_from_the_registry_and_worked_to_its_end() {
     // Arrange
-    let app = spawn_app().await;
+    let app = spawn_app_for_big_components().await;
     ship_report(&app).await;
     let citizen = app.login(CITIZEN, PASSWORD).await;
 
@@ -215,7 +216,7 @@ async fn the_python_report_is_taken_with_the_enterprise_from_the_registry_and_wo
 #[tokio::test]
 async fn the_python_report_refuses_a_malformed_credit_code_with_a_field_error_and_stores_nothing() {
     // Arrange
-    let app = spawn_app().await;
+    let app = spawn_app_for_big_components().await;
     ship_report(&app).await;
     let citizen = app.login(CITIZEN, PASSWORD).await;
     let before = app.stored().await;
@@ -243,7 +244,7 @@ async fn the_python_report_refuses_a_malformed_credit_code_with_a_field_error_an
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_endless_loop_in_javascript_is_stopped_at_its_cpu_limit_and_stores_nothing() {
     // Arrange
-    let app = spawn_app().await;
+    let app = spawn_app_for_big_components().await;
     ship(
         &app,
         "js-spin",
