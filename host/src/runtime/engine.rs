@@ -71,16 +71,18 @@ fn config(pooling: bool, metering: Metering) -> Config {
     if pooling {
         let mut pool = PoolingAllocationConfig::new();
         pool.total_component_instances(POOL_SLOTS)
-            // A `wasm32-wasip2` Rust component is a handful of core instances (the program,
-            // the WASI adapter and shims), one or two memories and a few tables.
-            .total_core_instances(POOL_SLOTS * 8)
+            // A `wasm32-wasip2` Rust component is 3 core instances (the program, the WASI
+            // adapter and shims), a JavaScript one (componentize-js) 4, a Python one
+            // (componentize-py, CPython and its libraries linked as modules) 14: room for every
+            // slot to hold a Python item. Each has one or two memories and a few tables.
+            .total_core_instances(POOL_SLOTS * 16)
             .total_memories(POOL_SLOTS * 2)
             .total_tables(POOL_SLOTS * 4)
             .total_stacks(POOL_SLOTS)
             .max_memory_size(max_memory)
             .max_memories_per_component(4)
             .max_tables_per_component(16)
-            .max_core_instances_per_component(16);
+            .max_core_instances_per_component(32);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
     config
