@@ -38,6 +38,37 @@ pub(crate) fn free_port() -> u16 {
         .port()
 }
 
+/// The shipped `plugins.toml` without the items written in JavaScript and Python, written into
+/// `dir` with absolute component paths: a server started on it is up in a second, where compiling
+/// those two big components into a fresh data directory's cache takes a minute on a loaded
+/// machine (`kit_items.rs` covers them).
+pub(crate) fn rust_items_plugins_toml(dir: &Path) -> std::path::PathBuf {
+    let root = workspace_root();
+    let text = std::fs::read_to_string(root.join("plugins.toml")).expect("reading plugins.toml");
+    let mut file: toml::Table = text.parse().expect("plugins.toml parses");
+    let items = file
+        .get_mut("items")
+        .and_then(toml::Value::as_table_mut)
+        .expect("plugins.toml has items");
+    items.remove("exit-entry-appointment");
+    items.remove("environment-report");
+    for (_, item) in items.iter_mut() {
+        if let Some(component) = item.get_mut("component")
+            && let Some(relative) = component.as_str()
+        {
+            *component = toml::Value::String(root.join(relative).display().to_string());
+        }
+    }
+    let path = dir.join("rust-items-plugins.toml");
+    std::fs::create_dir_all(dir).expect("creating the data dir");
+    std::fs::write(
+        &path,
+        toml::to_string(&file).expect("plugins.toml serializes"),
+    )
+    .expect("writing the plugins file");
+    path
+}
+
 pub(crate) fn start(data_dir: &Path, port: u16) -> Child {
     Command::new(BINARY)
         .args([
@@ -48,7 +79,7 @@ pub(crate) fn start(data_dir: &Path, port: u16) -> Child {
         ])
         .arg(data_dir)
         .arg("--plugins")
-        .arg(workspace_root().join("plugins.toml"))
+        .arg(rust_items_plugins_toml(data_dir))
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -3,7 +3,6 @@
 //! for the password, the tokens and the applicant's ID number.
 
 use std::net::TcpListener;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -52,7 +51,7 @@ async fn a_debug_log_of_a_whole_case_holds_no_password_token_or_id_number() {
         ])
         .arg(dir.path())
         .arg("--plugins")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins.toml"))
+        .arg(crate::crash::rust_items_plugins_toml(dir.path()))
         .env("RUST_LOG", "debug")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log_path).unwrap())
