@@ -1,6 +1,8 @@
 //! Crash safety: the real `yiwang` binary is killed with SIGKILL while citizens are applying, and
 //! restarted on the same data directory, several times. Every application that got a 201 must
-//! still be there, whole; nothing may be half-written.
+//! still be there, whole; nothing may be half-written. Enough citizens apply at once that their
+//! writes share group commits (the test reads `/metrics` before each kill and requires batches of
+//! more than one), so a kill lands while a batch is being committed.
 //!
 //! SQLite only: this is about the embedded database's durability on one machine. The figures of
 //! the last run are written to `target/test-artifacts/crash-safety.txt`.
@@ -22,7 +24,7 @@ pub(crate) const BINARY: &str = env!("CARGO_BIN_EXE_yiwang");
 /// How long each round lets citizens apply before the kill: fixed, so the test runs the same way
 /// every time while the kills still land mid-request.
 const ROUNDS_MS: [u64; 5] = [400, 650, 900, 300, 750];
-const CLIENTS: usize = 6;
+const CLIENTS: usize = 24;
 
 pub(crate) fn workspace_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -138,6 +140,7 @@ async fn applications_acknowledged_before_a_kill_survive_it_whole() {
         .unwrap();
     let acknowledged = Arc::new(Mutex::new(HashSet::<String>::new()));
     let mut failed_requests = 0usize;
+    let (mut batched_works, mut commits) = (0.0, 0.0);
 
     // Act: apply, kill, restart.
     for round_ms in ROUNDS_MS {
@@ -181,6 +184,10 @@ async fn applications_acknowledged_before_a_kill_survive_it_whole() {
             }));
         }
         tokio::time::sleep_until(stop_at.into()).await;
+        if let Some((works, batches)) = commit_batches(&client, &base).await {
+            batched_works += works;
+            commits += batches;
+        }
         server.kill().expect("SIGKILL");
         server.wait().unwrap();
         for worker in workers {
@@ -214,6 +221,10 @@ async fn applications_acknowledged_before_a_kill_survive_it_whole() {
         "too few applications got through to test anything"
     );
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    assert!(
+        batched_works > commits,
+        "no group commit held more than one request's writes ({batched_works} in {commits})"
+    );
 
     let half_written = [
         // A case without its two first events (submit, request-pickup).
@@ -240,7 +251,7 @@ async fn applications_acknowledged_before_a_kill_survive_it_whole() {
     assert_eq!(integrity, "ok");
 
     let report = format!(
-        "kills: {}\nacknowledged applications: {}\nstored cases: {}\nlost: {}\nrequests that failed (in flight at a kill, or refused while the server was down): {failed_requests}\nstored without a 201 (committed, then killed before the answer): {}\n",
+        "kills: {}\ngroup commits before the kills: {commits}, holding {batched_works} requests' writes\nacknowledged applications: {}\nstored cases: {}\nlost: {}\nrequests that failed (in flight at a kill, or refused while the server was down): {failed_requests}\nstored without a 201 (committed, then killed before the answer): {}\n",
         ROUNDS_MS.len(),
         acknowledged.len(),
         stored.len(),
@@ -248,4 +259,24 @@ async fn applications_acknowledged_before_a_kill_survive_it_whole() {
         stored.len() - (acknowledged.len() - lost.len()),
     );
     crate::helpers::record_artifact("crash-safety.txt", &report);
+}
+
+/// `(works, commits)` of the server's group commits so far, from `/metrics`.
+async fn commit_batches(client: &reqwest::Client, base: &str) -> Option<(f64, f64)> {
+    let text = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.trim().parse::<f64>().ok())
+    };
+    Some((
+        value("yiwang_commit_batch_size_sum")?,
+        value("yiwang_commit_batch_size_count")?,
+    ))
 }

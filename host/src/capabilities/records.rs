@@ -45,10 +45,18 @@ impl RecordsCtx<'_> {
             return Ok(write.value.clone());
         }
         let call = &*self.call;
-        match call.host.record_get(&call.scope.item, &key).await {
-            Ok(value) => Ok(value),
-            Err(e) => Err(call.host_failed(INTERFACE, e)),
+        let value = match call.host.record_get(&call.scope.item, &key).await {
+            Ok(value) => value,
+            Err(e) => return Err(call.host_failed(INTERFACE, e)),
+        };
+        let reads = &mut self.call.effects.record_reads;
+        if !reads.iter().any(|read| read.key == key) {
+            reads.push(RecordWrite {
+                key,
+                value: value.clone(),
+            });
         }
+        Ok(value)
     }
 
     pub fn set(&mut self, key: String, value: String) -> Result<(), Failure> {

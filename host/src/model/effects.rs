@@ -12,6 +12,9 @@ pub struct Effects {
     /// Calls the item's grant did not cover. Persisted (audit) even when the call fails.
     pub denials: Vec<Denial>,
     pub records: Vec<RecordWrite>,
+    /// What the call read of its item's records from storage, each key's first read: its record
+    /// writes are committed only while the stored values are still these.
+    pub record_reads: Vec<RecordWrite>,
     pub certificates: Vec<NewCertificate>,
     pub deliveries: Vec<NewDelivery>,
     pub notifications: Vec<NewNotification>,

@@ -153,7 +153,7 @@ pub(super) async fn append_in(
 }
 
 impl Storage {
-    /// Appends an entry in a transaction of its own.
+    /// Appends an entry in the next group commit (`commit.rs`).
     pub async fn append_audit(
         &self,
         actor: &str,
@@ -161,16 +161,25 @@ impl Storage {
         target: &str,
         detail: &str,
     ) -> anyhow::Result<()> {
-        let mut tx = self.write.begin().await?;
-        let entry = NewAudit {
-            actor,
-            action,
-            target,
-            detail,
-        };
-        append_in(&mut tx, &entry).await?;
-        tx.commit().await?;
-        Ok(())
+        let (actor, action, target, detail) = (
+            actor.to_string(),
+            action.to_string(),
+            target.to_string(),
+            detail.to_string(),
+        );
+        self.commits
+            .run(move |conn| {
+                Box::pin(async move {
+                    let entry = NewAudit {
+                        actor: &actor,
+                        action: &action,
+                        target: &target,
+                        detail: &detail,
+                    };
+                    append_in(conn, &entry).await
+                })
+            })
+            .await
     }
 
     /// The newest entries first.

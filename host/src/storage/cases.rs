@@ -1,15 +1,8 @@
-//! Cases and their events, written in one transaction with everything an item's call produced
-//! (`effects.rs`): a case never exists without its events, and nothing an item did exists without
-//! its case. Also the reads of cases: by number, by applicant, a department's inbox.
+//! Cases and their events as storage gives them (the rows a new case or a transition is written
+//! from, and the rows read back), and the reads of cases: by number, by applicant, a department's
+//! inbox. The writes are `case_writes.rs`.
 
-use anyhow::Context;
-use sqlx::{Any, Transaction};
-
-use super::audit;
-use super::effects::{EffectTarget, apply_effects};
-use super::registries::DataUser;
-use super::{Storage, now_text};
-use crate::model::effects::Effects;
+use super::Storage;
 
 pub struct NewCase<'a> {
     pub number: &'a str,
@@ -145,147 +138,6 @@ impl Storage {
         .fetch_one(&self.write)
         .await?;
         Ok(next - count + 1)
-    }
-
-    /// Stores a new case with its first events and the effects of the item's `submit` (registry
-    /// reads included), atomically. The first event's actor is the one the reads are logged to.
-    pub async fn create_case(
-        &self,
-        case: &NewCase<'_>,
-        events: &[NewEvent],
-        effects: &Effects,
-    ) -> anyhow::Result<i64> {
-        let mut tx = self.write.begin().await?;
-        let completed_at = None::<String>;
-        let (case_id,): (i64,) = sqlx::query_as(
-            "INSERT INTO cases (number, item_code, item_sha256, item_version, department, applicant_id, state, form,
-             derived, channel, submitted_at, updated_at, due_date, completed_at, revision, preview)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, 0, $14) RETURNING id",
-        )
-        .bind(case.number)
-        .bind(case.item_code)
-        .bind(case.item_sha256)
-        .bind(case.item_version)
-        .bind(case.department)
-        .bind(case.applicant_id)
-        .bind(case.state)
-        .bind(case.form)
-        .bind(case.derived)
-        .bind(case.channel)
-        .bind(case.submitted_at)
-        .bind(case.due_date)
-        .bind(completed_at)
-        .bind(case.preview as i64)
-        .fetch_one(&mut *tx)
-        .await?;
-        for (i, event) in events.iter().enumerate() {
-            insert_event(&mut tx, case_id, i as i64 + 1, event, case.submitted_at).await?;
-        }
-        let first = events
-            .first()
-            .context("a new case needs its submission event")?;
-        let target = EffectTarget {
-            case_id,
-            recipient_id: case.applicant_id,
-            seq: events.len() as i64,
-            by: DataUser {
-                item_code: case.item_code,
-                item_version: case.item_version,
-                case_number: Some(case.number),
-                actor_id: &first.actor_id,
-                actor_role: &first.actor_role,
-            },
-        };
-        apply_effects(&mut tx, &target, effects).await?;
-        tx.commit().await?;
-        Ok(case_id)
-    }
-
-    /// Applies a checked transition and the effects of the item's call. Returns false, writing
-    /// nothing, when the case moved on since the decision was taken (a concurrent action).
-    pub async fn transition_case(
-        &self,
-        case: &CaseRow,
-        change: &CaseTransition<'_>,
-        effects: &Effects,
-    ) -> anyhow::Result<bool> {
-        let now = now_text();
-        let mut tx = self.write.begin().await?;
-        let completed_at = change.completed.then(|| now.clone());
-        let updated = sqlx::query(
-            "UPDATE cases SET state = $1, derived = COALESCE($2, derived), updated_at = $3,
-             completed_at = COALESCE($4, completed_at), revision = revision + 1
-             WHERE id = $5 AND state = $6 AND revision = $7",
-        )
-        .bind(change.to_state)
-        .bind(change.derived)
-        .bind(&now)
-        .bind(completed_at)
-        .bind(change.case_id)
-        .bind(change.expected_state)
-        .bind(change.expected_revision)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() != 1 {
-            return Ok(false);
-        }
-        let (last_seq,): (i64,) =
-            sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM case_events WHERE case_id = $1")
-                .bind(change.case_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        insert_event(&mut tx, change.case_id, last_seq + 1, &change.event, &now).await?;
-        if let Some((tracking_number, status)) = change.delivery_status {
-            sqlx::query(
-                "UPDATE deliveries SET status = $1, updated_at = $2 WHERE tracking_number = $3",
-            )
-            .bind(status)
-            .bind(&now)
-            .bind(tracking_number)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let target = EffectTarget {
-            case_id: case.id,
-            recipient_id: case.applicant_id,
-            seq: last_seq + 1,
-            by: DataUser {
-                item_code: &case.item_code,
-                item_version: &case.item_version,
-                case_number: Some(&case.number),
-                actor_id: &change.event.actor_id,
-                actor_role: &change.event.actor_role,
-            },
-        };
-        apply_effects(&mut tx, &target, effects).await?;
-        // Department staff's and admins' decisions also go in the audit chain.
-        let event = &change.event;
-        if matches!(
-            event.actor_role.as_str(),
-            "reviewer" | "developer" | "admin"
-        ) {
-            let actor = format!("{}:{}", event.actor_role, event.actor_id);
-            let action = format!("case.{}", event.action);
-            let detail = format!(
-                "{} -> {}{}",
-                change.expected_state,
-                change.to_state,
-                event
-                    .comment
-                    .as_deref()
-                    .map(|c| format!("; {c}"))
-                    .unwrap_or_default()
-            );
-            let entry = audit::NewAudit {
-                actor: &actor,
-                action: &action,
-                target: &case.number,
-                detail: &detail,
-            };
-            audit::append_in(&mut tx, &entry).await?;
-        }
-        tx.commit().await?;
-        Ok(true)
     }
 
     pub async fn case_by_number(&self, number: &str) -> anyhow::Result<Option<CaseRow>> {
@@ -471,32 +323,6 @@ impl Storage {
                 .await?;
         Ok(row.map(|(v,)| v))
     }
-}
-
-async fn insert_event(
-    tx: &mut Transaction<'_, Any>,
-    case_id: i64,
-    seq: i64,
-    event: &NewEvent,
-    at: &str,
-) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO case_events (case_id, seq, action, from_state, to_state, actor_id, actor_role, comment, note, at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(case_id)
-    .bind(seq)
-    .bind(&event.action)
-    .bind(&event.from_state)
-    .bind(&event.to_state)
-    .bind(&event.actor_id)
-    .bind(&event.actor_role)
-    .bind(&event.comment)
-    .bind(&event.note)
-    .bind(at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 impl Storage {

@@ -2,11 +2,35 @@
 //! notifications), written inside the transaction of the case change it belongs to, so that
 //! nothing an item did exists without its case.
 
-use sqlx::{Any, Transaction};
+use sqlx::AnyConnection;
 
 use super::now_text;
 use super::registries::{DataUser, insert_data_use};
 use crate::model::effects::Effects;
+
+/// What an item's call decided on moved before its commit: a record it read was changed by
+/// another call, or PostgreSQL chose its writes as the victim of a deadlock (two batches locking
+/// the same rows in opposite orders). Nothing of the call was stored; the domain calls the item
+/// again on what is stored now.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RecordsMoved(String);
+
+impl RecordsMoved {
+    fn changed(key: &str) -> RecordsMoved {
+        RecordsMoved(format!(
+            "item record `{key}` changed since the item read it"
+        ))
+    }
+
+    /// The database refused the writes as they were ordered (deadlock or serialization
+    /// failure): running them again may succeed.
+    pub(super) fn contended(detail: &str) -> RecordsMoved {
+        RecordsMoved(format!(
+            "the database refused the writes under contention: {detail}"
+        ))
+    }
+}
 
 pub(super) struct EffectTarget<'a> {
     pub case_id: i64,
@@ -18,17 +42,54 @@ pub(super) struct EffectTarget<'a> {
 }
 
 pub(super) async fn apply_effects(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut AnyConnection,
     target: &EffectTarget<'_>,
     effects: &Effects,
 ) -> anyhow::Result<()> {
     let now = now_text();
     let item_code = target.by.item_code;
     for used in &effects.data_uses {
-        insert_data_use(tx, &target.by, used, &now).await?;
+        insert_data_use(conn, &target.by, used, &now).await?;
     }
+    // The item decided on what it read: if another call changed one of those records since,
+    // nothing of this call may be stored (the domain calls the item again). On PostgreSQL the
+    // check locks the row (`FOR UPDATE`), so that a concurrent writer waits for this commit and
+    // then sees the new value; a record read as absent is inserted only if it is still absent.
+    let lock = if conn.backend_name() == "PostgreSQL" {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
     for write in &effects.records {
+        let read = effects.record_reads.iter().find(|r| r.key == write.key);
+        if let Some(read) = read {
+            let stored: Option<(String,)> = sqlx::query_as(&format!(
+                "SELECT value FROM item_records WHERE item_code = $1 AND key = $2{lock}"
+            ))
+            .bind(item_code)
+            .bind(&write.key)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if stored.map(|(value,)| value) != read.value {
+                return Err(RecordsMoved::changed(&write.key).into());
+            }
+        }
         match &write.value {
+            Some(value) if read.is_some_and(|r| r.value.is_none()) => {
+                let inserted = sqlx::query(
+                    "INSERT INTO item_records (item_code, key, value, updated_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (item_code, key) DO NOTHING",
+                )
+                .bind(item_code)
+                .bind(&write.key)
+                .bind(value)
+                .bind(&now)
+                .execute(&mut *conn)
+                .await?;
+                if inserted.rows_affected() == 0 {
+                    return Err(RecordsMoved::changed(&write.key).into());
+                }
+            }
             Some(value) => {
                 sqlx::query(
                     "INSERT INTO item_records (item_code, key, value, updated_at) VALUES ($1, $2, $3, $4)
@@ -38,14 +99,14 @@ pub(super) async fn apply_effects(
                 .bind(&write.key)
                 .bind(value)
                 .bind(&now)
-                .execute(&mut **tx)
+                .execute(&mut *conn)
                 .await?;
             }
             None => {
                 sqlx::query("DELETE FROM item_records WHERE item_code = $1 AND key = $2")
                     .bind(item_code)
                     .bind(&write.key)
-                    .execute(&mut **tx)
+                    .execute(&mut *conn)
                     .await?;
             }
         }
@@ -64,7 +125,7 @@ pub(super) async fn apply_effects(
         .bind(target.case_id)
         .bind(item_code)
         .bind(&now)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     }
     for delivery in &effects.deliveries {
@@ -80,7 +141,7 @@ pub(super) async fn apply_effects(
         .bind(&delivery.address)
         .bind(serde_json::to_string(&delivery.contents)?)
         .bind(&now)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     }
     for (i, notification) in effects.notifications.iter().enumerate() {
@@ -94,7 +155,7 @@ pub(super) async fn apply_effects(
         .bind(&notification.subject)
         .bind(&notification.body)
         .bind(&now)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     }
     Ok(())

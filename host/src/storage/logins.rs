@@ -43,10 +43,17 @@ impl Storage {
 
     /// Forgets the failures of `login` (after a successful login).
     pub async fn clear_login_failures(&self, login: &str) -> anyhow::Result<()> {
-        sqlx::query("DELETE FROM login_attempts WHERE login = $1")
-            .bind(login)
-            .execute(&self.write)
-            .await?;
-        Ok(())
+        let login = login.to_string();
+        self.commits
+            .run(move |conn| {
+                Box::pin(async move {
+                    sqlx::query("DELETE FROM login_attempts WHERE login = $1")
+                        .bind(&login)
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await
     }
 }

@@ -15,8 +15,11 @@
 mod attachments;
 mod audit;
 mod backup;
+mod batch_jobs;
+mod case_writes;
 mod cases;
 mod certificates;
+mod commit;
 mod departments;
 mod effects;
 mod host_data;
@@ -32,17 +35,19 @@ mod users;
 pub use attachments::{AttachmentRefused, AttachmentRow, NewAttachment};
 pub use audit::{AuditReport, AuditRow};
 pub use backup::{BackupSummary, check_backup};
+pub use batch_jobs::{BatchCounts, BatchJobRow};
 pub use cases::{
     CaseRow, CaseSummary, CaseTransition, DataUseRow, DeliveryRow, EventRow, NewCase, NewEvent,
     NotificationRow,
 };
 pub use departments::DepartmentRow;
+pub use effects::RecordsMoved;
 pub use inspect::{Inspection, inspect};
 pub use items::{Change, ItemRow, NewVersion, RolledBack, VersionRow, VersionTaken};
 pub use outbox::{OutboxRow, Recipient};
 pub use rectifications::{NewRectification, RectificationRow};
 pub use registries::RegistryImport;
-pub use stats::{StatsCaseRow, StatsEventRow};
+pub use stats::{CaseSla, SeedCase, SlaCaseRow, StatsEventRow, StatsGroupRow};
 pub use users::{NewUserRow, UserRow};
 
 use std::str::FromStr;
@@ -83,6 +88,8 @@ pub struct Storage {
     /// Writes: one connection for SQLite (writes queue here), the same pool as `read` for PostgreSQL.
     write: AnyPool,
     backend: Backend,
+    /// The group commit in front of `write`, for the writes of requests (`commit.rs`).
+    commits: commit::Committer,
     /// Kept for the connection that listens to other hosts (PostgreSQL).
     url: Arc<str>,
 }
@@ -157,10 +164,16 @@ impl Storage {
                 (pool.clone(), pool)
             }
         };
+        let writers = match backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => commit::POSTGRES_WRITERS,
+        };
+        let commits = commit::Committer::start(write.clone(), writers);
         Ok(Storage {
             read,
             write,
             backend,
+            commits,
             url: url.into(),
         })
     }

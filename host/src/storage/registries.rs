@@ -1,6 +1,6 @@
 //! Shared datasets (registry_records) and the data-use ledger that records every read of them.
 
-use sqlx::{Any, Transaction};
+use sqlx::AnyConnection;
 
 use super::{Storage, now_text};
 use crate::model::effects::{DataUse, RegistryRecord};
@@ -68,19 +68,27 @@ impl Storage {
             return Ok(());
         }
         let now = now_text();
-        let mut tx = self.write.begin().await?;
-        let who = DataUser {
-            item_code: item.0,
-            item_version: item.1,
-            case_number,
-            actor_id: actor.0,
-            actor_role: actor.1,
-        };
-        for used in uses {
-            insert_data_use(&mut tx, &who, used, &now).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        let item = (item.0.to_string(), item.1.to_string());
+        let case_number = case_number.map(str::to_string);
+        let actor = (actor.0.to_string(), actor.1.to_string());
+        let uses = uses.to_vec();
+        self.commits
+            .run(move |conn| {
+                Box::pin(async move {
+                    let who = DataUser {
+                        item_code: &item.0,
+                        item_version: &item.1,
+                        case_number: case_number.as_deref(),
+                        actor_id: &actor.0,
+                        actor_role: &actor.1,
+                    };
+                    for used in &uses {
+                        insert_data_use(conn, &who, used, &now).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .await
     }
 }
 
@@ -94,7 +102,7 @@ pub(super) struct DataUser<'a> {
 }
 
 pub(super) async fn insert_data_use(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut AnyConnection,
     who: &DataUser<'_>,
     used: &DataUse,
     at: &str,
@@ -115,7 +123,7 @@ pub(super) async fn insert_data_use(
     .bind(&used.purpose)
     .bind(used.found as i64)
     .bind(at)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

@@ -67,6 +67,32 @@ impl Storage {
         Ok(id)
     }
 
+    /// Inserts accounts in one transaction; a login already taken is left as it is. Returns
+    /// how many were added.
+    pub async fn insert_users(&self, users: &[NewUserRow<'_>]) -> anyhow::Result<u64> {
+        let now = now_text();
+        let mut tx = self.write.begin().await?;
+        let mut added = 0;
+        for user in users {
+            added += sqlx::query(
+                "INSERT INTO users (login, password_hash, role, department, name, id_number, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (login) DO NOTHING",
+            )
+            .bind(user.login)
+            .bind(user.password_hash)
+            .bind(user.role)
+            .bind(user.department)
+            .bind(user.name)
+            .bind(user.id_number)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
     pub async fn user_by_login(&self, login: &str) -> anyhow::Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.login = $1");
         Ok(sqlx::query_as(&sql)
@@ -83,23 +109,49 @@ impl Storage {
             .await?)
     }
 
+    /// The users of these ids, in chunks of one query each (a batch's applicants).
+    pub async fn users_by_ids(&self, ids: &[i64]) -> anyhow::Result<Vec<UserRow>> {
+        let mut users = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT {USER_COLUMNS} FROM users u WHERE u.id IN ({})",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query_as(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            users.extend(query.fetch_all(&self.read).await?);
+        }
+        Ok(users)
+    }
+
     pub async fn insert_token(
         &self,
         token_hash: &str,
         user_id: i64,
         expires_at: Option<&str>,
     ) -> anyhow::Result<()> {
-        sqlx::query(
-            "INSERT INTO tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (token_hash) DO NOTHING",
-        )
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(now_text())
-        .bind(expires_at)
-        .execute(&self.write)
-        .await?;
-        Ok(())
+        let (token_hash, expires_at) = (token_hash.to_string(), expires_at.map(str::to_string));
+        // A login's token joins the group commit of the requests around it.
+        self.commits
+            .run(move |conn| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "INSERT INTO tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (token_hash) DO NOTHING",
+                    )
+                    .bind(&token_hash)
+                    .bind(user_id)
+                    .bind(now_text())
+                    .bind(&expires_at)
+                    .execute(&mut *conn)
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
     }
 
     /// The user a token belongs to, if it is neither expired nor revoked.

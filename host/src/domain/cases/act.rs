@@ -5,13 +5,15 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Cases, item_error, json_object, misbehaved};
+use super::{Attempt, Cases, RECORD_ATTEMPTS, item_error, json_object, misbehaved};
 use crate::domain::calendar;
 use crate::domain::error::{DomainError, Result};
 use crate::domain::numbering::ApplicationNumber;
 use crate::model::actor::{Actor, Role};
+use crate::model::catalog::Action;
 use crate::model::contract::CaseView;
-use crate::storage::{CaseRow, CaseTransition, NewEvent};
+use crate::runtime::LoadedVersion;
+use crate::storage::{CaseRow, CaseTransition, NewEvent, RecordsMoved, UserRow};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ActionDone {
@@ -165,15 +167,47 @@ impl Cases {
             submitted_at: case.submitted_at.clone(),
         };
         let number = ApplicationNumber::parse(&case.number);
-        let ctx = self.context(number.as_ref(), calendar::today());
+        // An item's record writes are committed only over the values it read (`effects.rs` of
+        // storage): when another call changed one meanwhile, the call is made again on fresh reads.
+        for _ in 0..RECORD_ATTEMPTS {
+            let attempt = self.attempt(
+                &version,
+                &case,
+                &act,
+                action,
+                comment,
+                &view,
+                number.as_ref(),
+            );
+            if let Attempt::Done(state) = attempt.await? {
+                return Ok(state);
+            }
+        }
+        Err(DomainError::changed_meanwhile())
+    }
+
+    /// One call of the item's `on-action` and the commit of what it decided.
+    #[allow(clippy::too_many_arguments)]
+    async fn attempt(
+        &self,
+        version: &LoadedVersion,
+        case: &CaseRow,
+        act: &Act<'_>,
+        action: &Action,
+        comment: Option<&str>,
+        view: &CaseView,
+        number: Option<&ApplicationNumber>,
+    ) -> Result<Attempt<String>> {
+        let workflow = &version.info.workflow;
+        let ctx = self.context(number, calendar::today());
         let outcome = self
             .runtime
             .on_action(
-                &version, ctx, act.actor, &view, act.action, comment, act.input,
+                version, ctx, act.actor, view, act.action, comment, act.input,
             )
             .await;
         let (result, effects) = self
-            .settle(&version, act.actor, Some(&case.number), act.action, outcome)
+            .settle(version, act.actor, Some(&case.number), act.action, outcome)
             .await?;
         let checked = result.map_err(item_error).and_then(|transition| {
             if !action.to.contains(&transition.to) {
@@ -181,19 +215,19 @@ impl Cases {
                     "moved the case to `{}`, which `{}` does not allow",
                     transition.to, action.name
                 );
-                return Err(misbehaved(&version, act.action, &why));
+                return Err(misbehaved(version, act.action, &why));
             }
             let derived = transition
                 .derived
                 .as_deref()
-                .map(|d| json_object(d, &version, act.action))
+                .map(|d| json_object(d, version, act.action))
                 .transpose()?;
             Ok((transition, derived))
         });
         let (transition, derived) = match checked {
             Ok(checked) => checked,
             Err(error) => {
-                self.log_reads(&version, act.actor, Some(&case.number), &effects)
+                self.log_reads(version, act.actor, Some(&case.number), &effects)
                     .await?;
                 return Err(error);
             }
@@ -217,16 +251,20 @@ impl Cases {
             },
             delivery_status: act.delivery_status,
         };
-        if !self
-            .storage
-            .transition_case(&case, &change, &effects)
-            .await?
-        {
-            self.log_reads(&version, act.actor, Some(&case.number), &effects)
-                .await?;
-            return Err(DomainError::changed_meanwhile());
+        match self.storage.transition_case(case, &change, &effects).await {
+            Ok(true) => Ok(Attempt::Done(transition.to)),
+            Ok(false) => {
+                self.log_reads(version, act.actor, Some(&case.number), &effects)
+                    .await?;
+                Err(DomainError::changed_meanwhile())
+            }
+            Err(err) if err.downcast_ref::<RecordsMoved>().is_some() => {
+                self.log_reads(version, act.actor, Some(&case.number), &effects)
+                    .await?;
+                Ok(Attempt::RecordsMoved)
+            }
+            Err(err) => Err(err.into()),
         }
-        Ok(transition.to)
     }
 
     pub(super) async fn applicant(&self, case: &CaseRow) -> Result<Actor> {
@@ -235,12 +273,17 @@ impl Cases {
             .user_by_id(case.applicant_id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("case {} has no applicant", case.number))?;
-        Ok(Actor {
-            id: user.id.to_string(),
-            role: Role::Citizen,
-            name: user.name,
-            department: None,
-            id_number: user.id_number,
-        })
+        Ok(applicant_actor(&user))
+    }
+}
+
+/// The applicant of a case as an item sees them.
+pub(super) fn applicant_actor(user: &UserRow) -> Actor {
+    Actor {
+        id: user.id.to_string(),
+        role: Role::Citizen,
+        name: user.name.clone(),
+        department: None,
+        id_number: user.id_number.clone(),
     }
 }

@@ -33,6 +33,18 @@ use crate::model::effects::Effects;
 use crate::runtime::{CallOutcome, LoadedVersion, Runtime};
 use crate::storage::{CaseRow, Storage, now_text};
 
+/// Calls of an item made for one submit or action when another call changed the item's records
+/// under it (the last attempt's conflict is the caller's 409).
+pub(crate) const RECORD_ATTEMPTS: usize = 5;
+
+/// How one call of an item and its commit ended.
+pub(crate) enum Attempt<T> {
+    Done(T),
+    /// A record the call read was changed by another call before this one committed: nothing
+    /// was stored, and the call is made again.
+    RecordsMoved,
+}
+
 pub struct Cases {
     storage: Storage,
     runtime: Runtime,

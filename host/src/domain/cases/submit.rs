@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Cases, item_error, json_object, misbehaved};
+use super::{Cases, RECORD_ATTEMPTS, item_error, json_object, misbehaved};
 use crate::domain::calendar;
 use crate::domain::error::{DomainError, Result};
 use crate::domain::form;
@@ -16,7 +16,7 @@ use crate::model::actor::{Actor, Role};
 use crate::model::catalog::Workflow;
 use crate::model::contract::SubmitError;
 use crate::runtime::LoadedVersion;
-use crate::storage::{NewCase, NewEvent};
+use crate::storage::{NewCase, NewEvent, RecordsMoved};
 
 /// The channels an application can come through (the client declares it).
 pub const CHANNELS: &[&str] = &["web", "mobile", "wechat", "alipay", "department"];
@@ -105,76 +105,93 @@ impl Cases {
             .await?;
         let ctx = self.context(Some(&number), today);
         let form_text = form.to_string();
-        let outcome = self
-            .runtime
-            .submit(version, ctx.clone(), applicant, &form_text)
-            .await;
-        let (result, effects) = self
-            .settle(version, applicant, Some(number.as_str()), "submit", outcome)
-            .await?;
-        let accepted = match result {
-            Ok(accepted) => accepted,
-            Err(refusal) => {
-                self.log_reads(version, applicant, Some(number.as_str()), &effects)
-                    .await?;
-                return Err(match refusal {
-                    SubmitError::Fields(fields) => DomainError::fields_wrong("ineligible", fields),
-                    SubmitError::Item(error) => item_error(error),
+        // The item's record writes are committed only over the values it read (storage's
+        // `effects.rs`): when another call changed one meanwhile, the item is called again.
+        let mut attempt = 0;
+        let (state, due_date, submitted_at) = loop {
+            attempt += 1;
+            let outcome = self
+                .runtime
+                .submit(version, ctx.clone(), applicant, &form_text)
+                .await;
+            let (result, effects) = self
+                .settle(version, applicant, Some(number.as_str()), "submit", outcome)
+                .await?;
+            let accepted = match result {
+                Ok(accepted) => accepted,
+                Err(refusal) => {
+                    self.log_reads(version, applicant, Some(number.as_str()), &effects)
+                        .await?;
+                    return Err(match refusal {
+                        SubmitError::Fields(fields) => {
+                            DomainError::fields_wrong("ineligible", fields)
+                        }
+                        SubmitError::Item(error) => item_error(error),
+                    });
+                }
+            };
+            let derived = json_object(&accepted.derived, version, "submit")?;
+
+            let workflow = &info.workflow;
+            let mut events = vec![NewEvent {
+                action: "submit".into(),
+                from_state: None,
+                to_state: workflow.initial.clone(),
+                actor_id: applicant.id.clone(),
+                actor_role: applicant.role.as_str().into(),
+                comment: None,
+                note: None,
+            }];
+            let mut state = workflow.initial.clone();
+            if let Some(step) = &accepted.then {
+                check_first_step(workflow, &step.action, &step.to)
+                    .map_err(|why| misbehaved(version, "submit", &why))?;
+                events.push(NewEvent {
+                    action: step.action.clone(),
+                    from_state: Some(state.clone()),
+                    to_state: step.to.clone(),
+                    actor_id: "system".into(),
+                    actor_role: Role::System.as_str().into(),
+                    comment: None,
+                    note: step.note.clone(),
                 });
+                state = step.to.clone();
+            }
+            let applicant_id = applicant.user_id()?;
+            let due_date = self
+                .calendar
+                .add_working_days(today, info.promised_days)
+                .format("%Y-%m-%d")
+                .to_string();
+            let submitted_at = ctx.now.clone();
+            let new_case = NewCase {
+                number: number.as_str(),
+                item_code: &info.code,
+                item_sha256: &version.sha256,
+                item_version: &info.version,
+                department: &info.department,
+                applicant_id,
+                state: &state,
+                form: &form_text,
+                derived: &derived,
+                channel,
+                submitted_at: &submitted_at,
+                due_date: &due_date,
+                preview,
+            };
+            match self.storage.create_case(&new_case, &events, &effects).await {
+                Ok(_) => break (state, due_date, submitted_at),
+                // A record the item read moved before the commit: nothing was stored; call it again.
+                Err(err) if err.downcast_ref::<RecordsMoved>().is_some() => {
+                    self.log_reads(version, applicant, Some(number.as_str()), &effects)
+                        .await?;
+                    if attempt == RECORD_ATTEMPTS {
+                        return Err(DomainError::changed_meanwhile());
+                    }
+                }
+                Err(err) => return Err(err.into()),
             }
         };
-        let derived = json_object(&accepted.derived, version, "submit")?;
-
-        let workflow = &info.workflow;
-        let mut events = vec![NewEvent {
-            action: "submit".into(),
-            from_state: None,
-            to_state: workflow.initial.clone(),
-            actor_id: applicant.id.clone(),
-            actor_role: applicant.role.as_str().into(),
-            comment: None,
-            note: None,
-        }];
-        let mut state = workflow.initial.clone();
-        if let Some(step) = &accepted.then {
-            check_first_step(workflow, &step.action, &step.to)
-                .map_err(|why| misbehaved(version, "submit", &why))?;
-            events.push(NewEvent {
-                action: step.action.clone(),
-                from_state: Some(state.clone()),
-                to_state: step.to.clone(),
-                actor_id: "system".into(),
-                actor_role: Role::System.as_str().into(),
-                comment: None,
-                note: step.note.clone(),
-            });
-            state = step.to.clone();
-        }
-        let applicant_id = applicant.user_id()?;
-        let due_date = self
-            .calendar
-            .add_working_days(today, info.promised_days)
-            .format("%Y-%m-%d")
-            .to_string();
-        let submitted_at = ctx.now.clone();
-        let new_case = NewCase {
-            number: number.as_str(),
-            item_code: &info.code,
-            item_sha256: &version.sha256,
-            item_version: &info.version,
-            department: &info.department,
-            applicant_id,
-            state: &state,
-            form: &form_text,
-            derived: &derived,
-            channel,
-            submitted_at: &submitted_at,
-            due_date: &due_date,
-            preview,
-        };
-        self.storage
-            .create_case(&new_case, &events, &effects)
-            .await?;
         metrics::counter!("yiwang_applications_total", "item" => info.code.clone(), "channel" => channel.to_string())
             .increment(1);
         Ok(Submitted {

@@ -1,0 +1,278 @@
+//! The writes of cases: a new case with its first events, and a transition, each with
+//! everything the item's call produced (`effects.rs`), in one group commit (`commit.rs`). A case
+//! never exists without its events, and nothing an item did exists without its case.
+
+use anyhow::Context;
+use sqlx::AnyConnection;
+
+use super::audit;
+use super::cases::{CaseRow, CaseTransition, NewCase, NewEvent};
+use super::effects::{EffectTarget, apply_effects};
+use super::registries::DataUser;
+use super::{Storage, now_text};
+use crate::model::effects::Effects;
+
+impl Storage {
+    /// Stores a new case with its first events and the effects of the item's `submit` (registry
+    /// reads included), atomically, in the next group commit (`commit.rs`): returns once it is
+    /// durable. The first event's actor is the one the reads are logged to.
+    pub async fn create_case(
+        &self,
+        case: &NewCase<'_>,
+        events: &[NewEvent],
+        effects: &Effects,
+    ) -> anyhow::Result<i64> {
+        let case = OwnedCase::from(case);
+        let events = events.to_vec();
+        let effects = effects.clone();
+        self.commits
+            .run(move |conn| {
+                Box::pin(async move { insert_case(conn, &case, &events, &effects).await })
+            })
+            .await
+    }
+
+    /// Applies a checked transition and the effects of the item's call, in the next group
+    /// commit. Returns false, writing nothing, when the case moved on since the decision was
+    /// taken (a concurrent action).
+    pub async fn transition_case(
+        &self,
+        case: &CaseRow,
+        change: &CaseTransition<'_>,
+        effects: &Effects,
+    ) -> anyhow::Result<bool> {
+        let case = case.clone();
+        let change = OwnedTransition::from(change);
+        let effects = effects.clone();
+        self.commits
+            .run(move |conn| {
+                Box::pin(async move { apply_transition(conn, &case, &change, &effects).await })
+            })
+            .await
+    }
+}
+
+/// A [`NewCase`] the writer task can own.
+struct OwnedCase {
+    number: String,
+    item_code: String,
+    item_sha256: String,
+    item_version: String,
+    department: String,
+    applicant_id: i64,
+    state: String,
+    form: String,
+    derived: String,
+    channel: String,
+    submitted_at: String,
+    due_date: String,
+    preview: bool,
+}
+
+impl From<&NewCase<'_>> for OwnedCase {
+    fn from(case: &NewCase<'_>) -> OwnedCase {
+        OwnedCase {
+            number: case.number.into(),
+            item_code: case.item_code.into(),
+            item_sha256: case.item_sha256.into(),
+            item_version: case.item_version.into(),
+            department: case.department.into(),
+            applicant_id: case.applicant_id,
+            state: case.state.into(),
+            form: case.form.into(),
+            derived: case.derived.into(),
+            channel: case.channel.into(),
+            submitted_at: case.submitted_at.into(),
+            due_date: case.due_date.into(),
+            preview: case.preview,
+        }
+    }
+}
+
+/// A [`CaseTransition`] the writer task can own.
+struct OwnedTransition {
+    case_id: i64,
+    expected_state: String,
+    expected_revision: i64,
+    to_state: String,
+    derived: Option<String>,
+    completed: bool,
+    event: NewEvent,
+    delivery_status: Option<(String, String)>,
+}
+
+impl From<&CaseTransition<'_>> for OwnedTransition {
+    fn from(change: &CaseTransition<'_>) -> OwnedTransition {
+        OwnedTransition {
+            case_id: change.case_id,
+            expected_state: change.expected_state.into(),
+            expected_revision: change.expected_revision,
+            to_state: change.to_state.into(),
+            derived: change.derived.map(str::to_string),
+            completed: change.completed,
+            event: change.event.clone(),
+            delivery_status: change
+                .delivery_status
+                .map(|(tracking, status)| (tracking.to_string(), status.to_string())),
+        }
+    }
+}
+
+async fn insert_case(
+    conn: &mut AnyConnection,
+    case: &OwnedCase,
+    events: &[NewEvent],
+    effects: &Effects,
+) -> anyhow::Result<i64> {
+    let completed_at = None::<String>;
+    let (case_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO cases (number, item_code, item_sha256, item_version, department, applicant_id, state, form,
+         derived, channel, submitted_at, updated_at, due_date, completed_at, revision, preview)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, 0, $14) RETURNING id",
+    )
+    .bind(&case.number)
+    .bind(&case.item_code)
+    .bind(&case.item_sha256)
+    .bind(&case.item_version)
+    .bind(&case.department)
+    .bind(case.applicant_id)
+    .bind(&case.state)
+    .bind(&case.form)
+    .bind(&case.derived)
+    .bind(&case.channel)
+    .bind(&case.submitted_at)
+    .bind(&case.due_date)
+    .bind(completed_at)
+    .bind(case.preview as i64)
+    .fetch_one(&mut *conn)
+    .await?;
+    for (i, event) in events.iter().enumerate() {
+        insert_event(conn, case_id, i as i64 + 1, event, &case.submitted_at).await?;
+    }
+    let first = events
+        .first()
+        .context("a new case needs its submission event")?;
+    let target = EffectTarget {
+        case_id,
+        recipient_id: case.applicant_id,
+        seq: events.len() as i64,
+        by: DataUser {
+            item_code: &case.item_code,
+            item_version: &case.item_version,
+            case_number: Some(&case.number),
+            actor_id: &first.actor_id,
+            actor_role: &first.actor_role,
+        },
+    };
+    apply_effects(conn, &target, effects).await?;
+    Ok(case_id)
+}
+
+async fn apply_transition(
+    conn: &mut AnyConnection,
+    case: &CaseRow,
+    change: &OwnedTransition,
+    effects: &Effects,
+) -> anyhow::Result<bool> {
+    let now = now_text();
+    let completed_at = change.completed.then(|| now.clone());
+    let updated = sqlx::query(
+        "UPDATE cases SET state = $1, derived = COALESCE($2, derived), updated_at = $3,
+         completed_at = COALESCE($4, completed_at), revision = revision + 1
+         WHERE id = $5 AND state = $6 AND revision = $7",
+    )
+    .bind(&change.to_state)
+    .bind(&change.derived)
+    .bind(&now)
+    .bind(completed_at)
+    .bind(change.case_id)
+    .bind(&change.expected_state)
+    .bind(change.expected_revision)
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Ok(false);
+    }
+    let (last_seq,): (i64,) =
+        sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM case_events WHERE case_id = $1")
+            .bind(change.case_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    insert_event(conn, change.case_id, last_seq + 1, &change.event, &now).await?;
+    if let Some((tracking_number, status)) = &change.delivery_status {
+        sqlx::query(
+            "UPDATE deliveries SET status = $1, updated_at = $2 WHERE tracking_number = $3",
+        )
+        .bind(status)
+        .bind(&now)
+        .bind(tracking_number)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let target = EffectTarget {
+        case_id: case.id,
+        recipient_id: case.applicant_id,
+        seq: last_seq + 1,
+        by: DataUser {
+            item_code: &case.item_code,
+            item_version: &case.item_version,
+            case_number: Some(&case.number),
+            actor_id: &change.event.actor_id,
+            actor_role: &change.event.actor_role,
+        },
+    };
+    apply_effects(conn, &target, effects).await?;
+    // Department staff's and admins' decisions also go in the audit chain.
+    let event = &change.event;
+    if matches!(
+        event.actor_role.as_str(),
+        "reviewer" | "developer" | "admin"
+    ) {
+        let actor = format!("{}:{}", event.actor_role, event.actor_id);
+        let action = format!("case.{}", event.action);
+        let detail = format!(
+            "{} -> {}{}",
+            change.expected_state,
+            change.to_state,
+            event
+                .comment
+                .as_deref()
+                .map(|c| format!("; {c}"))
+                .unwrap_or_default()
+        );
+        let entry = audit::NewAudit {
+            actor: &actor,
+            action: &action,
+            target: &case.number,
+            detail: &detail,
+        };
+        audit::append_in(conn, &entry).await?;
+    }
+    Ok(true)
+}
+
+async fn insert_event(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    seq: i64,
+    event: &NewEvent,
+    at: &str,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO case_events (case_id, seq, action, from_state, to_state, actor_id, actor_role, comment, note, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(case_id)
+    .bind(seq)
+    .bind(&event.action)
+    .bind(&event.from_state)
+    .bind(&event.to_state)
+    .bind(&event.actor_id)
+    .bind(&event.actor_role)
+    .bind(&event.comment)
+    .bind(&event.note)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

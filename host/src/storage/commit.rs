@@ -1,0 +1,358 @@
+//! Group commit: the writes of many requests in one transaction, one fsync for all of them.
+//!
+//! A request's writes (a new case with its events and effects, a case's transition, the ledger
+//! rows of a query's reads, an audit entry) are a [`Work`]: a function over a connection that is
+//! already inside a transaction. [`Committer::run`] queues it and waits. A writer task takes every
+//! work that is waiting (up to [`MAX_BATCH`]), opens one transaction, runs each work inside a
+//! savepoint of its own, and commits once; then it answers each caller. So:
+//! - a caller is answered only after the commit that holds its writes is durable (SQLite's
+//!   `synchronous=FULL`, PostgreSQL's synchronous commit): a 201 still means committed;
+//! - an error in one work rolls back to its savepoint and fails that caller alone; the others'
+//!   writes go on into the commit;
+//! - when the commit itself fails, every caller of the batch gets the error, and nothing of the
+//!   batch was stored.
+//!
+//! When the writer is idle, a lone work is committed at once (a batch of one, without a
+//! savepoint), so a quiet server answers as fast as before; under load the batches grow by
+//! themselves with the number of callers waiting while the previous commit was being synced.
+//!
+//! SQLite has one writer task on its one write connection. PostgreSQL has [`POSTGRES_WRITERS`],
+//! each committing its own batches on a connection of the shared pool, because its round trips,
+//! not its fsync, bound one writer.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use anyhow::anyhow;
+use futures::FutureExt;
+use sqlx::{AnyConnection, AnyPool, Connection};
+use tokio::sync::{Mutex, mpsc, oneshot};
+
+use super::effects::RecordsMoved;
+
+/// The most works one transaction takes.
+pub const MAX_BATCH: usize = 256;
+/// Works queued before `run` waits for room (back-pressure on the callers).
+const QUEUE: usize = 4096;
+/// Writer tasks on PostgreSQL.
+pub const POSTGRES_WRITERS: usize = 4;
+
+/// A caller's writes, run inside the batch's transaction (in a savepoint of its own).
+pub type Work = Box<
+    dyn for<'c> FnOnce(
+            &'c mut AnyConnection,
+        ) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'c>>
+        + Send,
+>;
+
+struct Job {
+    work: Work,
+    done: oneshot::Sender<anyhow::Result<()>>,
+}
+
+/// The queue in front of the writer tasks.
+#[derive(Clone)]
+pub struct Committer {
+    queue: mpsc::Sender<Job>,
+}
+
+impl Committer {
+    /// Starts `writers` writer tasks on `pool`. They stop when the last `Committer` is dropped
+    /// (after committing what was queued).
+    pub fn start(pool: AnyPool, writers: usize) -> Committer {
+        let (queue, receiver) = mpsc::channel(QUEUE);
+        let receiver = Arc::new(Mutex::new(receiver));
+        for _ in 0..writers.max(1) {
+            tokio::spawn(write_loop(pool.clone(), receiver.clone()));
+        }
+        Committer { queue }
+    }
+
+    /// Runs `work` in the next batch and returns once that batch is committed (or failed).
+    /// Its result `T` is handed back only if the commit succeeded.
+    pub async fn run<T, F>(&self, work: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(
+                &'c mut AnyConnection,
+            )
+                -> Pin<Box<dyn Future<Output = anyhow::Result<T>> + Send + 'c>>
+            + Send
+            + 'static,
+    {
+        let (out_tx, out_rx) = oneshot::channel::<T>();
+        let work: Work = Box::new(move |conn| {
+            Box::pin(async move {
+                let value = work(conn).await?;
+                // The caller may have gone; the write is still committed with its batch.
+                let _ = out_tx.send(value);
+                Ok(())
+            })
+        });
+        let (done, answer) = oneshot::channel();
+        self.queue
+            .send(Job { work, done })
+            .await
+            .map_err(|_| anyhow!("the database writer has stopped"))?;
+        answer
+            .await
+            .map_err(|_| anyhow!("the database writer stopped before committing"))??;
+        out_rx
+            .await
+            .map_err(|_| anyhow!("the database writer lost a result"))
+    }
+}
+
+async fn write_loop(pool: AnyPool, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
+    loop {
+        let batch = {
+            let mut receiver = receiver.lock().await;
+            let Some(first) = receiver.recv().await else {
+                return;
+            };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match receiver.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            batch
+        };
+        commit_batch(&pool, batch).await;
+    }
+}
+
+/// One transaction for the batch; each work in a savepoint when there are several.
+async fn commit_batch(pool: &AnyPool, batch: Vec<Job>) {
+    metrics::histogram!("yiwang_commit_batch_size").record(batch.len() as f64);
+    let mut conn = match pool.acquire().await {
+        Ok(conn) => conn,
+        Err(err) => return fail_all(batch, &err.into()),
+    };
+    let mut tx = match conn.begin().await {
+        Ok(tx) => tx,
+        Err(err) => return fail_all(batch, &err.into()),
+    };
+    let alone = batch.len() == 1;
+    let mut outcomes: Vec<(oneshot::Sender<anyhow::Result<()>>, anyhow::Result<()>)> =
+        Vec::with_capacity(batch.len());
+    let mut jobs = batch.into_iter();
+    while let Some(Job { work, done }) = jobs.next() {
+        let outcome = if alone {
+            guarded(work(&mut tx)).await
+        } else {
+            match tx.begin().await {
+                Ok(mut savepoint) => match guarded(work(&mut savepoint)).await {
+                    Ok(()) => savepoint.commit().await.map_err(anyhow::Error::from),
+                    Err(err) => match savepoint.rollback().await {
+                        Ok(()) => Err(err),
+                        Err(rollback) => Err(err.context(rollback)),
+                    },
+                },
+                Err(err) => Err(err.into()),
+            }
+        };
+        let outcome = outcome.map_err(contended_as_moved);
+        // A savepoint that could be neither released nor rolled back leaves the transaction
+        // unusable: everything of this batch fails, nothing of it was committed.
+        let broken = !alone
+            && outcome.as_ref().err().is_some_and(|err| {
+                err.downcast_ref::<sqlx::Error>()
+                    .is_some_and(is_connection_error)
+            });
+        outcomes.push((done, outcome));
+        if broken {
+            let rest: Vec<Job> = jobs.collect();
+            let err = anyhow!("the batch's transaction broke");
+            drop(tx);
+            fail_all(rest, &err);
+            for (done, _) in outcomes {
+                let _ = done.send(Err(anyhow!("the batch's transaction broke")));
+            }
+            return;
+        }
+    }
+    if outcomes.iter().all(|(_, outcome)| outcome.is_err()) {
+        // Nothing to keep: roll back (dropping the transaction does) and answer.
+        drop(tx);
+        for (done, outcome) in outcomes {
+            let _ = done.send(outcome);
+        }
+        return;
+    }
+    match tx.commit().await {
+        Ok(()) => {
+            for (done, outcome) in outcomes {
+                let _ = done.send(outcome);
+            }
+        }
+        Err(err) => {
+            let err = anyhow::Error::from(err);
+            for (done, _) in outcomes {
+                let _ = done.send(Err(anyhow!("committing the batch failed: {err:#}")));
+            }
+        }
+    }
+}
+
+/// A work's panic becomes its error, so one bad work does not take the writer down.
+async fn guarded(
+    work: Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + '_>>,
+) -> anyhow::Result<()> {
+    match AssertUnwindSafe(work).catch_unwind().await {
+        Ok(result) => result,
+        Err(_) => Err(anyhow!("a database write panicked")),
+    }
+}
+
+/// PostgreSQL's deadlock victim (`40P01`) or serialization failure (`40001`): the work's
+/// savepoint (or its lone transaction) is rolled back like any failed work, and its caller told
+/// to run it again, as when an item's record moved.
+fn contended_as_moved(err: anyhow::Error) -> anyhow::Error {
+    let code = match err.downcast_ref::<sqlx::Error>() {
+        Some(sqlx::Error::Database(db)) => db.code().map(|c| c.into_owned()),
+        _ => None,
+    };
+    match code.as_deref() {
+        Some("40P01" | "40001") => RecordsMoved::contended(&format!("{err:#}")).into(),
+        _ => err,
+    }
+}
+
+fn is_connection_error(err: &sqlx::Error) -> bool {
+    matches!(
+        err,
+        sqlx::Error::Io(_)
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Protocol(_)
+    )
+}
+
+fn fail_all(batch: Vec<Job>, err: &anyhow::Error) {
+    for job in batch {
+        let _ = job.done.send(Err(anyhow!("{err:#}")));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::any::AnyPoolOptions;
+
+    async fn pool() -> (tempfile::TempDir, AnyPool) {
+        sqlx::any::install_default_drivers();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (k TEXT PRIMARY KEY)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        (dir, pool)
+    }
+
+    fn insert(
+        key: String,
+    ) -> impl for<'c> FnOnce(
+        &'c mut AnyConnection,
+    )
+        -> Pin<Box<dyn Future<Output = anyhow::Result<String>> + Send + 'c>>
+    + Send
+    + 'static {
+        move |conn| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO t (k) VALUES ($1)")
+                    .bind(&key)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(key)
+            })
+        }
+    }
+
+    async fn stored(pool: &AnyPool) -> Vec<String> {
+        sqlx::query_scalar("SELECT k FROM t ORDER BY k")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_work_fails_alone_and_the_rest_of_its_batch_is_committed() {
+        let (_dir, pool) = pool().await;
+        let committer = Committer::start(pool.clone(), 1);
+        // Many callers at once, so that they share batches; two of them write the same key.
+        let mut calls = Vec::new();
+        for i in 0..64 {
+            let key = if i == 63 {
+                "k10".to_string()
+            } else {
+                format!("k{i:02}")
+            };
+            let committer = committer.clone();
+            calls.push(tokio::spawn(
+                async move { committer.run(insert(key)).await },
+            ));
+        }
+        let mut ok = Vec::new();
+        let mut failed = 0;
+        for call in calls {
+            match call.await.unwrap() {
+                Ok(key) => ok.push(key),
+                Err(err) => {
+                    assert!(format!("{err:#}").contains("UNIQUE"), "{err:#}");
+                    failed += 1;
+                }
+            }
+        }
+        ok.sort();
+        assert_eq!(failed, 1);
+        assert_eq!(ok.len(), 63);
+        assert_eq!(stored(&pool).await, ok);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_work_fails_alone_and_the_writer_goes_on() {
+        let (_dir, pool) = pool().await;
+        let committer = Committer::start(pool.clone(), 1);
+        let panicked = committer
+            .run(
+                |_conn| -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + '_>> {
+                    Box::pin(async { panic!("a bug in a write") })
+                },
+            )
+            .await;
+        assert!(panicked.is_err());
+        let key = committer.run(insert("after".into())).await.unwrap();
+        assert_eq!(key, "after");
+        assert_eq!(stored(&pool).await, ["after"]);
+    }
+
+    #[tokio::test]
+    async fn a_work_that_fails_alone_leaves_nothing() {
+        let (_dir, pool) = pool().await;
+        let committer = Committer::start(pool.clone(), 1);
+        let failed = committer
+            .run(
+                |conn| -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + '_>> {
+                    Box::pin(async move {
+                        sqlx::query("INSERT INTO t (k) VALUES ('half')")
+                            .execute(&mut *conn)
+                            .await?;
+                        anyhow::bail!("refused after writing")
+                    })
+                },
+            )
+            .await;
+        assert!(failed.is_err());
+        assert!(stored(&pool).await.is_empty());
+    }
+}
