@@ -68,6 +68,85 @@ pub async fn add_user(storage: &Storage, user: NewUser) -> anyhow::Result<i64> {
     }
 }
 
+/// One line of an account import.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportedCitizen {
+    login: String,
+    name: String,
+    id_number: String,
+    /// An argon2id PHC string from the system the accounts come from.
+    password_hash: String,
+}
+
+/// What an account import did.
+#[derive(Debug, Default)]
+pub struct CitizenImport {
+    pub added: u64,
+    /// Logins already taken, left as they were.
+    pub skipped: u64,
+    /// Hashes cheaper than this platform's own.
+    pub weaker_hashes: u64,
+}
+
+/// Imports citizens' accounts from JSON lines (`{"login", "name", "id_number",
+/// "password_hash"}`), as an office brings its existing accounts over from the system it
+/// replaces: the passwords stay theirs, as argon2id hashes. Every line is checked before anything
+/// is written; a bad line names its number and nothing is imported. `progress` is told the lines
+/// written so far.
+pub async fn import_citizens(
+    storage: &Storage,
+    path: &Path,
+    progress: impl Fn(u64),
+) -> anyhow::Result<CitizenImport> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut citizens = Vec::new();
+    let mut summary = CitizenImport::default();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let line_no = i + 1;
+        let citizen: ImportedCitizen =
+            serde_json::from_str(line).with_context(|| format!("line {line_no}"))?;
+        if citizen.login.trim().is_empty() || citizen.login.len() > 64 {
+            bail!("line {line_no}: the login must be 1 to 64 characters");
+        }
+        if !is_id_number(&citizen.id_number) {
+            bail!(
+                "line {line_no}: `{}` is not an 18-character resident ID number",
+                citizen.id_number
+            );
+        }
+        if auth::check_imported_hash(&citizen.password_hash)
+            .with_context(|| format!("line {line_no}: password_hash"))?
+        {
+            summary.weaker_hashes += 1;
+        }
+        citizens.push(citizen);
+    }
+    let mut written = 0;
+    for chunk in citizens.chunks(IMPORT_BATCH) {
+        let rows: Vec<NewUserRow<'_>> = chunk
+            .iter()
+            .map(|c| NewUserRow {
+                login: c.login.trim(),
+                password_hash: &c.password_hash,
+                role: Role::Citizen.as_str(),
+                department: None,
+                name: &c.name,
+                id_number: Some(&c.id_number),
+            })
+            .collect();
+        summary.added += storage.insert_users(&rows).await?;
+        written += chunk.len() as u64;
+        progress(written);
+    }
+    summary.skipped = written - summary.added;
+    Ok(summary)
+}
+
 /// A resident identity number's shape: 17 digits and a digit or X. The check digit is not
 /// verified here: identity is the household registry's to vouch for, and the demo data uses a
 /// well-known sample number whose check digit does not add up.

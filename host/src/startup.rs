@@ -60,6 +60,13 @@ impl Application {
             )
         })?;
         let storage = Storage::connect(&settings.database_url()).await?;
+        let interrupted = storage.interrupt_batch_jobs().await?;
+        if interrupted > 0 {
+            tracing::warn!(
+                jobs = interrupted,
+                "batch jobs cut short when the server last stopped are marked interrupted"
+            );
+        }
         let runtime = Runtime::new(settings.cache_dir(), Arc::new(storage.clone()))?;
         let items = Arc::new(Items::new(
             runtime.clone(),

@@ -263,6 +263,13 @@ fn table() -> Vec<Row> {
             [401, 403, 403, 200, 200, 200, 403, 403],
         ),
         row(
+            get.clone(),
+            "/api/v1/dept/batch-jobs/{id}",
+            None,
+            // No such job: staff are told so; no one else gets past the gate.
+            [401, 403, 403, 404, 404, 404, 403, 403],
+        ),
+        row(
             post.clone(),
             "/api/v1/dept/rectifications/{id}",
             Json(empty_rectification),

@@ -156,6 +156,30 @@ async fn batch(app: &TestApp, login: &str, state: &str) -> reqwest::Response {
     .await
 }
 
+/// Runs a batch to its end: 202 with the job, then its status until it is no longer running.
+async fn run_batch(app: &TestApp, login: &str, state: &str) -> Value {
+    let response = batch(app, login, state).await;
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_string);
+    let started = json_body(response, StatusCode::ACCEPTED).await;
+    let path = format!("/api/v1/dept/batch-jobs/{}", started["id"]);
+    assert_eq!(location.as_deref(), Some(path.as_str()));
+    let token = app.login(login, PASSWORD).await;
+    for _ in 0..600 {
+        let job = json_body(app.get(&path, Some(&token)).await, StatusCode::OK).await;
+        if job["status"] != "running" {
+            assert_eq!(job["status"], "done", "{job}");
+            assert_eq!(job["processed"], job["decisions"], "{job}");
+            return job;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the batch job {path} did not finish");
+}
+
 async fn subjects(app: &TestApp, number: &str) -> Vec<String> {
     sqlx::query_scalar(
         "SELECT subject FROM outbox WHERE case_id = (SELECT id FROM cases WHERE number = $1) ORDER BY id",
@@ -264,11 +288,7 @@ async fn a_family_is_scored_by_four_departments_one_correcting_its_part_then_cho
         .await,
         "awaiting-placement"
     );
-    let report = json_body(
-        batch(&app, EDUCATION, "awaiting-placement").await,
-        StatusCode::OK,
-    )
-    .await;
+    let report = run_batch(&app, EDUCATION, "awaiting-placement").await;
 
     // Assert: admitted to the first choice, stored and notified
     assert_eq!(
@@ -764,9 +784,16 @@ async fn placement_ranks_by_points_breaks_ties_as_documented_fills_schools_in_or
     };
     assert_eq!(totals, [150, 150, 150, 220, 150, 50]);
 
-    // Refused: another department, a citizen
+    // Refused: a scoring department, by the item (it may run batch reviews, not the placement);
+    // a department with no part in the item, and a citizen, by the host
     error_body(
         batch(&app, "tax", "awaiting-placement").await,
+        StatusCode::CONFLICT,
+        "refused",
+    )
+    .await;
+    error_body(
+        batch(&app, "vehicle.office", "awaiting-placement").await,
         StatusCode::FORBIDDEN,
         "forbidden",
     )
@@ -800,11 +827,7 @@ async fn placement_ranks_by_points_breaks_ties_as_documented_fills_schools_in_or
     }
 
     // Act: the education bureau places
-    let report = json_body(
-        batch(&app, EDUCATION, "awaiting-placement").await,
-        StatusCode::OK,
-    )
-    .await;
+    let report = run_batch(&app, EDUCATION, "awaiting-placement").await;
 
     // Assert: exactly who goes where
     assert_eq!(report["cases"], 6, "{report}");
@@ -871,11 +894,7 @@ async fn placement_ranks_by_points_breaks_ties_as_documented_fills_schools_in_or
 
     // Act again: nothing is left in the state, nothing changes
     let stored = app.stored().await;
-    let again = json_body(
-        batch(&app, EDUCATION, "awaiting-placement").await,
-        StatusCode::OK,
-    )
-    .await;
+    let again = run_batch(&app, EDUCATION, "awaiting-placement").await;
     assert_eq!(
         (again["cases"].as_u64(), again["applied"].as_u64()),
         (Some(0), Some(0)),
@@ -883,4 +902,181 @@ async fn placement_ranks_by_points_breaks_ties_as_documented_fills_schools_in_or
     );
     assert_eq!(app.stored().await, stored);
     assert_eq!(app.audit_count("item.batch", SCHOOL_ITEM).await, 2);
+}
+
+#[tokio::test]
+async fn the_four_scoring_departments_review_in_batches_side_by_side_and_every_case_is_scored() {
+    // Arrange: three families under review; tax has already corrected one of them by hand
+    let app = spawn_app().await;
+    let mut numbers = Vec::new();
+    for n in 31..34 {
+        let family = Family {
+            n,
+            years: 3,
+            months: 40,
+            tax_fen: 100_000,
+            housing: "owned",
+        };
+        let token = family.register(&app).await;
+        numbers.push(submit_ok(&app, &token, family.form()).await);
+    }
+    let corrected = act_input(
+        &app,
+        "tax",
+        &numbers[0],
+        "review-tax",
+        Some("补录上年度个税"),
+        json!({"paid_fen": 600_000}),
+    )
+    .await;
+    assert_eq!(state_after(corrected).await, "under-review");
+
+    // Act: the four departments start their batch reviews at once
+    let jobs = futures::future::join_all(
+        PARTS
+            .iter()
+            .map(|(login, _)| run_batch(&app, login, "under-review")),
+    )
+    .await;
+
+    // Assert: each confirmed what was pending of its part, the hand correction kept
+    let applied: Vec<u64> = jobs
+        .iter()
+        .map(|j| j["applied"].as_u64().unwrap())
+        .collect();
+    assert_eq!(applied, [3, 3, 2, 3], "{jobs:?}");
+    for job in &jobs {
+        assert_eq!(job["refused"], json!([]), "{job}");
+    }
+    for number in &numbers {
+        assert_eq!(app.case_state(number).await, "scored");
+        let scored = derived(&app, number).await;
+        for part in ["residence", "social_insurance", "housing"] {
+            assert_eq!(
+                scored["parts"][part]["status"], "confirmed",
+                "{number} {part}"
+            );
+        }
+    }
+    assert_eq!(
+        derived(&app, &numbers[0]).await["parts"]["tax"]["status"],
+        "corrected"
+    );
+    let reasons: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT comment FROM case_events WHERE case_id = (SELECT id FROM cases WHERE number = $1)
+         AND action = 'review-housing'",
+    )
+    .bind(&numbers[1])
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(reasons, [Some("批量核验：与登记信息一致".to_string())]);
+}
+
+#[tokio::test]
+async fn a_batch_of_a_department_while_its_last_one_runs_is_refused_and_starts_nothing() {
+    // Arrange: a family waiting for placement, and a placement of the education bureau running
+    // (as another host of the deployment would have it)
+    let app = spawn_app().await;
+    let family = Family {
+        n: 41,
+        years: 5,
+        months: 60,
+        tax_fen: 0,
+        housing: "rented",
+    };
+    let token = family.register(&app).await;
+    let number = submit_ok(&app, &token, family.form()).await;
+    review_all(&app, &number).await;
+    state_after(choose(&app, &token, &number, &["songshan-lake"]).await).await;
+    let running = app
+        .storage
+        .start_batch_job(
+            SCHOOL_ITEM,
+            "dongguan-education",
+            "awaiting-placement",
+            "reviewer:1",
+        )
+        .await
+        .unwrap();
+    assert!(running.is_some());
+    let stored = app.stored().await;
+
+    // Act
+    let second = batch(&app, EDUCATION, "awaiting-placement").await;
+
+    // Assert: refused, the case untouched, no second job
+    error_body(second, StatusCode::CONFLICT, "batch_running").await;
+    assert_eq!(app.case_state(&number).await, "awaiting-placement");
+    assert_eq!(app.stored().await, stored);
+    let (jobs,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM batch_jobs")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(jobs, 1);
+}
+
+#[tokio::test]
+async fn placements_made_at_once_outside_a_batch_never_give_one_seat_twice() {
+    // Arrange: six families waiting, all wanting 莞城中心小学, which has 2 places
+    let app = spawn_app().await;
+    let mut numbers = Vec::new();
+    for n in 51..57 {
+        let family = Family {
+            n,
+            years: 4,
+            months: 50,
+            tax_fen: 0,
+            housing: "owned",
+        };
+        let token = family.register(&app).await;
+        let number = submit_ok(&app, &token, family.form()).await;
+        review_all(&app, &number).await;
+        state_after(choose(&app, &token, &number, &["guancheng-central"]).await).await;
+        numbers.push(number);
+    }
+
+    // Act: the education bureau places all six by hand at the same moment
+    let placed = futures::future::join_all(numbers.iter().map(|number| {
+        act_input(
+            &app,
+            EDUCATION,
+            number,
+            "place",
+            None,
+            json!({"school": "guancheng-central"}),
+        )
+    }))
+    .await;
+
+    // Assert: two admitted, four refused because the school is full; the counter says 2
+    let mut admitted = 0;
+    for response in placed {
+        match response.status() {
+            StatusCode::OK => admitted += 1,
+            StatusCode::CONFLICT => {
+                let body: Value = response.json().await.unwrap();
+                assert_eq!(body["error"]["code"], "refused", "{body}");
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(admitted, 2);
+    let mut states = Vec::new();
+    for number in &numbers {
+        states.push(app.case_state(number).await);
+    }
+    assert_eq!(states.iter().filter(|s| *s == "admitted").count(), 2);
+    assert_eq!(
+        states.iter().filter(|s| *s == "awaiting-placement").count(),
+        4
+    );
+    let seats: String = sqlx::query_scalar(
+        "SELECT value FROM item_records WHERE item_code = $1 AND key = 'seats/guancheng-central'",
+    )
+    .bind(SCHOOL_ITEM)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(seats, "2");
 }

@@ -27,6 +27,20 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
     Ok(hash.to_string())
 }
 
+/// An argon2id hash brought from another system (an account import), as a PHC string. Returns
+/// whether its cost is below this platform's own (memory and passes of `Argon2::default()`):
+/// such a hash is kept as given, and the import says how many there were.
+pub fn check_imported_hash(hash: &str) -> anyhow::Result<bool> {
+    let parsed = PasswordHash::new(hash).map_err(|e| anyhow::anyhow!("not a PHC hash: {e}"))?;
+    if parsed.algorithm != argon2::Algorithm::Argon2id.ident() {
+        anyhow::bail!("not an argon2id hash (`{}`)", parsed.algorithm);
+    }
+    let params =
+        argon2::Params::try_from(&parsed).map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+    let ours = argon2::Params::default();
+    Ok(params.m_cost() < ours.m_cost() || params.t_cost() < ours.t_cost())
+}
+
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| {
         Argon2::default()

@@ -64,7 +64,11 @@ impl Item for SchoolPointsEnrollment {
         input: &str,
     ) -> Result<Vec<Decision>, ItemError> {
         let _ = input;
-        query::place(actor, state, cases)
+        if state == catalog::state::UNDER_REVIEW {
+            query::confirm_parts(actor, cases)
+        } else {
+            query::place(actor, state, cases)
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! `query`: the schools with their places and the points table (an information service for
-//! anyone); and `batch`, the placement run by a reviewer of the education bureau: rank the cases
-//! waiting for placement and decide each one's school, as [`crate::placement`] says.
+//! anyone); and `batch`: the placement run by a reviewer of the education bureau (rank the cases
+//! waiting for placement and decide each one's school, as [`crate::placement`] says), and a
+//! scoring department's batch review (批量核验: confirm its part, as the registry recorded it, of
+//! every case under review where that part is still pending).
 
 use std::collections::BTreeMap;
 
@@ -11,6 +13,7 @@ use yiwang_sdk::{Actor, CaseInfo, Decision, ItemError, Role};
 
 use crate::actions::seats_taken;
 use crate::catalog::{DEPARTMENT, action, state};
+use crate::parts::{Part, Scoring};
 use crate::placement::{self, Applicant};
 use crate::points::{Facts, TABLE};
 use crate::schools::SCHOOLS;
@@ -94,4 +97,32 @@ pub fn place(
         .into_iter()
         .map(|(number, school)| Decision::new(&number, action::PLACE, &json!({"school": school})))
         .collect())
+}
+
+/// What a batch review writes as each decision's reason.
+pub const BATCH_REVIEW_REASON: &str = "批量核验：与登记信息一致";
+
+/// A scoring department's batch review: for each case under review whose part of this
+/// department is still pending, the department's `review-…` action without a correction, as its
+/// reviewer would take it case by case. Parts already reviewed are left out.
+pub fn confirm_parts(actor: &Actor, cases: &[CaseInfo]) -> Result<Vec<Decision>, ItemError> {
+    let part = Part::ALL
+        .into_iter()
+        .find(|part| {
+            actor.role == Role::Reviewer && actor.department.as_deref() == Some(part.department())
+        })
+        .ok_or_else(|| {
+            ItemError::refused("只有负责积分审核的公安、社保、税务、住建部门的审核人员可以批量核验")
+        })?;
+    let mut decisions = Vec::new();
+    for case in cases {
+        let scoring: Scoring = parse_stored("case.derived", &case.derived)?;
+        if scoring.pending().contains(&part) {
+            decisions.push(Decision {
+                comment: Some(BATCH_REVIEW_REASON.to_owned()),
+                ..Decision::new(&case.number, part.action(), &json!({}))
+            });
+        }
+    }
+    Ok(decisions)
 }

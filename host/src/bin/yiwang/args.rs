@@ -129,6 +129,20 @@ pub enum DeptCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Run a batch decision of a running server (the school placement): the item decides on
+    /// every case of ITEM in --state, then the decisions are applied in the background while a
+    /// progress bar follows the job; prints the job when it ends. For the department's staff.
+    Batch {
+        item: String,
+        /// The state whose cases the item decides on.
+        #[arg(long)]
+        state: String,
+        /// A JSON file passed to the item with the cases.
+        #[arg(long)]
+        input: Option<PathBuf>,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -384,6 +398,14 @@ pub enum UserCommand {
         name: Option<String>,
         #[arg(long)]
         id_number: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Import citizens' accounts from JSON lines (`{"login", "name", "id_number",
+    /// "password_hash"}`, the hash an argon2id PHC string from the system they come from).
+    /// Every line is checked first; logins already taken are left as they are.
+    Import {
+        file: PathBuf,
         #[command(flatten)]
         data: DataArgs,
     },

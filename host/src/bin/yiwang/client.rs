@@ -172,6 +172,36 @@ impl Client {
         answer(sent.with_context(|| format!("POST {}{path}", self.base))?).await
     }
 
+    /// Starts a batch decision and follows its job with a progress bar until it ends; the job
+    /// as it ended.
+    pub async fn batch(&self, item: &str, state: &str, input: &Value) -> anyhow::Result<Value> {
+        let path = format!("/api/v1/dept/items/{}/batch", segment(item));
+        let body = serde_json::json!({ "state": state, "input": input });
+        let started = self.call(Method::POST, &path, Some(&body)).await?;
+        let id = started["id"]
+            .as_i64()
+            .context("the server's answer has no job id")?;
+        let bar = indicatif::ProgressBar::new(started["decisions"].as_u64().unwrap_or(0))
+            .with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:40}] {pos}/{len} decisions ({per_sec}, {eta} left)",
+                )?
+                .progress_chars("=> "),
+            );
+        bar.set_message(format!("{item}: {state}"));
+        let job_path = format!("/api/v1/dept/batch-jobs/{id}");
+        loop {
+            let job = self.call(Method::GET, &job_path, None).await?;
+            bar.set_length(job["decisions"].as_u64().unwrap_or(0));
+            bar.set_position(job["processed"].as_u64().unwrap_or(0));
+            if job["status"] != "running" {
+                bar.finish_and_clear();
+                return Ok(job);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    }
+
     /// A JSON call to the API: `body` as the JSON request body when given.
     pub async fn call(
         &self,

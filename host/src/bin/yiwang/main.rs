@@ -77,6 +77,27 @@ async fn run() -> anyhow::Result<ExitCode> {
             add_department(&code, &name, public_key.as_deref(), &data).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Dept {
+            command:
+                DeptCommand::Batch {
+                    item,
+                    state,
+                    input,
+                    server,
+                },
+        } => {
+            let run = async {
+                let input = match input {
+                    Some(path) => client::json_file(&path)?,
+                    None => serde_json::json!({}),
+                };
+                server.client()?.batch(&item, &state, &input).await
+            };
+            let job = run.await;
+            let failed = job.as_ref().is_ok_and(|job| job["status"] != "done");
+            let code = api_answer(job);
+            Ok(if failed { ExitCode::FAILURE } else { code })
+        }
         Command::Plugin { command } => plugin(command).await,
         Command::Admin { server, command } => Ok(api_answer(admin_call(&server, command).await)),
         Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
@@ -137,6 +158,31 @@ async fn run() -> anyhow::Result<ExitCode> {
                     .await?;
             bar.finish_and_clear();
             println!("imported {count} records into {dataset}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User {
+            command: UserCommand::Import { file, data },
+        } => {
+            let storage = data.storage().await?;
+            let bar = indicatif::ProgressBar::new_spinner().with_style(
+                indicatif::ProgressStyle::with_template("{msg} {pos} accounts ({per_sec})")?,
+            );
+            bar.set_message("importing");
+            let summary =
+                admin::import_citizens(&storage, &file, |written| bar.set_position(written))
+                    .await?;
+            bar.finish_and_clear();
+            println!(
+                "imported {} accounts ({} logins already taken, left as they were)",
+                summary.added, summary.skipped
+            );
+            if summary.weaker_hashes > 0 {
+                eprintln!(
+                    "warning: {} password hashes are cheaper than this platform's own argon2id \
+                     parameters; they are kept as given",
+                    summary.weaker_hashes
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo {

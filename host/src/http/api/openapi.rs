@@ -29,6 +29,7 @@ use crate::http::{Json, Routes};
         super::dept::cases,
         super::dept::fixture,
         super::batch::run,
+        super::batch::job,
         super::delivery::event,
         super::versions::upload,
         super::versions::list,
