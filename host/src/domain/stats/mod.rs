@@ -1,10 +1,12 @@
 //! Statistics for performance assessment (绩效考核): the [`Stats`] service and the [`Report`] it
-//! compiles from the rows storage gives, with the figures per department and item. Each job it
-//! needs has its own file: the SLA clock in working days and the range's China dates (`sla.rs`),
-//! the received-per-day series and its chart buckets (`periods.rs`), satisfaction ratings
-//! (`ratings.rs`) and the report as CSV (`csv.rs`); here too, the open cases past their due date
-//! that `/metrics` reports. No SQL, no wasmtime.
+//! compiles from the sums storage gives per department, item and channel, with the figures per
+//! department and item. Each job it needs has its own file: the SLA clock in working days and the
+//! range's China dates (`sla.rs`), each completed case's clock computed once and stored for those
+//! sums (`case_sla.rs`), the received-per-day series and its chart buckets (`periods.rs`),
+//! satisfaction ratings (`ratings.rs`) and the report as CSV (`csv.rs`); here too, the open cases
+//! past their due date that `/metrics` reports. No SQL, no wasmtime.
 
+mod case_sla;
 mod csv;
 mod periods;
 mod ratings;
@@ -16,7 +18,7 @@ pub use ratings::{INDICATORS, MAX_COMMENT_CHARS, Rated};
 pub use rectifications::RectificationRate;
 pub use sla::{Sla, china_date, range_bounds, sla, working_days_between};
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -26,9 +28,10 @@ use super::calendar::Calendar;
 use super::error::{DomainError, Result};
 use super::items::Items;
 use crate::model::actor::{Actor, Role};
-use crate::storage::Storage;
+use crate::storage::{StatsGroupRow, Storage};
 
-/// Rates finished cases and compiles the reports; the figures are computed here, not stored.
+/// Rates finished cases and compiles the reports. The SLA figures of a completed case are computed
+/// here, once, and stored; a report sums the stored figures in SQL.
 pub struct Stats {
     storage: Storage,
     items: Arc<Items>,
@@ -133,13 +136,31 @@ impl Tally {
             self.score_sum += score;
             self.scores += 1;
         }
+        self.add_to_channel(&outcome.channel, 1);
+    }
+
+    /// Adds the cases of one channel as storage sums them: the same as adding each one's
+    /// [`Outcome`].
+    pub fn add_group(&mut self, group: &StatsGroupRow) {
+        let count = |n: i64| u64::try_from(n).unwrap_or_default();
+        self.received += count(group.received);
+        self.completed += count(group.completed);
+        self.on_time += count(group.on_time);
+        self.handling_days += count(group.handling_days);
+        self.score_sum += group.score_sum;
+        self.scores += count(group.scores);
+        self.add_to_channel(&group.channel, count(group.received));
+    }
+
+    /// A channel the figures do not list is counted as received, in no channel.
+    fn add_to_channel(&mut self, channel: &str, cases: u64) {
         let channels = &mut self.channels;
-        match outcome.channel.as_str() {
-            "web" => channels.web += 1,
-            "mobile" => channels.mobile += 1,
-            "wechat" => channels.wechat += 1,
-            "alipay" => channels.alipay += 1,
-            "department" => channels.department += 1,
+        match channel {
+            "web" => channels.web += cases,
+            "mobile" => channels.mobile += cases,
+            "wechat" => channels.wechat += cases,
+            "alipay" => channels.alipay += cases,
+            "department" => channels.department += cases,
             _ => {}
         }
     }
@@ -179,12 +200,6 @@ impl Tally {
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
-}
-
-/// What the statistics need of a pinned item version.
-struct Terms {
-    promised_days: u32,
-    waiting_states: HashSet<String>,
 }
 
 impl Stats {
@@ -269,75 +284,40 @@ impl Stats {
         Ok(counts)
     }
 
+    /// The report over the cases submitted `from..=to` (China dates), after storing the SLA
+    /// figures of the completed ones that have none yet.
     async fn compile(&self, from: &str, to: &str, department: Option<&str>) -> Result<Report> {
         let (from_day, to_day, start, until) = range_bounds(from, to)?;
-        let cases = self
-            .storage
-            .cases_submitted_between(&start, &until, department)
+        self.fill_case_sla(&start, &until, department, &mut HashMap::new())
             .await?;
-        let mut events: HashMap<i64, Vec<(String, DateTime<Utc>)>> = HashMap::new();
-        for event in self
+        let groups = self
             .storage
-            .events_of_cases_submitted_between(&start, &until, department)
-            .await?
-        {
-            let at = parse_instant(&event.at)?;
-            events
-                .entry(event.case_id)
-                .or_default()
-                .push((event.to_state, at));
-        }
-        let mut terms: HashMap<String, Terms> = HashMap::new();
-        let mut submissions = Vec::new();
+            .stats_groups(&start, &until, department)
+            .await?;
         let mut tallies: BTreeMap<String, BTreeMap<String, Tally>> = BTreeMap::new();
-        for case in cases {
-            if !terms.contains_key(&case.item_sha256) {
-                let version = self
-                    .items
-                    .pinned(&case.item_code, &case.item_sha256)
-                    .await?;
-                let info = &version.info;
-                let waiting_states = info
-                    .workflow
-                    .states
-                    .iter()
-                    .filter(|s| s.waits_on_applicant)
-                    .map(|s| s.name.clone())
-                    .collect();
-                terms.insert(
-                    case.item_sha256.clone(),
-                    Terms {
-                        promised_days: info.promised_days,
-                        waiting_states,
-                    },
-                );
-            }
-            let terms = &terms[&case.item_sha256];
-            let submitted = parse_instant(&case.submitted_at)?;
-            submissions.push(submitted);
-            let sla = match &case.completed_at {
-                Some(completed) => Some(sla(
-                    &self.calendar,
-                    submitted,
-                    parse_instant(completed)?,
-                    events.get(&case.id).map(Vec::as_slice).unwrap_or_default(),
-                    |state| terms.waiting_states.contains(state),
-                )),
-                None => None,
-            };
-            let outcome = Outcome {
-                on_time: sla.is_some_and(|s| s.on_time(terms.promised_days)),
-                sla,
-                channel: case.channel,
-                score: case.score,
-            };
+        for group in &groups {
             tallies
-                .entry(case.department)
+                .entry(group.department.clone())
                 .or_default()
-                .entry(case.item_code)
+                .entry(group.item_code.clone())
                 .or_default()
-                .add(&outcome);
+                .add_group(group);
         }
+        let received_by_day = self
+            .storage
+            .received_by_china_day(&start, &until, department)
+            .await?
+            .into_iter()
+            .map(|(day, received)| {
+                let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|e| {
+                    DomainError::Internal(anyhow::anyhow!("China date `{day}` from storage: {e}"))
+                })?;
+                Ok(DayCount {
+                    date,
+                    received: u64::try_from(received).unwrap_or_default(),
+                })
+            })
+            .collect::<Result<_>>()?;
         Ok(Report {
             from: from_day.format("%Y-%m-%d").to_string(),
             to: to_day.format("%Y-%m-%d").to_string(),
@@ -361,7 +341,7 @@ impl Stats {
                     }
                 })
                 .collect(),
-            received_by_day: received_by_day(submissions),
+            received_by_day,
         })
     }
 }
