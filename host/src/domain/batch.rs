@@ -8,7 +8,8 @@
 //! 0.1.0 module does), inside the request that starts the batch, so that a refusal is that
 //! request's answer. Applying them is a background job (`batch_jobs`): the request answers 202
 //! with the job, whose progress its department follows (`Batch::job`). Decisions are applied
-//! [`APPLY_CONCURRENCY`] at a time, so that their commits share group commits. One job of an item
+//! [`APPLY_CONCURRENCY`] at a time, so that their commits share group commits; those that keep
+//! losing to the others over the same item records are applied after them, one at a time. One job of an item
 //! runs at a time: a second batch while one runs is refused (`batch_running`), so two placements
 //! never hand out the same seats. Knows no SQL and no wasmtime.
 
@@ -20,7 +21,7 @@ use futures::StreamExt;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::cases::Cases;
+use super::cases::{ActionDone, Cases};
 use super::error::{DomainError, Result};
 use super::items::Items;
 use crate::model::actor::{Actor, Role};
@@ -33,6 +34,36 @@ pub const APPLY_CONCURRENCY: usize = 32;
 const CHANGED_ATTEMPTS: usize = 8;
 /// How often a job's progress is written while it runs.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
+
+/// Applies one decision through the normal action path. Another department's action on the same
+/// case (their batches run side by side) moves it under this one: the decision is applied again
+/// on the case as it is now, up to [`CHANGED_ATTEMPTS`] times.
+async fn apply_one(
+    cases: &Cases,
+    staff: &Actor,
+    decision: Decision,
+) -> (Decision, Result<ActionDone>) {
+    // `decide_batch` checked that each input is a JSON object.
+    let input: Value = serde_json::from_str(&decision.input).unwrap_or_default();
+    let mut attempt = 1;
+    loop {
+        let done = cases
+            .act(
+                staff,
+                &decision.case_number,
+                &decision.action,
+                decision.comment.as_deref(),
+                &input,
+            )
+            .await;
+        match done {
+            Err(DomainError::Conflict {
+                code: "conflict", ..
+            }) if attempt < CHANGED_ATTEMPTS => attempt += 1,
+            done => return (decision, done),
+        }
+    }
+}
 
 /// A batch job as its department sees it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -264,36 +295,30 @@ impl Apply {
         let staff = &self.staff;
         let cases = &self.cases;
         let mut applied = futures::stream::iter(to_apply)
-            .map(|decision| async move {
-                // `decide_batch` checked that each input is a JSON object.
-                let input: Value = serde_json::from_str(&decision.input).unwrap_or_default();
-                // Another department's action on the same case (their batches run side by side)
-                // moves it under this one: the decision is applied again on the case as it is now.
-                let mut attempt = 1;
-                loop {
-                    let done = cases
-                        .act(
-                            staff,
-                            &decision.case_number,
-                            &decision.action,
-                            decision.comment.as_deref(),
-                            &input,
-                        )
-                        .await;
-                    match done {
-                        Err(DomainError::Conflict {
-                            code: "conflict", ..
-                        }) if attempt < CHANGED_ATTEMPTS => {
-                            attempt += 1;
-                        }
-                        done => break (decision, done),
-                    }
-                }
-            })
+            .map(|decision| apply_one(cases, staff, decision))
             .buffer_unordered(APPLY_CONCURRENCY);
+        // Decisions that kept losing to the others over the same records (a school's seats)
+        // are applied after them, one at a time, where nothing of the batch competes.
+        let mut contended = std::collections::VecDeque::new();
         let mut failure = None;
         let mut written = Instant::now();
-        while let Some((decision, done)) = applied.next().await {
+        loop {
+            let (decision, done) = match applied.next().await {
+                Some((
+                    decision,
+                    Err(DomainError::Conflict {
+                        code: "conflict", ..
+                    }),
+                )) => {
+                    contended.push_back(decision);
+                    continue;
+                }
+                Some(next) => next,
+                None => match contended.pop_front() {
+                    Some(decision) => apply_one(cases, staff, decision).await,
+                    None => break,
+                },
+            };
             self.counts.processed += 1;
             match done {
                 Ok(_) => self.counts.applied += 1,
