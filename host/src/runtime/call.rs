@@ -255,6 +255,13 @@ pub(crate) async fn invoke<R: Returned>(
     // Wait for a turn at most as long as the call itself could take.
     let _permit = match target.permits {
         None => None,
+        // A free slot is taken at once, without arming a timer.
+        Some(permits)
+            if permits.available_permits() > 0
+                && let Ok(permit) = permits.try_acquire() =>
+        {
+            Some(permit)
+        }
         Some(permits) => match tokio::time::timeout(wall, permits.acquire()).await {
             Ok(Ok(permit)) => Some(permit),
             Ok(Err(_)) | Err(_) => {
