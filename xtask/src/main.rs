@@ -1,8 +1,8 @@
-//! `cargo xtask …`: the project's build, demo, lint, test, benchmark, load-run, swap-run and
-//! packaging commands, in plain Rust so they behave the same on a developer's machine and in CI (`.ci/run`
-//! calls `cargo xtask test`). It knows the workspace layout and the `yiwang` binary's command line, never
-//! the host's internals: the load and swap runs talk to the server only through the HTTP API and
-//! the `yiwang` command line.
+//! `cargo xtask …`: the project's build, demo, lint, test, benchmark, load-run, swap-run,
+//! scale-run and packaging commands, in plain Rust so they behave the same on a developer's machine
+//! and in CI (`.ci/run` calls `cargo xtask test`). It knows the workspace layout and the `yiwang`
+//! binary's command line, never the host's internals: the load, swap and scale runs talk to the
+//! server only through the HTTP API, the `yiwang` command line and what the server logs.
 
 mod args;
 mod bench;
@@ -16,7 +16,10 @@ mod kit;
 mod lint;
 mod load;
 mod package;
+mod peer;
 mod process;
+mod scale;
+mod season;
 mod server;
 mod staging;
 mod suite;
@@ -75,6 +78,30 @@ commands:
               answer on the new version)
                 --swaps N          publish/rollback pairs (default 10)
                 --concurrency C    worker threads, one connection each (default 16)
+  scale       a host with many items: one tiny item (tests/plugins/scale-item) copied N times
+              under the codes scale-item-00001 … (its code bytes replaced), all listed in a
+              generated plugins.toml; a release server on a temporary data directory is timed
+              from spawn to ready twice (compiling every component, then from the artifact
+              cache), its RSS read, and C clients submit to random items; prints a table with
+              the targets (second start ≤ 3 s, RSS ≤ 1 GiB) beside the numbers
+                --items N          items registered (default 2000)
+                --seconds S        how long to submit (default 20)
+                --concurrency C    clients, one connection each (default 32)
+  peer        the trivial handler served three ways in one run, each loaded with wrk: an item's
+              query over our API (release server; the social-insurance query beside it),
+              `wasmtime serve` (wasmtime-cli 48.0.8, installed under target/peer/ the first
+              time) and native axum; prints requests/s and server CPU µs per request, with ratios
+                --seconds S        how long each measured run lasts (default 10)
+                --connections C    wrk connections (default 32)
+  season      the school enrollment season on one release server (temporary data directory,
+              the school item alone): N families' registry records and accounts imported with
+              the command line, then over the API N parents log in and apply, the four scoring
+              departments' batch reviews run side by side, each parent chooses schools and the
+              education bureau's placement runs as a batch job (`yiwang dept batch`'s progress
+              bar); the statistics are read and the seats checked; prints the time of each phase
+                --applicants N     families (default 80000)
+                --concurrency C    clients, one connection each (default 32)
+                --keep             keep the temporary directory (components, data, logs)
   package     build the guests and the host (release), then the Debian package
               target/package/yiwang_<version>_amd64.deb: /usr/bin/yiwang, the shipped items in
               /usr/lib/yiwang/items/, /etc/yiwang/plugins.toml and yiwang.toml (conffiles), the
@@ -144,6 +171,21 @@ fn run() -> Result<()> {
             let options = swap::Options::from_args(&mut args)?;
             args.finish_without_passthrough()?;
             swap::run(&Workspace::load()?, &options)
+        }
+        "peer" => {
+            let options = peer::Options::from_args(&mut args)?;
+            args.finish_without_passthrough()?;
+            peer::run(&Workspace::load()?, &options)
+        }
+        "season" => {
+            let options = season::Options::from_args(&mut args)?;
+            args.finish_without_passthrough()?;
+            season::run(&Workspace::load()?, &options)
+        }
+        "scale" => {
+            let options = scale::Options::from_args(&mut args)?;
+            args.finish_without_passthrough()?;
+            scale::run(&Workspace::load()?, &options)
         }
         "package" => {
             args.finish_without_passthrough()?;

@@ -32,6 +32,17 @@ impl LocalServer {
     /// Seeds a fresh data directory with `yiwang demo seed`, starts `yiwang serve` on a free loopback
     /// port and returns once `/healthz` answers 200.
     pub fn start(ws: &Workspace, yiwang: &Path) -> Result<Self> {
+        Self::start_with(ws, yiwang, |_, _| Ok(ws.root.join("plugins.toml")))
+    }
+
+    /// [`LocalServer::start`], with `prepare(scratch dir, data dir)` run after the demo seed and
+    /// before the server starts: it writes what the run needs and returns the plugins file to
+    /// serve.
+    pub fn start_with(
+        ws: &Workspace,
+        yiwang: &Path,
+        prepare: impl FnOnce(&Path, &Path) -> Result<PathBuf>,
+    ) -> Result<Self> {
         let scratch = ScratchDir::new("yiwang-load")?;
         let data_dir = scratch.path.join(DATA_DIR);
 
@@ -41,6 +52,7 @@ impl LocalServer {
             .current_dir(&ws.root);
         step(format_args!("demo data: {}", process::shown(&seed)));
         process::run(&mut seed)?;
+        let plugins = prepare(&scratch.path, &data_dir)?;
 
         let listen = format!("127.0.0.1:{}", free_loopback_port()?);
         let log = scratch.path.join("server.log");
@@ -51,7 +63,7 @@ impl LocalServer {
             .args(["serve", "--listen", &listen, "--data-dir"])
             .arg(&data_dir)
             .arg("--plugins")
-            .arg(ws.root.join("plugins.toml"))
+            .arg(&plugins)
             .current_dir(&ws.root)
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
@@ -75,6 +87,11 @@ impl LocalServer {
             return Err(err);
         }
         Ok(server)
+    }
+
+    /// The server process's id (its CPU time and memory are read from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The server's data directory (its SQLite database), for commands that work on it directly.
@@ -145,13 +162,13 @@ pub fn free_loopback_port() -> Result<u16> {
 }
 
 /// A directory under the system temp dir, removed on drop unless `keep` is set.
-struct ScratchDir {
-    path: PathBuf,
+pub(crate) struct ScratchDir {
+    pub(crate) path: PathBuf,
     keep: bool,
 }
 
 impl ScratchDir {
-    fn new(prefix: &str) -> Result<Self> {
+    pub(crate) fn new(prefix: &str) -> Result<Self> {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
@@ -159,6 +176,12 @@ impl ScratchDir {
         let path = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
         fs::create_dir(&path).with_context(|| format!("could not create {}", path.display()))?;
         Ok(ScratchDir { path, keep: false })
+    }
+
+    /// Keeps the directory; its path, for the message that says so.
+    pub(crate) fn keep(&mut self) -> String {
+        self.keep = true;
+        self.path.display().to_string()
     }
 }
 
