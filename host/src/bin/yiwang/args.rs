@@ -102,8 +102,15 @@ pub struct ServerArgs {
         default_value = "http://127.0.0.1:8080"
     )]
     pub server: String,
-    /// A bearer token (from POST /api/v1/auth/login).
-    #[arg(long, global = true, env = "YIWANG_TOKEN", hide_env_values = true)]
+    /// A bearer token (from POST /api/v1/auth/login). Tokens are URL-safe base64 and may begin
+    /// with `-`, so a value that does is still the token, not a flag.
+    #[arg(
+        long,
+        global = true,
+        env = "YIWANG_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub token: Option<String>,
 }
 
@@ -447,5 +454,34 @@ pub fn parse_role(s: &str) -> Result<Role, String> {
             "unknown role `{s}` (citizen, reviewer, developer, admin, courier)"
         )),
         Some(role) => Ok(role),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{Cli, Command, DeptCommand};
+
+    #[test]
+    fn a_token_that_begins_with_a_hyphen_is_the_token_not_a_flag() {
+        let cli = Cli::try_parse_from([
+            "yiwang",
+            "dept",
+            "batch",
+            "school-points-enrollment",
+            "--state",
+            "awaiting-placement",
+            "--token",
+            "-Jq3x_token",
+        ])
+        .expect("parsed");
+        let Command::Dept {
+            command: DeptCommand::Batch { server, .. },
+        } = cli.command
+        else {
+            panic!("not dept batch");
+        };
+        assert_eq!(server.token.as_deref(), Some("-Jq3x_token"));
     }
 }
