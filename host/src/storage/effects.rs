@@ -4,8 +4,8 @@
 
 use sqlx::AnyConnection;
 
-use super::now_text;
 use super::registries::{DataUser, insert_data_use};
+use super::{is_postgres, now_text};
 use crate::model::effects::Effects;
 
 /// What an item's call decided on moved before its commit: a record it read was changed by
@@ -55,11 +55,7 @@ pub(super) async fn apply_effects(
     // nothing of this call may be stored (the domain calls the item again). On PostgreSQL the
     // check locks the row (`FOR UPDATE`), so that a concurrent writer waits for this commit and
     // then sees the new value; a record read as absent is inserted only if it is still absent.
-    let lock = if conn.backend_name() == "PostgreSQL" {
-        " FOR UPDATE"
-    } else {
-        ""
-    };
+    let lock = if is_postgres(conn) { " FOR UPDATE" } else { "" };
     for write in &effects.records {
         let read = effects.record_reads.iter().find(|r| r.key == write.key);
         if let Some(read) = read {

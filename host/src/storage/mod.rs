@@ -219,6 +219,11 @@ pub fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// Is this connection PostgreSQL's (not SQLite's)?
+fn is_postgres(conn: &AnyConnection) -> bool {
+    conn.backend_name() == Postgres::NAME
+}
+
 /// Serializes appends to the hash-chained audit log: the first statement of an append's
 /// transaction, before it reads the last hash. SQLite's one write connection already runs appends
 /// one at a time; on PostgreSQL several connections (and hosts) append at once, so the table is
@@ -226,12 +231,27 @@ pub fn now_text() -> String {
 /// schemas side by side in one database do not wait on each other. Holding it to the commit is why
 /// the append should be a transaction's last write.
 async fn lock_audit_log(conn: &mut AnyConnection) -> anyhow::Result<()> {
-    if conn.backend_name() == Postgres::NAME {
+    if is_postgres(conn) {
         sqlx::query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
             .execute(&mut *conn)
             .await?;
     }
     Ok(())
+}
+
+/// `rows` groups of `width` numbered placeholders, `($1, $2), ($3, $4)` (bare `$1, $2` when
+/// `width` is 1): sqlx's `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL refuses.
+pub(super) fn placeholders(rows: usize, width: usize) -> String {
+    let group = |row: usize| {
+        let list: Vec<String> = (1..=width)
+            .map(|k| format!("${}", row * width + k))
+            .collect();
+        match width {
+            1 => list.join(", "),
+            _ => format!("({})", list.join(", ")),
+        }
+    };
+    (0..rows).map(group).collect::<Vec<_>>().join(", ")
 }
 
 /// Is this a unique-constraint violation (a duplicate)?
@@ -240,7 +260,7 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) async fn temp_storage() -> (tempfile::TempDir, Storage) {
@@ -248,6 +268,44 @@ mod tests {
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
         let storage = Storage::connect(&url).await.unwrap();
         (dir, storage)
+    }
+
+    /// The versions of `vehicle` (of department GA, sha256 `a…a`) and `school` (JY, `b…b`), and
+    /// an applicant; returns the applicant's id. What the statistics tests arrange.
+    pub(crate) async fn two_versions_and_an_applicant(storage: &Storage) -> i64 {
+        for (item, department, sha) in [("vehicle", "GA", "a"), ("school", "JY", "b")] {
+            let sha256 = sha.repeat(64);
+            let version = NewVersion {
+                sha256: &sha256,
+                item_code: item,
+                version: "1.0.0",
+                department,
+                info_json: "{}",
+                bytes: sha.as_bytes(),
+                uploaded_by: "test",
+                signature: None,
+            };
+            let change = Change {
+                actor: "test",
+                detail: "",
+            };
+            storage.store_version(&version, &change).await.unwrap();
+        }
+        let applicant = NewUserRow {
+            login: "resident",
+            password_hash: "-",
+            role: "citizen",
+            department: None,
+            name: "张三",
+            id_number: None,
+        };
+        storage.insert_user(&applicant).await.unwrap()
+    }
+
+    #[test]
+    fn placeholders_are_numbered_in_groups() {
+        assert_eq!(placeholders(3, 1), "$1, $2, $3");
+        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
     }
 
     #[tokio::test]

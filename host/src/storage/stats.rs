@@ -4,7 +4,7 @@
 //! SQL does not have: `domain::stats` computes it once per case and stores it in `case_sla`; here
 //! are the queries that find the cases still without one and that store it.
 
-use super::{Backend, Storage};
+use super::{Backend, Storage, placeholders};
 
 /// A completed case whose SLA figures are not stored yet: what computing them needs.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -324,61 +324,14 @@ impl Storage {
     }
 }
 
-/// `rows` groups of `width` numbered placeholders, `($1, $2), ($3, $4)` (bare `$1, $2` when
-/// `width` is 1): sqlx's `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL refuses.
-fn placeholders(rows: usize, width: usize) -> String {
-    let group = |row: usize| {
-        let list: Vec<String> = (1..=width)
-            .map(|k| format!("${}", row * width + k))
-            .collect();
-        match width {
-            1 => list.join(", "),
-            _ => format!("({})", list.join(", ")),
-        }
-    };
-    (0..rows).map(group).collect::<Vec<_>>().join(", ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::tests::temp_storage;
-    use crate::storage::{Change, NewUserRow, NewVersion};
+    use crate::storage::tests::{temp_storage, two_versions_and_an_applicant};
 
     /// The China dates 2026-11-19 and 20, as UTC instants.
     const FROM: &str = "2026-11-18T16:00:00.000Z";
     const UNTIL: &str = "2026-11-20T16:00:00.000Z";
-
-    /// The versions of `vehicle` (GA) and `school` (JY), and an applicant.
-    async fn arrange(storage: &Storage) -> i64 {
-        for (item, department, sha) in [("vehicle", "GA", "a"), ("school", "JY", "b")] {
-            let sha256 = sha.repeat(64);
-            let version = NewVersion {
-                sha256: &sha256,
-                item_code: item,
-                version: "1.0.0",
-                department,
-                info_json: "{}",
-                bytes: sha.as_bytes(),
-                uploaded_by: "test",
-                signature: None,
-            };
-            let change = Change {
-                actor: "test",
-                detail: "",
-            };
-            storage.store_version(&version, &change).await.unwrap();
-        }
-        let applicant = NewUserRow {
-            login: "resident",
-            password_hash: "-",
-            role: "citizen",
-            department: None,
-            name: "张三",
-            id_number: None,
-        };
-        storage.insert_user(&applicant).await.unwrap()
-    }
 
     /// `MM-DDTHH:MM:SS.sss` in 2026, UTC, as stored.
     fn utc(time: &str) -> String {
@@ -447,7 +400,7 @@ mod tests {
         // Arrange: cases around the China midnight of the 20th (16:00 UTC), a preview and a case
         // after the range, which are never counted.
         let (_dir, storage) = temp_storage().await;
-        let applicant = arrange(&storage).await;
+        let applicant = two_versions_and_an_applicant(&storage).await;
         let rows: [Row; 6] = [
             // 11-19 23:59:59.999 in China
             (
@@ -570,11 +523,5 @@ mod tests {
             ga_by_day.unwrap(),
             [day("2026-11-19", 1), day("2026-11-20", 2)]
         );
-    }
-
-    #[test]
-    fn placeholders_are_numbered_in_groups() {
-        assert_eq!(placeholders(3, 1), "$1, $2, $3");
-        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
     }
 }

@@ -1,6 +1,6 @@
 //! Departments, users and bearer tokens.
 
-use super::{Storage, now_text};
+use super::{Storage, now_text, placeholders};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct UserRow {
@@ -113,10 +113,9 @@ impl Storage {
     pub async fn users_by_ids(&self, ids: &[i64]) -> anyhow::Result<Vec<UserRow>> {
         let mut users = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT {USER_COLUMNS} FROM users u WHERE u.id IN ({})",
-                placeholders.join(", ")
+                placeholders(chunk.len(), 1)
             );
             let mut query = sqlx::query_as(&sql);
             for id in chunk {

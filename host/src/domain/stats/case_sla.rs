@@ -132,7 +132,8 @@ mod tests {
         DayCount, Figures, Outcome, Report, Tally, range_bounds, received_by_day,
     };
     use crate::runtime::Runtime;
-    use crate::storage::{Change, NewUserRow, NewVersion, SeedCase, Storage};
+    use crate::storage::SeedCase;
+    use crate::storage::tests::{temp_storage, two_versions_and_an_applicant};
 
     /// `YYYY-MM-DD HH:MM` in China, as stored (UTC).
     fn at(china: &str) -> String {
@@ -168,38 +169,8 @@ mod tests {
     /// A [`Stats`] on a fresh database holding the two items' versions, and an applicant. Its
     /// items are never loaded: the tests pass the versions' terms.
     async fn arrange() -> (tempfile::TempDir, Stats, i64) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        let storage = Storage::connect(&url).await.unwrap();
-        for (item, department, sha) in [("vehicle", "GA", "a"), ("school", "JY", "b")] {
-            let sha256 = sha.repeat(64);
-            let version = NewVersion {
-                sha256: &sha256,
-                item_code: item,
-                version: "1.0.0",
-                department,
-                info_json: "{}",
-                bytes: sha.as_bytes(),
-                uploaded_by: "test",
-                signature: None,
-            };
-            let change = Change {
-                actor: "test",
-                detail: "",
-            };
-            storage.store_version(&version, &change).await.unwrap();
-        }
-        let applicant = storage
-            .insert_user(&NewUserRow {
-                login: "resident",
-                password_hash: "-",
-                role: "citizen",
-                department: None,
-                name: "张三",
-                id_number: None,
-            })
-            .await
-            .unwrap();
+        let (dir, storage) = temp_storage().await;
+        let applicant = two_versions_and_an_applicant(&storage).await;
         let runtime = Runtime::new(dir.path().join("cache"), Arc::new(storage.clone())).unwrap();
         let items = Items::new(runtime, storage.clone(), dir.path(), 1 << 20).unwrap();
         // 11-25 is a holiday in this deployment.
