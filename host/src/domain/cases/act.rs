@@ -187,7 +187,7 @@ impl Cases {
     }
 
     /// One call of the item's `on-action` and the commit of what it decided.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments)] // what `act` checked, handed to each attempt as it is
     async fn attempt(
         &self,
         version: &LoadedVersion,

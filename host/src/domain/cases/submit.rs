@@ -105,10 +105,17 @@ impl Cases {
             .await?;
         let ctx = self.context(Some(&number), today);
         let form_text = form.to_string();
+        let workflow = &info.workflow;
+        let due_date = self
+            .calendar
+            .add_working_days(today, info.promised_days)
+            .format("%Y-%m-%d")
+            .to_string();
+        let submitted_at = ctx.now.clone();
         // The item's record writes are committed only over the values it read (storage's
         // `effects.rs`): when another call changed one meanwhile, the item is called again.
         let mut attempt = 0;
-        let (state, due_date, submitted_at) = loop {
+        let state = loop {
             attempt += 1;
             let outcome = self
                 .runtime
@@ -132,7 +139,6 @@ impl Cases {
             };
             let derived = json_object(&accepted.derived, version, "submit")?;
 
-            let workflow = &info.workflow;
             let mut events = vec![NewEvent {
                 action: "submit".into(),
                 from_state: None,
@@ -158,12 +164,6 @@ impl Cases {
                 state = step.to.clone();
             }
             let applicant_id = applicant.user_id()?;
-            let due_date = self
-                .calendar
-                .add_working_days(today, info.promised_days)
-                .format("%Y-%m-%d")
-                .to_string();
-            let submitted_at = ctx.now.clone();
             let new_case = NewCase {
                 number: number.as_str(),
                 item_code: &info.code,
@@ -180,7 +180,7 @@ impl Cases {
                 preview,
             };
             match self.storage.create_case(&new_case, &events, &effects).await {
-                Ok(_) => break (state, due_date, submitted_at),
+                Ok(_) => break state,
                 // A record the item read moved before the commit: nothing was stored; call it again.
                 Err(err) if err.downcast_ref::<RecordsMoved>().is_some() => {
                     self.log_reads(version, applicant, Some(number.as_str()), &effects)
