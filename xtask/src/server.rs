@@ -55,7 +55,12 @@ impl LocalServer {
         let plugins = prepare(&scratch.path, &data_dir)?;
 
         let listen = format!("127.0.0.1:{}", free_loopback_port()?);
-        let log = scratch.path.join("server.log");
+        // Not beside a plugins.toml the prepare step may have written: the server watches that
+        // file's directory, and every log line would wake the watcher.
+        let logs = scratch.path.join("logs");
+        fs::create_dir_all(&logs)
+            .with_context(|| format!("could not create {}", logs.display()))?;
+        let log = logs.join("server.log");
         let log_file =
             File::create(&log).with_context(|| format!("could not create {}", log.display()))?;
         let mut serve = Command::new(yiwang);

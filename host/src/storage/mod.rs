@@ -122,6 +122,9 @@ impl Storage {
                     AnyPoolOptions::new()
                         .max_connections(max)
                         .acquire_timeout(Duration::from_secs(30))
+                        // A connection to a local file does not go stale: pinging it before each
+                        // use was a round trip to its worker thread on every query.
+                        .test_before_acquire(false)
                         .after_connect(|conn, _| {
                             Box::pin(async move {
                                 for pragma in [
