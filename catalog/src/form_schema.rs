@@ -49,12 +49,14 @@ impl std::fmt::Display for SchemaError {
 
 /// Compiles `schema` as the host validates forms with it.
 pub fn compile(schema: &Value) -> Result<Validator, SchemaError> {
-    if let Some(unsupported) = first_unsupported_pattern(schema) {
-        return Err(SchemaError::Pattern(unsupported));
-    }
+    // Each pattern is compiled once, by the build. Only a schema that fails is walked again,
+    // pattern by pattern, to name a refused pattern before any other fault.
     options()
         .build(schema)
-        .map_err(|e| SchemaError::Invalid(e.to_string()))
+        .map_err(|e| match first_unsupported_pattern(schema) {
+            Some(unsupported) => SchemaError::Pattern(unsupported),
+            None => SchemaError::Invalid(e.to_string()),
+        })
 }
 
 fn options() -> jsonschema::ValidationOptions {

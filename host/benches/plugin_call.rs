@@ -1,7 +1,9 @@
 //! The cost of one item call as the HTTP API pays it: a fresh instance of the real
 //! `vehicle-inspection-exemption` component plus `submit` (three registry reads, an EMS pick-up and
 //! a notification through the host interfaces), and loading a version whose compiled artifact is
-//! already in the cache (deserialize by mmap, pre-instantiate, `describe()`, catalog checks).
+//! already in the cache: by its sha256 and stored catalog entry as a host loads a stored version
+//! (deserialize by mmap, imports against the grants, pre-instantiate), and from its bytes as an
+//! upload does (hashing them, then `describe()` and the catalog checks too).
 //!
 //! Needs the guest built first:
 //! `cargo build --profile guest --target wasm32-wasip2 -p yiwang-item-vehicle-inspection-exemption`
@@ -183,7 +185,21 @@ fn plugin_call(c: &mut Criterion) {
         })
     });
 
+    // How a host loads a stored version it compiled before (start-up, a publication, a new
+    // grant): by its sha256, from the artifact alone.
+    // Its catalog entry is the one stored with the version.
+    let (sha256, info) = (version.sha256.clone(), version.info.clone());
     c.bench_function("load from the artifact cache", |b| {
+        b.to_async(&executor).iter(|| async {
+            let loaded = runtime
+                .load_cached(&sha256, info.clone(), grants(), limits())
+                .await;
+            black_box(loaded.expect("load").expect("the artifact is cached"));
+        })
+    });
+
+    // An upload, or a plugins.toml entry: the bytes are hashed to find the artifact.
+    c.bench_function("load from bytes, artifact cached", |b| {
         b.to_async(&executor).iter(|| async {
             black_box(runtime.load(&wasm, grants(), limits()).await.expect("load"));
         })

@@ -1,8 +1,11 @@
 //! What the host acknowledged is still there after it restarts on the same data directory.
 
 use reqwest::StatusCode;
+use serde_json::Value;
 
-use crate::helpers::{CITIZEN, PASSWORD, REVIEWER, error_body, json_body, spawn_app};
+use crate::helpers::{
+    CITIZEN, PASSWORD, REVIEWER, TestApp, VEHICLE_ITEM, error_body, json_body, spawn_app,
+};
 
 #[tokio::test]
 async fn a_case_its_events_and_its_certificate_survive_a_restart() {
@@ -109,4 +112,72 @@ async fn application_numbers_go_on_after_a_restart_without_reuse() {
     assert_eq!(app.count("cases").await, 2);
     assert_eq!(app.case_state(&first).await, "rejected");
     assert_eq!(app.case_state(&second).await, "awaiting-pickup");
+}
+
+/// The stored catalog entry of the vehicle item's current version, and its sha256.
+async fn stored_entry(app: &TestApp) -> (String, Value) {
+    let (sha256, info): (String, String) = sqlx::query_as(
+        "SELECT v.sha256, v.info FROM item_versions v JOIN items i ON i.current_sha256 = v.sha256
+         WHERE i.code = $1",
+    )
+    .bind(VEHICLE_ITEM)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    (sha256, serde_json::from_str(&info).unwrap())
+}
+
+async fn served_summary(app: &TestApp) -> Value {
+    let entry = json_body(
+        app.get(&format!("/api/v1/items/{VEHICLE_ITEM}"), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    entry["summary"].clone()
+}
+
+#[tokio::test]
+async fn a_restarted_host_serves_a_version_by_its_artifact_and_the_catalog_entry_stored_with_it() {
+    // Arrange: the stored entry says something the component's describe() does not
+    let mut app = spawn_app().await;
+    let (sha256, mut info) = stored_entry(&app).await;
+    let described = served_summary(&app).await;
+    info["summary"] = "摘要：按存储的目录条目提供".into();
+    app.write_behind_the_hosts_back(
+        "UPDATE item_versions SET info = $1 WHERE sha256 = $2",
+        &[&info.to_string(), &sha256],
+    )
+    .await;
+
+    // Act
+    app.restart().await;
+
+    // Assert: the stored entry is served (describe() was not called again), and the item works
+    assert_ne!(described, info["summary"]);
+    assert_eq!(served_summary(&app).await, info["summary"]);
+    let citizen = app.login(CITIZEN, PASSWORD).await;
+    let number = app.case_under_review(&citizen, true).await;
+    assert_eq!(app.case_row(&number).await.item_sha256, sha256);
+}
+
+#[tokio::test]
+async fn a_stored_catalog_entry_that_does_not_read_is_described_again_at_restart() {
+    // Arrange
+    let mut app = spawn_app().await;
+    let (sha256, _) = stored_entry(&app).await;
+    let described = served_summary(&app).await;
+    app.write_behind_the_hosts_back(
+        "UPDATE item_versions SET info = $1 WHERE sha256 = $2",
+        &["{\"not\": \"a catalog entry\"}", &sha256],
+    )
+    .await;
+
+    // Act
+    app.restart().await;
+
+    // Assert: the component's own entry, and the item serves
+    assert_eq!(served_summary(&app).await, described);
+    let citizen = app.login(CITIZEN, PASSWORD).await;
+    app.case_under_review(&citizen, true).await;
 }

@@ -57,6 +57,28 @@ impl ArtifactCache {
         self.dir.join(format!("{sha256}-{}.cwasm", self.engine_key))
     }
 
+    /// The cached artifact of the component `sha256`, when there is one and it loads. A
+    /// truncated or foreign file is not fatal: it is logged, and compiling again replaces it.
+    /// Blocking only for the `open` and `mmap` of the file.
+    pub(crate) fn load_cached(&self, engine: &Engine, sha256: &str) -> Option<Component> {
+        // A name from elsewhere never reaches the file system unless it is a digest.
+        let digest = sha256.len() == 64
+            && sha256
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        let path = self.path(sha256);
+        if !digest || !path.exists() {
+            return None;
+        }
+        match deserialize(engine, &path) {
+            Ok(component) => Some(component),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = format!("{e:#}"), "discarding a bad cached artifact");
+                None
+            }
+        }
+    }
+
     /// The compiled component for `wasm`: from the cache when it is there and loads, otherwise
     /// compiled and stored. Blocking (compiling takes seconds): call it off the async executor.
     ///
@@ -67,16 +89,10 @@ impl ArtifactCache {
         wasm: &[u8],
         sha256: &str,
     ) -> Result<(Component, Source), CacheError> {
-        let path = self.path(sha256);
-        if path.exists() {
-            match deserialize(engine, &path) {
-                Ok(component) => return Ok((component, Source::Cached)),
-                // A truncated or foreign file is not fatal: compile again and replace it.
-                Err(e) => {
-                    tracing::warn!(path = %path.display(), error = format!("{e:#}"), "discarding a bad cached artifact")
-                }
-            }
+        if let Some(component) = self.load_cached(engine, sha256) {
+            return Ok((component, Source::Cached));
         }
+        let path = self.path(sha256);
         let artifact = engine
             .precompile_component(wasm)
             .map_err(|e| CacheError::Compile(format!("{e:#}")))?;
@@ -217,6 +233,33 @@ mod tests {
             3,
             "nothing removed"
         );
+    }
+
+    #[test]
+    fn only_a_digest_names_a_cached_artifact() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::default();
+        let cache = ArtifactCache::new(dir.path().join("cache"), &engine).unwrap();
+        // A loadable artifact (of the empty component) where a name joined as given would reach.
+        let artifact = engine.precompile_component(b"\0asm\x0d\0\x01\0").unwrap();
+        let key = engine_key(&engine);
+        std::fs::write(dir.path().join(format!("x-{key}.cwasm")), &artifact).unwrap();
+        let upper = "A".repeat(64);
+        std::fs::write(
+            dir.path().join(format!("cache/{upper}-{key}.cwasm")),
+            &artifact,
+        )
+        .unwrap();
+        assert!(cache.load_cached(&engine, "../x").is_none());
+        assert!(cache.load_cached(&engine, &upper).is_none());
+        let lower = "a".repeat(64);
+        assert!(cache.load_cached(&engine, &lower).is_none(), "none cached");
+        std::fs::write(
+            dir.path().join(format!("cache/{lower}-{key}.cwasm")),
+            &artifact,
+        )
+        .unwrap();
+        assert!(cache.load_cached(&engine, &lower).is_some());
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
+use wasmtime::component::Component;
 use wasmtime::component::types::ComponentItem;
 
 use super::Runtime;
@@ -132,6 +133,15 @@ impl LoadError {
     }
 }
 
+/// A component on its way to being a [`LoadedVersion`].
+struct Loading {
+    sha256: String,
+    /// The start of `sha256`, naming the component until it has said who it is.
+    component_label: String,
+    /// The catalog entry it was stored with (already checked), if it was.
+    known: Option<ItemInfo>,
+}
+
 /// What the first eight bytes say: a component has the `\0asm` magic and layer 1; a core
 /// module has version 1 and layer 0.
 fn check_header(wasm: &[u8]) -> Result<(), &'static str> {
@@ -194,6 +204,56 @@ impl Runtime {
             }
         };
 
+        let loading = Loading {
+            sha256,
+            component_label,
+            known: None,
+        };
+        self.finish(component, loading, grants, limits).await
+    }
+
+    /// A stored version whose compiled artifact this host's cache holds: its bytes are neither
+    /// read nor hashed again (its `sha256` names the artifact), and `info` is the catalog entry
+    /// it was stored with, checked when it was stored, so `describe()` is not called again. The
+    /// imports are still checked against `grants`. `Ok(None)` when there is no usable artifact
+    /// (never compiled here, or a bad file): load it from its bytes with [`Runtime::load`].
+    pub async fn load_cached(
+        &self,
+        sha256: &str,
+        info: ItemInfo,
+        grants: Grants,
+        limits: Limits,
+    ) -> Result<Option<Arc<LoadedVersion>>, LoadError> {
+        limits
+            .check()
+            .map_err(|e| LoadError::InvalidLimits(e.to_string()))?;
+        let Some(component) = self.inner.cache.load_cached(&self.inner.engine, sha256) else {
+            return Ok(None);
+        };
+        let component_label = sha256.get(..12).unwrap_or(sha256).to_owned();
+        let loading = Loading {
+            sha256: sha256.to_owned(),
+            component_label,
+            known: Some(info),
+        };
+        self.finish(component, loading, grants, limits)
+            .await
+            .map(Some)
+    }
+
+    /// Refuse ungranted/unknown imports, pre-instantiate, `describe()` and check the catalog.
+    async fn finish(
+        &self,
+        component: Component,
+        loading: Loading,
+        grants: Grants,
+        limits: Limits,
+    ) -> Result<Arc<LoadedVersion>, LoadError> {
+        let Loading {
+            sha256,
+            component_label,
+            known,
+        } = loading;
         let engine = &self.inner.engine;
         let ty = component.component_type();
         // The contract comes from the `item` export's version; every `yiwang:service` import
@@ -253,12 +313,18 @@ impl Runtime {
             reason: format!("{e:#}"),
         })?;
 
-        let info = self.describe(&pre, &component_label, &limits).await?;
+        let info = match known {
+            Some(info) => info,
+            None => {
+                let info = self.describe(&pre, &component_label, &limits).await?;
+                info.check().map_err(|source| LoadError::InvalidCatalog {
+                    item: format!("{}@{}", info.code, info.version),
+                    source,
+                })?;
+                info
+            }
+        };
         let label = format!("{}@{}", info.code, info.version);
-        info.check().map_err(|source| LoadError::InvalidCatalog {
-            item: label.clone(),
-            source,
-        })?;
         tracing::info!(item = %info.code, version = %info.version, contract = %contract, sha256 = %sha256, "item version loaded");
 
         let shared_grants = Arc::new(grants.clone());

@@ -438,6 +438,16 @@ impl Storage {
         Ok(row.map(|(bytes,)| bytes))
     }
 
+    /// The catalog entry (JSON) a version was stored with, checked when it was stored.
+    pub async fn version_info(&self, sha256: &str) -> anyhow::Result<Option<String>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT info FROM item_versions WHERE sha256 = $1")
+                .bind(sha256)
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(row.map(|(info,)| info))
+    }
+
     /// The item code a stored version belongs to.
     pub async fn item_version_code(&self, sha256: &str) -> anyhow::Result<Option<String>> {
         let row: Option<(String,)> =

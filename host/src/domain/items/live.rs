@@ -9,6 +9,7 @@ use anyhow::Context;
 use sha2::{Digest, Sha256};
 
 use super::{Items, LiveItem, settings_of};
+use crate::model::catalog::ItemInfo;
 use crate::model::grants::{Grants, Limits};
 use crate::runtime::LoadedVersion;
 use crate::storage::ItemRow;
@@ -102,10 +103,40 @@ impl Items {
         {
             return Ok(version);
         }
-        let wasm = self.component(sha256).await?;
-        let version = self.runtime.load(&wasm, grants, limits).await?;
+        // Compiled here before: the artifact and the catalog entry stored with the version are
+        // enough; the bytes are not read or hashed, nor `describe()` called, again.
+        let cached = match self.stored_info(sha256).await? {
+            Some(info) => {
+                self.runtime
+                    .load_cached(sha256, info, grants.clone(), limits.clone())
+                    .await?
+            }
+            None => None,
+        };
+        let version = match cached {
+            Some(version) => version,
+            None => {
+                let wasm = self.component(sha256).await?;
+                self.runtime.load(&wasm, grants, limits).await?
+            }
+        };
         self.cache(version.clone());
         Ok(version)
+    }
+
+    /// The catalog entry a version was stored with; `None` when there is none that reads as one
+    /// (then the version describes itself again).
+    async fn stored_info(&self, sha256: &str) -> anyhow::Result<Option<ItemInfo>> {
+        let Some(json) = self.storage.version_info(sha256).await? else {
+            return Ok(None);
+        };
+        match serde_json::from_str(&json) {
+            Ok(info) => Ok(Some(info)),
+            Err(e) => {
+                tracing::warn!(sha256, error = %e, "stored catalog entry does not read; describing the version again");
+                Ok(None)
+            }
+        }
     }
 
     fn cached(&self, sha256: &str) -> Option<Arc<LoadedVersion>> {
