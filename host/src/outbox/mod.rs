@@ -16,7 +16,7 @@ use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::storage::{OutboxRow, Storage};
+use crate::storage::{DeliveryOutcome, OutboxRow, Storage};
 
 /// One message as a channel sends it.
 #[derive(Clone, Debug, Serialize)]
@@ -119,7 +119,11 @@ impl Dispatcher {
 
     /// Claims what is due and tries each once, while the lease lasts: a row whose send could
     /// outlast it is left for the next round (any host's), so that no other dispatcher takes a
-    /// row this one is still sending. Returns how many were tried.
+    /// row this one is still sending. What came of the attempts is recorded once for the claim,
+    /// and also when an attempt could not be made. Returns how many were tried.
+    ///
+    /// A host that stops between a send and that record sends the row again once its lease runs
+    /// out: at least once, always with the same idempotency key, as after any crash.
     pub async fn run_once(&self) -> anyhow::Result<usize> {
         let now = Utc::now();
         let lease_until = now + chrono::Duration::from_std(self.policy.lease)?;
@@ -128,28 +132,37 @@ impl Dispatcher {
             .claim_notifications(&stamp(now), &stamp(lease_until), BATCH)
             .await?;
         let send_timeout = chrono::Duration::from_std(SEND_TIMEOUT)?;
-        let mut tried = 0;
+        let mut outcomes = Vec::with_capacity(claimed.len());
+        let mut stopped = Ok(());
         for row in &claimed {
             if Utc::now() + send_timeout >= lease_until {
                 tracing::debug!(
-                    left = claimed.len() - tried,
+                    left = claimed.len() - outcomes.len(),
                     "lease running out; the rest waits for the next round"
                 );
                 break;
             }
-            self.deliver(row).await?;
-            tried += 1;
+            match self.deliver(row).await {
+                Ok(outcome) => outcomes.push(outcome),
+                Err(err) => {
+                    stopped = Err(err);
+                    break;
+                }
+            }
         }
-        Ok(tried)
+        let tried = outcomes.len();
+        self.storage.record_deliveries(outcomes).await?;
+        stopped.map(|()| tried)
     }
 
-    async fn deliver(&self, row: &OutboxRow) -> anyhow::Result<()> {
+    async fn deliver(&self, row: &OutboxRow) -> anyhow::Result<DeliveryOutcome> {
         let recipient = self.storage.recipient(row.recipient_id).await?;
         let Some(recipient) = recipient else {
-            return self
-                .storage
-                .notification_failed(row.id, "the recipient no longer exists", None)
-                .await;
+            return Ok(DeliveryOutcome::Failed {
+                id: row.id,
+                error: "the recipient no longer exists".into(),
+                retry_at: None,
+            });
         };
         let notification = Notification {
             idempotency_key: row.idempotency_key.clone(),
@@ -170,12 +183,11 @@ impl Dispatcher {
             "outcome" => if sent.is_ok() { "sent" } else { "failed" }
         )
         .increment(1);
-        match sent {
-            Ok(()) => {
-                self.storage
-                    .notification_sent(row.id, &stamp(Utc::now()))
-                    .await
-            }
+        Ok(match sent {
+            Ok(()) => DeliveryOutcome::Sent {
+                id: row.id,
+                at: stamp(Utc::now()),
+            },
             Err(error) => {
                 let retry = (row.attempts < self.policy.max_attempts).then(|| {
                     Utc::now()
@@ -186,11 +198,13 @@ impl Dispatcher {
                     key = %row.idempotency_key, attempt = row.attempts, %error,
                     gives_up = retry.is_none(), "notification not delivered"
                 );
-                self.storage
-                    .notification_failed(row.id, &error, retry.map(stamp).as_deref())
-                    .await
+                DeliveryOutcome::Failed {
+                    id: row.id,
+                    error: error.to_string(),
+                    retry_at: retry.map(stamp),
+                }
             }
-        }
+        })
     }
 }
 

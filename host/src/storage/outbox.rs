@@ -1,5 +1,6 @@
 //! The notification outbox as the dispatcher sees it: claim what is due under a lease, then mark
-//! it sent or schedule the next attempt. Rows are written with their case (storage/cases.rs).
+//! what was sent and schedule the next attempt of what was not. Rows are written with their case
+//! (storage/case_writes.rs); claims and outcomes go through the group commit too.
 
 use super::{Backend, Storage};
 
@@ -13,6 +14,21 @@ pub struct OutboxRow {
     /// Attempts including the one this claim starts.
     pub attempts: i64,
     pub created_at: String,
+}
+
+/// What came of one attempt to deliver an outbox row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Sent {
+        id: i64,
+        at: String,
+    },
+    /// Tried again at `retry_at`, or given up (`failed`) when `None`.
+    Failed {
+        id: i64,
+        error: String,
+        retry_at: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -47,11 +63,21 @@ impl Storage {
                           ORDER BY id LIMIT $3 {lock})
              RETURNING id, idempotency_key, recipient_id, subject, body, attempts, created_at"
         );
-        let mut rows: Vec<OutboxRow> = sqlx::query_as(&sql)
-            .bind(lease_until)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.write)
+        let (now, lease_until) = (now.to_owned(), lease_until.to_owned());
+        // In the group commit, as the cases that wrote the rows are: the claim shares their
+        // commit instead of taking the write connection for a transaction of its own.
+        let mut rows: Vec<OutboxRow> = self
+            .commits
+            .run(move |conn| {
+                Box::pin(async move {
+                    Ok(sqlx::query_as(&sql)
+                        .bind(&lease_until)
+                        .bind(&now)
+                        .bind(limit)
+                        .fetch_all(&mut *conn)
+                        .await?)
+                })
+            })
             .await?;
         rows.sort_by_key(|r| r.id);
         Ok(rows)
@@ -66,38 +92,43 @@ impl Storage {
         )
     }
 
-    pub async fn notification_sent(&self, id: i64, now: &str) -> anyhow::Result<()> {
-        sqlx::query(
-            "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL WHERE id = $1",
-        )
-        .bind(id)
-        .bind(now)
-        .execute(&self.write)
-        .await?;
-        Ok(())
-    }
-
-    /// Records a failed attempt: try again at `retry_at`, or give up (`failed`) when `None`.
-    pub async fn notification_failed(
-        &self,
-        id: i64,
-        error: &str,
-        retry_at: Option<&str>,
-    ) -> anyhow::Result<()> {
-        let status = if retry_at.is_some() {
-            "pending"
-        } else {
-            "failed"
-        };
-        sqlx::query(
-            "UPDATE outbox SET status = $2, next_attempt_at = $3, locked_until = NULL, last_error = $4 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(status)
-        .bind(retry_at)
-        .bind(error)
-        .execute(&self.write)
-        .await?;
-        Ok(())
+    /// Records what came of the deliveries of one claim, all in one work of the group commit:
+    /// each row sent, to be tried again, or given up.
+    pub async fn record_deliveries(&self, outcomes: Vec<DeliveryOutcome>) -> anyhow::Result<()> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
+        self.commits
+            .run(move |conn| {
+                Box::pin(async move {
+                    for outcome in &outcomes {
+                        match outcome {
+                            DeliveryOutcome::Sent { id, at } => {
+                                sqlx::query(
+                                    "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL WHERE id = $1",
+                                )
+                                .bind(id)
+                                .bind(at)
+                                .execute(&mut *conn)
+                                .await?;
+                            }
+                            DeliveryOutcome::Failed { id, error, retry_at } => {
+                                let status = if retry_at.is_some() { "pending" } else { "failed" };
+                                sqlx::query(
+                                    "UPDATE outbox SET status = $2, next_attempt_at = $3, locked_until = NULL, last_error = $4 WHERE id = $1",
+                                )
+                                .bind(id)
+                                .bind(status)
+                                .bind(retry_at)
+                                .bind(error)
+                                .execute(&mut *conn)
+                                .await?;
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .await
     }
 }
