@@ -9,6 +9,7 @@ use super::audit;
 use super::cases::{CaseRow, CaseTransition, NewCase, NewEvent};
 use super::effects::{EffectTarget, apply_effects};
 use super::registries::DataUser;
+use super::statements::Statements;
 use super::{Storage, now_text};
 use crate::model::effects::Effects;
 
@@ -146,8 +147,15 @@ async fn insert_case(
     .bind(case.preview as i64)
     .fetch_one(&mut *conn)
     .await?;
+    let mut statements = Statements::default();
     for (i, event) in events.iter().enumerate() {
-        insert_event(conn, case_id, i as i64 + 1, event, &case.submitted_at).await?;
+        push_event(
+            &mut statements,
+            case_id,
+            i as i64 + 1,
+            event,
+            &case.submitted_at,
+        );
     }
     let first = events
         .first()
@@ -164,7 +172,8 @@ async fn insert_case(
             actor_role: &first.actor_role,
         },
     };
-    apply_effects(conn, &target, effects).await?;
+    apply_effects(conn, &target, effects, &mut statements).await?;
+    statements.execute(conn).await?;
     Ok(case_id)
 }
 
@@ -198,16 +207,19 @@ async fn apply_transition(
             .bind(change.case_id)
             .fetch_one(&mut *conn)
             .await?;
-    insert_event(conn, change.case_id, last_seq + 1, &change.event, &now).await?;
+    let mut statements = Statements::default();
+    push_event(
+        &mut statements,
+        change.case_id,
+        last_seq + 1,
+        &change.event,
+        &now,
+    );
     if let Some((tracking_number, status)) = &change.delivery_status {
-        sqlx::query(
+        statements.push(
             "UPDATE deliveries SET status = $1, updated_at = $2 WHERE tracking_number = $3",
-        )
-        .bind(status)
-        .bind(&now)
-        .bind(tracking_number)
-        .execute(&mut *conn)
-        .await?;
+            vec![status.into(), (&now).into(), tracking_number.into()],
+        );
     }
     let target = EffectTarget {
         case_id: case.id,
@@ -221,7 +233,8 @@ async fn apply_transition(
             actor_role: &change.event.actor_role,
         },
     };
-    apply_effects(conn, &target, effects).await?;
+    apply_effects(conn, &target, effects, &mut statements).await?;
+    statements.execute(conn).await?;
     // Department staff's and admins' decisions also go in the audit chain.
     let event = &change.event;
     if matches!(
@@ -251,28 +264,21 @@ async fn apply_transition(
     Ok(true)
 }
 
-async fn insert_event(
-    conn: &mut AnyConnection,
-    case_id: i64,
-    seq: i64,
-    event: &NewEvent,
-    at: &str,
-) -> anyhow::Result<()> {
-    sqlx::query(
+fn push_event(statements: &mut Statements, case_id: i64, seq: i64, event: &NewEvent, at: &str) {
+    statements.push(
         "INSERT INTO case_events (case_id, seq, action, from_state, to_state, actor_id, actor_role, comment, note, at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(case_id)
-    .bind(seq)
-    .bind(&event.action)
-    .bind(&event.from_state)
-    .bind(&event.to_state)
-    .bind(&event.actor_id)
-    .bind(&event.actor_role)
-    .bind(&event.comment)
-    .bind(&event.note)
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+        vec![
+            case_id.into(),
+            seq.into(),
+            (&event.action).into(),
+            (&event.from_state).into(),
+            (&event.to_state).into(),
+            (&event.actor_id).into(),
+            (&event.actor_role).into(),
+            (&event.comment).into(),
+            (&event.note).into(),
+            at.into(),
+        ],
+    );
 }

@@ -4,7 +4,8 @@
 
 use sqlx::AnyConnection;
 
-use super::registries::{DataUser, insert_data_use};
+use super::registries::{DataUser, push_data_use};
+use super::statements::Statements;
 use super::{is_postgres, now_text};
 use crate::model::effects::Effects;
 
@@ -41,15 +42,18 @@ pub(super) struct EffectTarget<'a> {
     pub seq: i64,
 }
 
+/// Writes the item records at once (each is checked against what the call read) and adds the
+/// rest, which needs no answer, to `statements`, for the caller to run with its own.
 pub(super) async fn apply_effects(
     conn: &mut AnyConnection,
     target: &EffectTarget<'_>,
     effects: &Effects,
+    statements: &mut Statements,
 ) -> anyhow::Result<()> {
     let now = now_text();
     let item_code = target.by.item_code;
     for used in &effects.data_uses {
-        insert_data_use(conn, &target.by, used, &now).await?;
+        push_data_use(statements, &target.by, used, &now);
     }
     // The item decided on what it read: if another call changed one of those records since,
     // nothing of this call may be stored (the domain calls the item again). On PostgreSQL the
@@ -108,51 +112,57 @@ pub(super) async fn apply_effects(
         }
     }
     for certificate in &effects.certificates {
-        sqlx::query(
+        statements.push(
             "INSERT INTO certificates (serial, kind, holder, data, issued_on, valid_until, case_id, item_code, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&certificate.serial)
-        .bind(&certificate.kind)
-        .bind(&certificate.holder)
-        .bind(&certificate.data)
-        .bind(&certificate.issued_on)
-        .bind(&certificate.valid_until)
-        .bind(target.case_id)
-        .bind(item_code)
-        .bind(&now)
-        .execute(&mut *conn)
-        .await?;
+            vec![
+                (&certificate.serial).into(),
+                (&certificate.kind).into(),
+                (&certificate.holder).into(),
+                (&certificate.data).into(),
+                (&certificate.issued_on).into(),
+                (&certificate.valid_until).into(),
+                target.case_id.into(),
+                item_code.into(),
+                (&now).into(),
+            ],
+        );
     }
     for delivery in &effects.deliveries {
-        sqlx::query(
+        statements.push(
             "INSERT INTO deliveries (tracking_number, case_id, kind, status, name, phone, address, contents, created_at, updated_at)
              VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8, $8)",
-        )
-        .bind(&delivery.tracking_number)
-        .bind(target.case_id)
-        .bind(delivery.kind.as_str())
-        .bind(&delivery.name)
-        .bind(&delivery.phone)
-        .bind(&delivery.address)
-        .bind(serde_json::to_string(&delivery.contents)?)
-        .bind(&now)
-        .execute(&mut *conn)
-        .await?;
+            vec![
+                (&delivery.tracking_number).into(),
+                target.case_id.into(),
+                delivery.kind.as_str().into(),
+                (&delivery.name).into(),
+                (&delivery.phone).into(),
+                (&delivery.address).into(),
+                serde_json::to_string(&delivery.contents)?.into(),
+                (&now).into(),
+            ],
+        );
     }
     for (i, notification) in effects.notifications.iter().enumerate() {
-        sqlx::query(
+        let key = format!(
+            "{}/{}/{}",
+            target.by.case_number.unwrap_or_default(),
+            target.seq,
+            i + 1
+        );
+        statements.push(
             "INSERT INTO outbox (idempotency_key, case_id, recipient_id, subject, body, status, created_at)
              VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
-        )
-        .bind(format!("{}/{}/{}", target.by.case_number.unwrap_or_default(), target.seq, i + 1))
-        .bind(target.case_id)
-        .bind(target.recipient_id)
-        .bind(&notification.subject)
-        .bind(&notification.body)
-        .bind(&now)
-        .execute(&mut *conn)
-        .await?;
+            vec![
+                key.into(),
+                target.case_id.into(),
+                target.recipient_id.into(),
+                (&notification.subject).into(),
+                (&notification.body).into(),
+                (&now).into(),
+            ],
+        );
     }
     Ok(())
 }

@@ -29,6 +29,7 @@ mod logins;
 mod outbox;
 mod rectifications;
 mod registries;
+mod statements;
 mod stats;
 mod users;
 
@@ -44,7 +45,7 @@ pub use departments::DepartmentRow;
 pub use effects::RecordsMoved;
 pub use inspect::{Inspection, inspect};
 pub use items::{Change, ItemRow, NewVersion, RolledBack, VersionRow, VersionTaken};
-pub use outbox::{OutboxRow, Recipient};
+pub use outbox::{DeliveryOutcome, OutboxRow, Recipient};
 pub use rectifications::{NewRectification, RectificationRow};
 pub use registries::RegistryImport;
 pub use stats::{CaseSla, SeedCase, SlaCaseRow, StatsEventRow, StatsGroupRow};

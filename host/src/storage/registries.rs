@@ -1,7 +1,6 @@
 //! Shared datasets (registry_records) and the data-use ledger that records every read of them.
 
-use sqlx::AnyConnection;
-
+use super::statements::Statements;
 use super::{Storage, now_text};
 use crate::model::effects::{DataUse, RegistryRecord};
 
@@ -82,10 +81,11 @@ impl Storage {
                         actor_id: &actor.0,
                         actor_role: &actor.1,
                     };
+                    let mut statements = Statements::default();
                     for used in &uses {
-                        insert_data_use(conn, &who, used, &now).await?;
+                        push_data_use(&mut statements, &who, used, &now);
                     }
-                    Ok(())
+                    statements.execute(conn).await
                 })
             })
             .await
@@ -101,29 +101,28 @@ pub(super) struct DataUser<'a> {
     pub actor_role: &'a str,
 }
 
-pub(super) async fn insert_data_use(
-    conn: &mut AnyConnection,
+pub(super) fn push_data_use(
+    statements: &mut Statements,
     who: &DataUser<'_>,
     used: &DataUse,
     at: &str,
-) -> anyhow::Result<()> {
-    sqlx::query(
+) {
+    statements.push(
         "INSERT INTO data_use_log
          (subject_id, dataset, record_key, item_code, item_version, case_number, actor_id, actor_role, purpose, found, at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(&used.subject_id)
-    .bind(&used.dataset)
-    .bind(&used.key)
-    .bind(who.item_code)
-    .bind(who.item_version)
-    .bind(who.case_number)
-    .bind(who.actor_id)
-    .bind(who.actor_role)
-    .bind(&used.purpose)
-    .bind(used.found as i64)
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+        vec![
+            (&used.subject_id).into(),
+            (&used.dataset).into(),
+            (&used.key).into(),
+            who.item_code.into(),
+            who.item_version.into(),
+            who.case_number.into(),
+            who.actor_id.into(),
+            who.actor_role.into(),
+            (&used.purpose).into(),
+            (used.found as i64).into(),
+            at.into(),
+        ],
+    );
 }
