@@ -54,6 +54,7 @@ impl Storage {
 }
 
 /// A [`NewCase`] the writer task can own.
+#[derive(Clone)]
 struct OwnedCase {
     number: String,
     item_code: String,
@@ -91,6 +92,7 @@ impl From<&NewCase<'_>> for OwnedCase {
 }
 
 /// A [`CaseTransition`] the writer task can own.
+#[derive(Clone)]
 struct OwnedTransition {
     case_id: i64,
     expected_state: String,

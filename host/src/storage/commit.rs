@@ -39,12 +39,14 @@ const QUEUE: usize = 4096;
 /// Writer tasks on PostgreSQL.
 pub const POSTGRES_WRITERS: usize = 4;
 
-/// A caller's writes, run inside the batch's transaction (in a savepoint of its own).
+/// A caller's writes, run inside the batch's transaction. It may run twice: a batch in which a
+/// work failed is rolled back and run again with a savepoint around each work.
 pub type Work = Box<
-    dyn for<'c> FnOnce(
+    dyn for<'c> Fn(
             &'c mut AnyConnection,
         ) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'c>>
-        + Send,
+        + Send
+        + Sync,
 >;
 
 struct Job {
@@ -71,7 +73,8 @@ impl Committer {
     }
 
     /// Runs `work` in the next batch and returns once that batch is committed (or failed).
-    /// Its result `T` is handed back only if the commit succeeded.
+    /// Its result `T` is handed back only if the commit succeeded. `work` is cloned for each
+    /// run: once, or twice when another work of its batch failed (see [`commit_batch`]).
     pub async fn run<T, F>(&self, work: F) -> anyhow::Result<T>
     where
         T: Send + 'static,
@@ -79,15 +82,20 @@ impl Committer {
                 &'c mut AnyConnection,
             )
                 -> Pin<Box<dyn Future<Output = anyhow::Result<T>> + Send + 'c>>
+            + Clone
             + Send
+            + Sync
             + 'static,
     {
-        let (out_tx, out_rx) = oneshot::channel::<T>();
+        // The result of the run that was committed: a later run replaces an earlier one.
+        let result = Arc::new(std::sync::Mutex::new(None::<T>));
+        let slot = result.clone();
         let work: Work = Box::new(move |conn| {
+            let run = work.clone();
+            let slot = slot.clone();
             Box::pin(async move {
-                let value = work(conn).await?;
-                // The caller may have gone; the write is still committed with its batch.
-                let _ = out_tx.send(value);
+                let value = run(conn).await?;
+                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
                 Ok(())
             })
         });
@@ -99,9 +107,11 @@ impl Committer {
         answer
             .await
             .map_err(|_| anyhow!("the database writer stopped before committing"))??;
-        out_rx
-            .await
-            .map_err(|_| anyhow!("the database writer lost a result"))
+        result
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .ok_or_else(|| anyhow!("the database writer lost a result"))
     }
 }
 
@@ -125,13 +135,64 @@ async fn write_loop(pool: AnyPool, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
     }
 }
 
-/// One transaction for the batch; each work in a savepoint when there are several.
+/// One transaction for the batch. The works run one after another in it, without savepoints
+/// (each savepoint is two more statements): nearly always every work succeeds and the batch is
+/// committed as it ran. When one fails, the whole transaction is rolled back and the batch runs
+/// again with each work in a savepoint of its own, so that the failing work fails alone.
 async fn commit_batch(pool: &AnyPool, batch: Vec<Job>) {
     metrics::histogram!("yiwang_commit_batch_size").record(batch.len() as f64);
     let mut conn = match pool.acquire().await {
         Ok(conn) => conn,
         Err(err) => return fail_all(batch, &err.into()),
     };
+    if batch.len() > 1 {
+        match run_plain(&mut conn, &batch).await {
+            Ok(()) => return answer_all(batch, Ok(())),
+            Err(Plain::WorkFailed) => {
+                metrics::counter!("yiwang_commit_batches_rerun_total").increment(1);
+            }
+            Err(Plain::Broken(err)) => return fail_all(batch, &err),
+        }
+    }
+    run_in_savepoints(&mut conn, batch).await;
+}
+
+enum Plain {
+    /// A work failed; nothing of the batch was kept.
+    WorkFailed,
+    /// The transaction could not be begun or committed: every caller gets the error.
+    Broken(anyhow::Error),
+}
+
+/// Every work of the batch in one transaction, committed only if all succeed.
+async fn run_plain(conn: &mut AnyConnection, batch: &[Job]) -> Result<(), Plain> {
+    let mut tx = conn.begin().await.map_err(|e| Plain::Broken(e.into()))?;
+    for job in batch {
+        if guarded((job.work)(&mut tx)).await.is_err() {
+            // Dropping the transaction rolls it back; a broken connection is closed with it.
+            drop(tx);
+            return Err(Plain::WorkFailed);
+        }
+    }
+    tx.commit().await.map_err(|e| {
+        Plain::Broken(anyhow!(
+            "committing the batch failed: {:#}",
+            anyhow::Error::from(e)
+        ))
+    })
+}
+
+fn answer_all(batch: Vec<Job>, outcome: anyhow::Result<()>) {
+    for job in batch {
+        let _ = job.done.send(match &outcome {
+            Ok(()) => Ok(()),
+            Err(err) => Err(anyhow!("{err:#}")),
+        });
+    }
+}
+
+/// One transaction; each work in a savepoint when there are several.
+async fn run_in_savepoints(conn: &mut AnyConnection, batch: Vec<Job>) {
     let mut tx = match conn.begin().await {
         Ok(tx) => tx,
         Err(err) => return fail_all(batch, &err.into()),
@@ -265,7 +326,9 @@ mod tests {
         &'c mut AnyConnection,
     )
         -> Pin<Box<dyn Future<Output = anyhow::Result<String>> + Send + 'c>>
+    + Clone
     + Send
+    + Sync
     + 'static {
         move |conn| {
             Box::pin(async move {
@@ -354,5 +417,74 @@ mod tests {
             .await;
         assert!(failed.is_err());
         assert!(stored(&pool).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_batch_with_a_failing_work_runs_again_in_savepoints_and_answers_from_that_run() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        // Arrange: a first work holds the writer until A and B are both queued behind it, so
+        // that they share the next batch; B writes A's key and fails.
+        let (_dir, pool) = pool().await;
+        let committer = Committer::start(pool.clone(), 1);
+        let (started, release) = (
+            Arc::new(tokio::sync::Notify::new()),
+            Arc::new(tokio::sync::Notify::new()),
+        );
+        let holding = {
+            let (committer, started, release) =
+                (committer.clone(), started.clone(), release.clone());
+            tokio::spawn(async move {
+                committer
+                    .run(move |_conn| -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + '_>> {
+                        Box::pin(async move {
+                            started.notify_one();
+                            release.notified().await;
+                            Ok(())
+                        })
+                    })
+                    .await
+            })
+        };
+        started.notified().await;
+        let runs = Arc::new(AtomicUsize::new(0));
+        let a = {
+            let (committer, runs) = (committer.clone(), runs.clone());
+            tokio::spawn(async move {
+                committer
+                    .run(
+                        move |conn| -> Pin<
+                            Box<dyn Future<Output = anyhow::Result<usize>> + Send + '_>,
+                        > {
+                            Box::pin(async move {
+                                let run = runs.fetch_add(1, Ordering::SeqCst) + 1;
+                                sqlx::query("INSERT INTO t (k) VALUES ('a')")
+                                    .execute(&mut *conn)
+                                    .await?;
+                                Ok(run)
+                            })
+                        },
+                    )
+                    .await
+            })
+        };
+        let b = {
+            let committer = committer.clone();
+            tokio::spawn(async move { committer.run(insert("a".into())).await })
+        };
+        for _ in 0..8 {
+            tokio::task::yield_now().await;
+        }
+
+        // Act
+        release.notify_one();
+
+        // Assert: A ran in the plain pass and again in the savepoint pass, and answers with the
+        // run that was committed; B fails alone; 'a' is stored once.
+        holding.await.unwrap().unwrap();
+        assert_eq!(a.await.unwrap().unwrap(), 2);
+        let error = b.await.unwrap().unwrap_err();
+        assert!(format!("{error:#}").contains("UNIQUE"), "{error:#}");
+        assert_eq!(stored(&pool).await, ["a"]);
     }
 }
