@@ -3,12 +3,14 @@
 //! A request's writes (a new case with its events and effects, a case's transition, the ledger
 //! rows of a query's reads, an audit entry) are a [`Work`]: a function over a connection that is
 //! already inside a transaction. [`Committer::run`] queues it and waits. A writer task takes every
-//! work that is waiting (up to [`MAX_BATCH`]), opens one transaction, runs each work inside a
-//! savepoint of its own, and commits once; then it answers each caller. So:
+//! work that is waiting (up to [`MAX_BATCH`]), opens one transaction, runs the works one after
+//! another, and commits once; then it answers each caller. So:
 //! - a caller is answered only after the commit that holds its writes is durable (SQLite's
 //!   `synchronous=FULL`, PostgreSQL's synchronous commit): a 201 still means committed;
-//! - an error in one work rolls back to its savepoint and fails that caller alone; the others'
-//!   writes go on into the commit;
+//! - when a work fails, the batch's transaction is rolled back and the batch runs again with
+//!   each work in a savepoint of its own: the failing work rolls back to its savepoint and fails
+//!   that caller alone; the others' writes go on into the commit. (A work may therefore run
+//!   twice; it is a clone each time, and its caller gets the result of the committed run.)
 //! - when the commit itself fails, every caller of the batch gets the error, and nothing of the
 //!   batch was stored.
 //!
