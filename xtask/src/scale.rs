@@ -811,7 +811,7 @@ fn print_report(report: &Report, options: &Options, yiwang: &Path, template: &Pa
                 "second start, from the server's log: {} from the spawn to the first item loaded \
                  (process, database, engine, every plugins.toml entry compared with the stored one); \
                  {} loading {} items one after another: {} per item from one served to the next \
-                 loaded (component read and hashed, artifact mapped, pre-instantiated, describe()) \
+                 loaded (stored catalog entry read, artifact mapped by sha256, pre-instantiated) \
                  and {} (first quarter) / {} (last quarter) from loaded to served (form schema \
                  compiled, live map copied); {} from the last item served to ready",
                 s(b.to_first_loaded),

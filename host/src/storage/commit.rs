@@ -171,9 +171,13 @@ async fn run_plain(conn: &mut AnyConnection, batch: &[Job]) -> Result<(), Plain>
     let mut tx = conn.begin().await.map_err(|e| Plain::Broken(e.into()))?;
     for job in batch {
         if guarded((job.work)(&mut tx)).await.is_err() {
-            // Dropping the transaction rolls it back; a broken connection is closed with it.
-            drop(tx);
-            return Err(Plain::WorkFailed);
+            return match tx.rollback().await {
+                Ok(()) => Err(Plain::WorkFailed),
+                Err(err) => Err(Plain::Broken(anyhow!(
+                    "rolling back the batch failed: {:#}",
+                    anyhow::Error::from(err)
+                ))),
+            };
         }
     }
     tx.commit().await.map_err(|e| {
