@@ -97,14 +97,27 @@ impl Runner {
         &self.version
     }
 
-    /// Loads the component again, as a host does at start-up (from the artifact cache after the
-    /// first time), with the grants and limits of the first load.
+    /// Loads the component again as a host does at start-up: by its sha256 from the artifact
+    /// cache, with the catalog entry of the first load as the stored one, and the grants and
+    /// limits of the first load. From `component`'s bytes when the artifact is not cached.
     pub async fn reload(&self, component: &[u8]) -> anyhow::Result<Arc<LoadedVersion>> {
         let v = &self.version;
-        Ok(self
+        let cached = self
             .runtime
-            .load(component, v.grants.clone(), v.limits.clone())
-            .await?)
+            .load_cached(
+                &v.sha256,
+                v.info.clone(),
+                v.grants.clone(),
+                v.limits.clone(),
+            )
+            .await?;
+        match cached {
+            Some(version) => Ok(version),
+            None => Ok(self
+                .runtime
+                .load(component, v.grants.clone(), v.limits.clone())
+                .await?),
+        }
     }
 
     /// Components compiled rather than taken from the artifact cache.

@@ -4,7 +4,8 @@
 //! bindings live in [`wit`], one module per version.
 //!
 //! [`Runtime::load`] compiles (or maps the cached artifact), refuses ungranted or unknown imports,
-//! pre-instantiates and checks `describe()`; `submit`, `on_action`, `query` and `batch` each run on
+//! pre-instantiates and checks `describe()`; [`Runtime::load_cached`] does the same for a stored
+//! version from its artifact alone, with the catalog entry it was stored with; `submit`, `on_action`, `query` and `batch` each run on
 //! a fresh instance of whichever contract version the item targets, and return a [`CallOutcome`]: the result, or a [`CallError`] naming the limit that was
 //! hit, plus the [`Effects`](crate::model::effects::Effects) the call produced either way.
 
