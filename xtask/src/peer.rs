@@ -23,7 +23,7 @@ use crate::args::Args;
 use crate::compile;
 use crate::load::{self, agent};
 use crate::process::{self, step};
-use crate::server::{LocalServer, free_loopback_port};
+use crate::server::{LocalServer, add_department, free_loopback_port};
 use crate::workspace::{Profile, Workspace};
 
 /// The wasmtime the host links (Cargo.lock), so that both wasm hosts run the same runtime.
@@ -88,19 +88,7 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
     // The platform: the trivial item and the social-insurance query.
     {
         let server = LocalServer::start_with(ws, &yiwang, |scratch, data_dir| {
-            let mut dept = Command::new(&yiwang);
-            dept.args([
-                "dept",
-                "add",
-                "--code",
-                "peer-test-dept",
-                "--name",
-                "对照测试",
-            ])
-            .arg("--data-dir")
-            .arg(data_dir)
-            .stdout(Stdio::null());
-            process::run(&mut dept)?;
+            add_department(&yiwang, data_dir, "peer-test-dept", "对照测试", None)?;
             let plugins = scratch.join("plugins.toml");
             fs::write(&plugins, plugins_toml(ws, &item))?;
             Ok(plugins)

@@ -19,9 +19,9 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -31,8 +31,8 @@ use serde_json::{Value, json};
 use crate::args::Args;
 use crate::compile;
 use crate::load::{self, LOGIN, MAX_CONCURRENCY, PASSWORD, agent, percentile, post_json, snippet};
-use crate::process::{self, step};
-use crate::server::{ScratchDir, free_loopback_port};
+use crate::process::step;
+use crate::server::{ScratchDir, add_department, seed_demo, spawn_serve};
 use crate::workspace::{Profile, Workspace};
 
 /// The guest copied N times.
@@ -145,23 +145,8 @@ fn measure(yiwang: &Path, template: &[u8], scratch: &Path, options: &Options) ->
         .with_context(|| format!("writing {}", plugins.display()))?;
 
     let data_dir = scratch.join("data");
-    let mut seed = Command::new(yiwang);
-    seed.args(["demo", "seed", "--data-dir"]).arg(&data_dir);
-    step(format_args!("demo data: {}", process::shown(&seed)));
-    process::run(&mut seed)?;
-    let mut dept = Command::new(yiwang);
-    dept.args([
-        "dept",
-        "add",
-        "--code",
-        DEPARTMENT,
-        "--name",
-        "规模测试部门",
-    ])
-    .arg("--data-dir")
-    .arg(&data_dir);
-    step(format_args!("department: {}", process::shown(&dept)));
-    process::run(&mut dept)?;
+    seed_demo(yiwang, &data_dir, None)?;
+    add_department(yiwang, &data_dir, DEPARTMENT, "规模测试部门", None)?;
 
     let cache_dir = data_dir.join("cache");
     let serve = |name: &str, deadline: Duration| {
@@ -354,32 +339,14 @@ impl Server {
         log: &Path,
         deadline: Duration,
     ) -> Result<Self> {
-        let listen = format!("127.0.0.1:{}", free_loopback_port()?);
-        let log_file =
-            File::create(log).with_context(|| format!("could not create {}", log.display()))?;
-        let mut serve = Command::new(yiwang);
-        serve
-            .args(["serve", "--listen", &listen, "--data-dir"])
-            .arg(data_dir)
-            .arg("--plugins")
-            .arg(plugins)
-            .env("RUST_LOG", LOG_FILTER)
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone()?)
-            .stderr(log_file);
-        step(format_args!(
-            "server: {} (log: {})",
-            process::shown(&serve),
-            log.display()
-        ));
         let spawned_at = SystemTime::now();
         let spawned = Instant::now();
-        let child = serve
-            .spawn()
-            .with_context(|| format!("could not start {}", yiwang.display()))?;
+        let (child, base_url) = spawn_serve(yiwang, data_dir, plugins, log, |serve| {
+            serve.env("RUST_LOG", LOG_FILTER);
+        })?;
         let mut server = Server {
             child,
-            base_url: format!("http://{listen}"),
+            base_url,
             log: log.to_owned(),
             spawned_at,
             ready: Duration::ZERO,

@@ -46,44 +46,21 @@ impl LocalServer {
         let scratch = ScratchDir::new("yiwang-load")?;
         let data_dir = scratch.path.join(DATA_DIR);
 
-        let mut seed = Command::new(yiwang);
-        seed.args(["demo", "seed", "--data-dir"])
-            .arg(&data_dir)
-            .current_dir(&ws.root);
-        step(format_args!("demo data: {}", process::shown(&seed)));
-        process::run(&mut seed)?;
+        seed_demo(yiwang, &data_dir, Some(&ws.root))?;
         let plugins = prepare(&scratch.path, &data_dir)?;
 
-        let listen = format!("127.0.0.1:{}", free_loopback_port()?);
         // Not beside a plugins.toml the prepare step may have written: the server watches that
         // file's directory, and every log line would wake the watcher.
         let logs = scratch.path.join("logs");
         fs::create_dir_all(&logs)
             .with_context(|| format!("could not create {}", logs.display()))?;
         let log = logs.join("server.log");
-        let log_file =
-            File::create(&log).with_context(|| format!("could not create {}", log.display()))?;
-        let mut serve = Command::new(yiwang);
-        serve
-            .args(["serve", "--listen", &listen, "--data-dir"])
-            .arg(&data_dir)
-            .arg("--plugins")
-            .arg(&plugins)
-            .current_dir(&ws.root)
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone()?)
-            .stderr(log_file);
-        step(format_args!(
-            "server: {} (log: {})",
-            process::shown(&serve),
-            log.display()
-        ));
-        let child = serve
-            .spawn()
-            .with_context(|| format!("could not start {}", yiwang.display()))?;
+        let (child, base_url) = spawn_serve(yiwang, &data_dir, &plugins, &log, |serve| {
+            serve.current_dir(&ws.root);
+        })?;
         let mut server = LocalServer {
             child,
-            base_url: format!("http://{listen}"),
+            base_url,
             log,
             scratch,
         };
@@ -160,6 +137,69 @@ impl Drop for LocalServer {
 }
 
 /// Asks the OS for a free port by binding port 0, then lets it go for the server to take.
+/// `yiwang demo seed` on `data_dir`, run from `dir` (else from this process's directory).
+pub fn seed_demo(yiwang: &Path, data_dir: &Path, dir: Option<&Path>) -> Result<()> {
+    let mut seed = Command::new(yiwang);
+    seed.args(["demo", "seed", "--data-dir"]).arg(data_dir);
+    if let Some(dir) = dir {
+        seed.current_dir(dir);
+    }
+    step(format_args!("demo data: {}", process::shown(&seed)));
+    process::run(&mut seed)
+}
+
+/// `yiwang dept add` of department `code` on `data_dir`, with its signing key when uploads
+/// need one.
+pub fn add_department(
+    yiwang: &Path,
+    data_dir: &Path,
+    code: &str,
+    name: &str,
+    public_key: Option<&Path>,
+) -> Result<()> {
+    let mut dept = Command::new(yiwang);
+    dept.args(["dept", "add", "--code", code, "--name", name]);
+    if let Some(key) = public_key {
+        dept.arg("--public-key").arg(key);
+    }
+    dept.arg("--data-dir").arg(data_dir);
+    step(format_args!("department: {}", process::shown(&dept)));
+    process::run(&mut dept)
+}
+
+/// Spawns `yiwang serve` on a free loopback port, its output in `log`; `configure` adds what
+/// the run needs (a working directory, a log filter). Returns the child and its base URL.
+pub fn spawn_serve(
+    yiwang: &Path,
+    data_dir: &Path,
+    plugins: &Path,
+    log: &Path,
+    configure: impl FnOnce(&mut Command),
+) -> Result<(Child, String)> {
+    let listen = format!("127.0.0.1:{}", free_loopback_port()?);
+    let log_file =
+        File::create(log).with_context(|| format!("could not create {}", log.display()))?;
+    let mut serve = Command::new(yiwang);
+    serve
+        .args(["serve", "--listen", &listen, "--data-dir"])
+        .arg(data_dir)
+        .arg("--plugins")
+        .arg(plugins)
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone()?)
+        .stderr(log_file);
+    configure(&mut serve);
+    step(format_args!(
+        "server: {} (log: {})",
+        process::shown(&serve),
+        log.display()
+    ));
+    let child = serve
+        .spawn()
+        .with_context(|| format!("could not start {}", yiwang.display()))?;
+    Ok((child, format!("http://{listen}")))
+}
+
 pub fn free_loopback_port() -> Result<u16> {
     let listener =
         TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("could not bind 127.0.0.1:0")?;

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::crafted;
 use crate::load::{self, PASSWORD, agent, post_json, snippet};
 use crate::process::{self, step};
-use crate::server::LocalServer;
+use crate::server::{LocalServer, add_department};
 use crate::workspace::Workspace;
 
 pub const ITEM: &str = "crafted-item";
@@ -42,21 +42,14 @@ pub fn prepare(
     let mut keygen = Command::new(yiwang);
     keygen.args(["plugin", "keygen", "--out"]).arg(&key);
     process::run(&mut keygen)?;
-    let mut dept = Command::new(yiwang);
-    dept.args([
-        "dept",
-        "add",
-        "--code",
+    let public_key = server.scratch_dir().join("dept.key.pub");
+    add_department(
+        yiwang,
+        &data_dir,
         DEPARTMENT,
-        "--name",
         "上传测试部门",
-    ])
-    .arg("--public-key")
-    .arg(server.scratch_dir().join("dept.key.pub"))
-    .arg("--data-dir")
-    .arg(&data_dir);
-    step(format_args!("department: {}", process::shown(&dept)));
-    process::run(&mut dept)?;
+        Some(&public_key),
+    )?;
     add_developer(yiwang, &data_dir)?;
 
     let admin = load::login(base, ADMIN, PASSWORD)?;
