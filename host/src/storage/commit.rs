@@ -149,7 +149,7 @@ async fn commit_batch(pool: &AnyPool, batch: Vec<Job>) {
     };
     if batch.len() > 1 {
         match run_plain(&mut conn, &batch).await {
-            Ok(()) => return answer_all(batch, Ok(())),
+            Ok(()) => return succeed_all(batch),
             Err(Plain::WorkFailed) => {
                 metrics::counter!("yiwang_commit_batches_rerun_total").increment(1);
             }
@@ -188,12 +188,9 @@ async fn run_plain(conn: &mut AnyConnection, batch: &[Job]) -> Result<(), Plain>
     })
 }
 
-fn answer_all(batch: Vec<Job>, outcome: anyhow::Result<()>) {
+fn succeed_all(batch: Vec<Job>) {
     for job in batch {
-        let _ = job.done.send(match &outcome {
-            Ok(()) => Ok(()),
-            Err(err) => Err(anyhow!("{err:#}")),
-        });
+        let _ = job.done.send(Ok(()));
     }
 }
 
