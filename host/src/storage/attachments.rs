@@ -102,7 +102,7 @@ impl Storage {
         );
         Ok(sqlx::query_as(&sql)
             .bind(case_id)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.reader().await?)
             .await?)
     }
 
@@ -113,7 +113,7 @@ impl Storage {
         );
         let row: Option<AttachmentWithNumber> = sqlx::query_as(&sql)
             .bind(id)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.reader().await?)
             .await?;
         Ok(row.map(|r| (r.row, r.number)))
     }
@@ -123,7 +123,7 @@ impl Storage {
         Ok(
             sqlx::query_scalar("SELECT bytes FROM attachment_blobs WHERE sha256 = $1")
                 .bind(sha256)
-                .fetch_optional(&self.read)
+                .fetch_optional(&mut *self.reader().await?)
                 .await?,
         )
     }

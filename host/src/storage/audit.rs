@@ -188,7 +188,7 @@ impl Storage {
             "SELECT id, at, actor, action, target, detail, prev_hash, hash FROM audit_log ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
-        .fetch_all(&self.read)
+        .fetch_all(&mut *self.reader().await?)
         .await?)
     }
 
@@ -198,10 +198,11 @@ impl Storage {
     /// What a hash chain cannot see: a rewrite that recomputes every hash after the edited row
     /// (and, outside SQLite, deleting the newest rows). An anchor kept elsewhere would.
     pub async fn verify_audit(&self) -> anyhow::Result<AuditReport> {
+        let mut reader = self.reader().await?;
         let mut rows = sqlx::query_as::<_, AuditRow>(
             "SELECT id, at, actor, action, target, detail, prev_hash, hash FROM audit_log ORDER BY id",
         )
-        .fetch(&self.read);
+        .fetch(&mut *reader);
         let mut entries = 0u64;
         // The id and hash of the row before; the chain starts at id 0 with the genesis hash.
         let mut previous: (i64, String) = (0, GENESIS.to_string());
@@ -213,6 +214,7 @@ impl Storage {
             previous = (row.id, row.hash);
         }
         drop(rows);
+        drop(reader);
         if let Some(last) = self.audit_last_id().await?
             && last > previous.0
         {
@@ -233,7 +235,7 @@ impl Storage {
         }
         let seq: Option<(i64,)> =
             sqlx::query_as("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'")
-                .fetch_optional(&self.read)
+                .fetch_optional(&mut *self.reader().await?)
                 .await?;
         Ok(seq.map(|(seq,)| seq))
     }
@@ -383,7 +385,7 @@ mod tests {
     async fn a_forged_row_with_a_made_up_hash_breaks_the_chain_there() {
         let (_dir, storage) = with_entries(2).await;
         let (last_hash,): (String,) = sqlx::query_as("SELECT hash FROM audit_log WHERE id = 2")
-            .fetch_one(&storage.read)
+            .fetch_one(&mut *storage.reader().await.unwrap())
             .await
             .unwrap();
         sqlx::query(

@@ -52,7 +52,7 @@ impl Storage {
             .with_context(|| format!("{} is not UTF-8", to.display()))?;
         sqlx::query("VACUUM INTO $1")
             .bind(target)
-            .execute(&self.read)
+            .execute(&mut *self.reader().await?)
             .await
             .with_context(|| format!("writing the backup to {}", to.display()))?;
         check_backup(to).await

@@ -122,7 +122,7 @@ impl Storage {
              FROM batch_jobs WHERE id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.read)
+        .fetch_optional(&mut *self.reader().await?)
         .await?)
     }
 

@@ -7,9 +7,9 @@ use sqlx::AnyConnection;
 
 use super::audit;
 use super::cases::{CaseRow, CaseTransition, NewCase, NewEvent};
-use super::effects::{EffectTarget, apply_effects};
+use super::effects::{EffectTarget, push_effects, write_records};
 use super::registries::DataUser;
-use super::statements::Statements;
+use super::statements::{Arg, Statements};
 use super::{Storage, now_text};
 use crate::model::effects::Effects;
 
@@ -17,18 +17,28 @@ impl Storage {
     /// Stores a new case with its first events and the effects of the item's `submit` (registry
     /// reads included), atomically, in the next group commit (`commit.rs`): returns once it is
     /// durable. The first event's actor is the one the reads are logged to.
+    ///
+    /// Only item records need the connection (each is checked against what the item read); a
+    /// case without them is writes that need no answer, sent with the rest of its batch's.
     pub async fn create_case(
         &self,
         case: &NewCase<'_>,
         events: &[NewEvent],
         effects: &Effects,
-    ) -> anyhow::Result<i64> {
-        let case = OwnedCase::from(case);
-        let events = events.to_vec();
+    ) -> anyhow::Result<()> {
+        let statements = case_statements(case, events, effects)?;
+        if effects.records.is_empty() {
+            return self.commits.write(statements).await;
+        }
+        let item_code = case.item_code.to_string();
         let effects = effects.clone();
         self.commits
             .run(move |conn| {
-                Box::pin(async move { insert_case(conn, &case, &events, &effects).await })
+                let statements = statements.clone();
+                Box::pin(async move {
+                    write_records(conn, &item_code, &effects).await?;
+                    statements.execute(conn).await
+                })
             })
             .await
     }
@@ -50,44 +60,6 @@ impl Storage {
                 Box::pin(async move { apply_transition(conn, &case, &change, &effects).await })
             })
             .await
-    }
-}
-
-/// A [`NewCase`] the writer task can own.
-#[derive(Clone)]
-struct OwnedCase {
-    number: String,
-    item_code: String,
-    item_sha256: String,
-    item_version: String,
-    department: String,
-    applicant_id: i64,
-    state: String,
-    form: String,
-    derived: String,
-    channel: String,
-    submitted_at: String,
-    due_date: String,
-    preview: bool,
-}
-
-impl From<&NewCase<'_>> for OwnedCase {
-    fn from(case: &NewCase<'_>) -> OwnedCase {
-        OwnedCase {
-            number: case.number.into(),
-            item_code: case.item_code.into(),
-            item_sha256: case.item_sha256.into(),
-            item_version: case.item_version.into(),
-            department: case.department.into(),
-            applicant_id: case.applicant_id,
-            state: case.state.into(),
-            form: case.form.into(),
-            derived: case.derived.into(),
-            channel: case.channel.into(),
-            submitted_at: case.submitted_at.into(),
-            due_date: case.due_date.into(),
-            preview: case.preview,
-        }
     }
 }
 
@@ -121,42 +93,43 @@ impl From<&CaseTransition<'_>> for OwnedTransition {
     }
 }
 
-async fn insert_case(
-    conn: &mut AnyConnection,
-    case: &OwnedCase,
+/// The case's row, its events and the effects that need no answer. The rows of the case name it
+/// by its number ([`Arg::CaseOf`]): its id is not known before the insert runs.
+fn case_statements(
+    case: &NewCase<'_>,
     events: &[NewEvent],
     effects: &Effects,
-) -> anyhow::Result<i64> {
-    let completed_at = None::<String>;
-    let (case_id,): (i64,) = sqlx::query_as(
+) -> anyhow::Result<Statements> {
+    let mut statements = Statements::default();
+    statements.push(
         "INSERT INTO cases (number, item_code, item_sha256, item_version, department, applicant_id, state, form,
          derived, channel, submitted_at, updated_at, due_date, completed_at, revision, preview)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, 0, $14) RETURNING id",
-    )
-    .bind(&case.number)
-    .bind(&case.item_code)
-    .bind(&case.item_sha256)
-    .bind(&case.item_version)
-    .bind(&case.department)
-    .bind(case.applicant_id)
-    .bind(&case.state)
-    .bind(&case.form)
-    .bind(&case.derived)
-    .bind(&case.channel)
-    .bind(&case.submitted_at)
-    .bind(&case.due_date)
-    .bind(completed_at)
-    .bind(case.preview as i64)
-    .fetch_one(&mut *conn)
-    .await?;
-    let mut statements = Statements::default();
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, 0, $14)",
+        vec![
+            case.number.into(),
+            case.item_code.into(),
+            case.item_sha256.into(),
+            case.item_version.into(),
+            case.department.into(),
+            case.applicant_id.into(),
+            case.state.into(),
+            case.form.into(),
+            case.derived.into(),
+            case.channel.into(),
+            case.submitted_at.into(),
+            case.due_date.into(),
+            Arg::Text(None),
+            (case.preview as i64).into(),
+        ],
+    );
+    let case_id = Arg::CaseOf(case.number.to_string());
     for (i, event) in events.iter().enumerate() {
         push_event(
             &mut statements,
-            case_id,
+            case_id.clone(),
             i as i64 + 1,
             event,
-            &case.submitted_at,
+            case.submitted_at,
         );
     }
     let first = events
@@ -167,16 +140,15 @@ async fn insert_case(
         recipient_id: case.applicant_id,
         seq: events.len() as i64,
         by: DataUser {
-            item_code: &case.item_code,
-            item_version: &case.item_version,
-            case_number: Some(&case.number),
+            item_code: case.item_code,
+            item_version: case.item_version,
+            case_number: Some(case.number),
             actor_id: &first.actor_id,
             actor_role: &first.actor_role,
         },
     };
-    apply_effects(conn, &target, effects, &mut statements).await?;
-    statements.execute(conn).await?;
-    Ok(case_id)
+    push_effects(&mut statements, &target, effects)?;
+    Ok(statements)
 }
 
 async fn apply_transition(
@@ -212,7 +184,7 @@ async fn apply_transition(
     let mut statements = Statements::default();
     push_event(
         &mut statements,
-        change.case_id,
+        change.case_id.into(),
         last_seq + 1,
         &change.event,
         &now,
@@ -224,7 +196,7 @@ async fn apply_transition(
         );
     }
     let target = EffectTarget {
-        case_id: case.id,
+        case_id: case.id.into(),
         recipient_id: case.applicant_id,
         seq: last_seq + 1,
         by: DataUser {
@@ -235,7 +207,8 @@ async fn apply_transition(
             actor_role: &change.event.actor_role,
         },
     };
-    apply_effects(conn, &target, effects, &mut statements).await?;
+    write_records(conn, &case.item_code, effects).await?;
+    push_effects(&mut statements, &target, effects)?;
     statements.execute(conn).await?;
     // Department staff's and admins' decisions also go in the audit chain.
     let event = &change.event;
@@ -266,12 +239,12 @@ async fn apply_transition(
     Ok(true)
 }
 
-fn push_event(statements: &mut Statements, case_id: i64, seq: i64, event: &NewEvent, at: &str) {
+fn push_event(statements: &mut Statements, case_id: Arg, seq: i64, event: &NewEvent, at: &str) {
     statements.push(
         "INSERT INTO case_events (case_id, seq, action, from_state, to_state, actor_id, actor_role, comment, note, at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         vec![
-            case_id.into(),
+            case_id,
             seq.into(),
             (&event.action).into(),
             (&event.from_state).into(),

@@ -144,7 +144,7 @@ impl Storage {
         let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1");
         Ok(sqlx::query_as(&sql)
             .bind(number)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.reader().await?)
             .await?)
     }
 
@@ -152,7 +152,7 @@ impl Storage {
         let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1");
         Ok(sqlx::query_as(&sql)
             .bind(id)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.reader().await?)
             .await?)
     }
 
@@ -162,7 +162,7 @@ impl Storage {
              FROM case_events WHERE case_id = $1 ORDER BY seq",
         )
         .bind(case_id)
-        .fetch_all(&self.read)
+        .fetch_all(&mut *self.reader().await?)
         .await?)
     }
 
@@ -171,7 +171,7 @@ impl Storage {
             "SELECT id, tracking_number, case_id, kind, status, contents FROM deliveries WHERE case_id = $1 ORDER BY id",
         )
         .bind(case_id)
-        .fetch_all(&self.read)
+        .fetch_all(&mut *self.reader().await?)
         .await?)
     }
 
@@ -183,7 +183,7 @@ impl Storage {
             "SELECT id, tracking_number, case_id, kind, status, contents FROM deliveries WHERE tracking_number = $1",
         )
         .bind(tracking_number)
-        .fetch_optional(&self.read)
+        .fetch_optional(&mut *self.reader().await?)
         .await?)
     }
 
@@ -195,7 +195,7 @@ impl Storage {
         );
         Ok(sqlx::query_as(&sql)
             .bind(applicant_id)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.reader().await?)
             .await?)
     }
 
@@ -215,7 +215,7 @@ impl Storage {
             .bind(department)
             .bind(state)
             .bind(limit)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.reader().await?)
             .await?)
     }
 
@@ -258,7 +258,11 @@ impl Storage {
                 query = query.bind(*s);
             }
         }
-        Ok(query.bind(state).bind(limit).fetch_all(&self.read).await?)
+        Ok(query
+            .bind(state)
+            .bind(limit)
+            .fetch_all(&mut *self.reader().await?)
+            .await?)
     }
 
     /// The data-use ledger of one person, newest first.
@@ -273,7 +277,7 @@ impl Storage {
         )
         .bind(subject_id)
         .bind(limit)
-        .fetch_all(&self.read)
+        .fetch_all(&mut *self.reader().await?)
         .await?)
     }
 
@@ -290,7 +294,7 @@ impl Storage {
         )
         .bind(case_number)
         .bind(actor_id)
-        .fetch_all(&self.read)
+        .fetch_all(&mut *self.reader().await?)
         .await?;
         Ok(rows
             .into_iter()
@@ -310,7 +314,7 @@ impl Storage {
         )
         .bind(user_id)
         .bind(limit)
-        .fetch_all(&self.read)
+        .fetch_all(&mut *self.reader().await?)
         .await?)
     }
 
@@ -319,7 +323,7 @@ impl Storage {
             sqlx::query_as("SELECT value FROM item_records WHERE item_code = $1 AND key = $2")
                 .bind(item_code)
                 .bind(key)
-                .fetch_optional(&self.read)
+                .fetch_optional(&mut *self.reader().await?)
                 .await?;
         Ok(row.map(|(v,)| v))
     }
@@ -340,7 +344,7 @@ impl Storage {
         Ok(sqlx::query_as(&sql)
             .bind(item_code)
             .bind(state)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.reader().await?)
             .await?)
     }
 }

@@ -41,7 +41,7 @@ impl Storage {
         );
         let rows: Vec<CertificateRow> = sqlx::query_as(&sql)
             .bind(case_id)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.reader().await?)
             .await?;
         Ok(rows.into_iter().map(Certificate::from).collect())
     }
@@ -61,7 +61,7 @@ impl Storage {
                 );
                 sqlx::query_as(&sql)
                     .bind(holder)
-                    .fetch_all(&self.read)
+                    .fetch_all(&mut *self.reader().await?)
                     .await?
             }
             Some((kind, today)) => {
@@ -74,7 +74,7 @@ impl Storage {
                     .bind(holder)
                     .bind(kind)
                     .bind(today)
-                    .fetch_all(&self.read)
+                    .fetch_all(&mut *self.reader().await?)
                     .await?
             }
         };
@@ -93,7 +93,7 @@ impl Storage {
         let row: Option<CertificateRow> = sqlx::query_as(&sql)
             .bind(case_number)
             .bind(kind)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.reader().await?)
             .await?;
         Ok(row.map(Certificate::from))
     }
@@ -106,7 +106,7 @@ impl Storage {
         );
         let row: Option<CertificateRow> = sqlx::query_as(&sql)
             .bind(serial)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.reader().await?)
             .await?;
         Ok(row.map(Certificate::from))
     }

@@ -33,6 +33,7 @@ use sqlx::{AnyConnection, AnyPool, Connection};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::effects::RecordsMoved;
+use super::statements::Statements;
 
 /// The most works one transaction takes.
 pub const MAX_BATCH: usize = 256;
@@ -51,8 +52,16 @@ pub type Work = Box<
         + Sync,
 >;
 
+/// What a caller gives the writer.
+enum Task {
+    /// A work that needs the connection (it reads, or needs a statement's answer).
+    Work(Work),
+    /// Writes that need no answer, sent to the database together (`statements.rs`).
+    Writes(Statements),
+}
+
 struct Job {
-    work: Work,
+    task: Task,
     done: oneshot::Sender<anyhow::Result<()>>,
 }
 
@@ -65,13 +74,27 @@ pub struct Committer {
 impl Committer {
     /// Starts `writers` writer tasks on `pool`. They stop when the last `Committer` is dropped
     /// (after committing what was queued).
-    pub fn start(pool: AnyPool, writers: usize) -> Committer {
+    ///
+    /// A lone writer (SQLite's) runs on a thread of its own. It waits for its connection's
+    /// worker thread several times a batch; as a task among the requests' tasks, each of those
+    /// wake-ups would wait its turn behind them, and the one writer is what every write waits
+    /// for. PostgreSQL's writers stay on the caller's runtime, which drives their sockets.
+    pub fn start(pool: AnyPool, writers: usize) -> anyhow::Result<Committer> {
         let (queue, receiver) = mpsc::channel(QUEUE);
         let receiver = Arc::new(Mutex::new(receiver));
-        for _ in 0..writers.max(1) {
-            tokio::spawn(write_loop(pool.clone(), receiver.clone()));
+        if writers <= 1 {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            std::thread::Builder::new()
+                .name("yiwang-writer".into())
+                .spawn(move || runtime.block_on(write_loop(pool, receiver)))?;
+        } else {
+            for _ in 0..writers {
+                tokio::spawn(write_loop(pool.clone(), receiver.clone()));
+            }
         }
-        Committer { queue }
+        Ok(Committer { queue })
     }
 
     /// Runs `work` in the next batch and returns once that batch is committed (or failed).
@@ -101,19 +124,29 @@ impl Committer {
                 Ok(())
             })
         });
-        let (done, answer) = oneshot::channel();
-        self.queue
-            .send(Job { work, done })
-            .await
-            .map_err(|_| anyhow!("the database writer has stopped"))?;
-        answer
-            .await
-            .map_err(|_| anyhow!("the database writer stopped before committing"))??;
+        self.submit(Task::Work(work)).await?;
         result
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take()
             .ok_or_else(|| anyhow!("the database writer lost a result"))
+    }
+
+    /// Runs `statements` in the next batch and returns once that batch is committed (or
+    /// failed): a [`Committer::run`] for writes that need no answer, without a work to box.
+    pub(super) async fn write(&self, statements: Statements) -> anyhow::Result<()> {
+        self.submit(Task::Writes(statements)).await
+    }
+
+    async fn submit(&self, task: Task) -> anyhow::Result<()> {
+        let (done, answer) = oneshot::channel();
+        self.queue
+            .send(Job { task, done })
+            .await
+            .map_err(|_| anyhow!("the database writer has stopped"))?;
+        answer
+            .await
+            .map_err(|_| anyhow!("the database writer stopped before committing"))?
     }
 }
 
@@ -170,7 +203,7 @@ enum Plain {
 async fn run_plain(conn: &mut AnyConnection, batch: &[Job]) -> Result<(), Plain> {
     let mut tx = conn.begin().await.map_err(|e| Plain::Broken(e.into()))?;
     for job in batch {
-        if guarded((job.work)(&mut tx)).await.is_err() {
+        if run_task(&mut tx, &job.task).await.is_err() {
             return match tx.rollback().await {
                 Ok(()) => Err(Plain::WorkFailed),
                 Err(err) => Err(Plain::Broken(anyhow!(
@@ -204,12 +237,12 @@ async fn run_in_savepoints(conn: &mut AnyConnection, batch: Vec<Job>) {
     let mut outcomes: Vec<(oneshot::Sender<anyhow::Result<()>>, anyhow::Result<()>)> =
         Vec::with_capacity(batch.len());
     let mut jobs = batch.into_iter();
-    while let Some(Job { work, done }) = jobs.next() {
+    while let Some(Job { task, done }) = jobs.next() {
         let outcome = if alone {
-            guarded(work(&mut tx)).await
+            run_task(&mut tx, &task).await
         } else {
             match tx.begin().await {
-                Ok(mut savepoint) => match guarded(work(&mut savepoint)).await {
+                Ok(mut savepoint) => match run_task(&mut savepoint, &task).await {
                     Ok(()) => savepoint.commit().await.map_err(anyhow::Error::from),
                     Err(err) => match savepoint.rollback().await {
                         Ok(()) => Err(err),
@@ -259,6 +292,13 @@ async fn run_in_savepoints(conn: &mut AnyConnection, batch: Vec<Job>) {
                 let _ = done.send(Err(anyhow!("committing the batch failed: {err:#}")));
             }
         }
+    }
+}
+
+async fn run_task(conn: &mut AnyConnection, task: &Task) -> anyhow::Result<()> {
+    match task {
+        Task::Work(work) => guarded(work(conn)).await,
+        Task::Writes(statements) => statements.clone().execute(conn).await,
     }
 }
 
@@ -351,11 +391,12 @@ mod tests {
             .unwrap()
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_failing_work_fails_alone_and_the_rest_of_its_batch_is_committed() {
+    /// 64 callers at once, so that they share batches, two of them writing the same key; every
+    /// caller but each `works_every`-th sends its insert as writes rather than as a work. One
+    /// fails alone and every other is acknowledged and stored.
+    async fn one_duplicate_among_many(works_every: usize) {
         let (_dir, pool) = pool().await;
-        let committer = Committer::start(pool.clone(), 1);
-        // Many callers at once, so that they share batches; two of them write the same key.
+        let committer = Committer::start(pool.clone(), 1).unwrap();
         let mut calls = Vec::new();
         for i in 0..64 {
             let key = if i == 63 {
@@ -364,9 +405,14 @@ mod tests {
                 format!("k{i:02}")
             };
             let committer = committer.clone();
-            calls.push(tokio::spawn(
-                async move { committer.run(insert(key)).await },
-            ));
+            calls.push(tokio::spawn(async move {
+                if i % works_every == 0 {
+                    return committer.run(insert(key)).await;
+                }
+                let mut statements = Statements::default();
+                statements.push("INSERT INTO t (k) VALUES ($1)", vec![key.as_str().into()]);
+                committer.write(statements).await.map(|()| key)
+            }));
         }
         let mut ok = Vec::new();
         let mut failed = 0;
@@ -385,10 +431,20 @@ mod tests {
         assert_eq!(stored(&pool).await, ok);
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_work_fails_alone_and_the_rest_of_its_batch_is_committed() {
+        one_duplicate_among_many(1).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_and_works_share_batches_and_a_failing_write_fails_alone() {
+        one_duplicate_among_many(3).await;
+    }
+
     #[tokio::test]
     async fn a_panicking_work_fails_alone_and_the_writer_goes_on() {
         let (_dir, pool) = pool().await;
-        let committer = Committer::start(pool.clone(), 1);
+        let committer = Committer::start(pool.clone(), 1).unwrap();
         let panicked = committer
             .run(
                 |_conn| -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + '_>> {
@@ -405,7 +461,7 @@ mod tests {
     #[tokio::test]
     async fn a_work_that_fails_alone_leaves_nothing() {
         let (_dir, pool) = pool().await;
-        let committer = Committer::start(pool.clone(), 1);
+        let committer = Committer::start(pool.clone(), 1).unwrap();
         let failed = committer
             .run(
                 |conn| -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + '_>> {
@@ -429,7 +485,7 @@ mod tests {
         // Arrange: a first work holds the writer until A and B are both queued behind it, so
         // that they share the next batch; B writes A's key and fails.
         let (_dir, pool) = pool().await;
-        let committer = Committer::start(pool.clone(), 1);
+        let committer = Committer::start(pool.clone(), 1).unwrap();
         let (started, release) = (
             Arc::new(tokio::sync::Notify::new()),
             Arc::new(tokio::sync::Notify::new()),

@@ -80,7 +80,7 @@ impl Storage {
              FROM departments d WHERE $1 IS NULL OR d.code = $1 ORDER BY d.code",
         )
         .bind(code)
-        .fetch_all(&self.read)
+        .fetch_all(&mut *self.reader().await?)
         .await?)
     }
 
@@ -88,7 +88,7 @@ impl Storage {
     pub async fn department_names(&self) -> anyhow::Result<Vec<(String, String)>> {
         Ok(
             sqlx::query_as("SELECT code, name FROM departments ORDER BY code")
-                .fetch_all(&self.read)
+                .fetch_all(&mut *self.reader().await?)
                 .await?,
         )
     }
@@ -98,7 +98,7 @@ impl Storage {
         Ok(sqlx::query_as(
             "SELECT code, public_key FROM departments WHERE public_key IS NOT NULL ORDER BY code",
         )
-        .fetch_all(&self.read)
+        .fetch_all(&mut *self.reader().await?)
         .await?)
     }
 }

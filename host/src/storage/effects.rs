@@ -5,7 +5,7 @@
 use sqlx::AnyConnection;
 
 use super::registries::{DataUser, push_data_use};
-use super::statements::Statements;
+use super::statements::{Arg, Statements};
 use super::{is_postgres, now_text};
 use crate::model::effects::Effects;
 
@@ -34,7 +34,8 @@ impl RecordsMoved {
 }
 
 pub(super) struct EffectTarget<'a> {
-    pub case_id: i64,
+    /// The case: its id, or [`Arg::CaseOf`] its number when it is inserted in the same writes.
+    pub case_id: Arg,
     pub recipient_id: i64,
     /// The item, case and actor the registry reads are logged against.
     pub by: DataUser<'a>,
@@ -42,19 +43,14 @@ pub(super) struct EffectTarget<'a> {
     pub seq: i64,
 }
 
-/// Writes the item records at once (each is checked against what the call read) and adds the
-/// rest, which needs no answer, to `statements`, for the caller to run with its own.
-pub(super) async fn apply_effects(
+/// Writes the item records of `item_code`, each checked against what the call read. These need
+/// the connection; the rest of the effects need no answer ([`push_effects`]).
+pub(super) async fn write_records(
     conn: &mut AnyConnection,
-    target: &EffectTarget<'_>,
+    item_code: &str,
     effects: &Effects,
-    statements: &mut Statements,
 ) -> anyhow::Result<()> {
     let now = now_text();
-    let item_code = target.by.item_code;
-    for used in &effects.data_uses {
-        push_data_use(statements, &target.by, used, &now);
-    }
     // The item decided on what it read: if another call changed one of those records since,
     // nothing of this call may be stored (the domain calls the item again). On PostgreSQL the
     // check locks the row (`FOR UPDATE`), so that a concurrent writer waits for this commit and
@@ -111,6 +107,21 @@ pub(super) async fn apply_effects(
             }
         }
     }
+    Ok(())
+}
+
+/// Adds the effects that need no answer (ledger rows, certificates, deliveries, notifications)
+/// to `statements`, for the caller to run with its own.
+pub(super) fn push_effects(
+    statements: &mut Statements,
+    target: &EffectTarget<'_>,
+    effects: &Effects,
+) -> anyhow::Result<()> {
+    let now = now_text();
+    let item_code = target.by.item_code;
+    for used in &effects.data_uses {
+        push_data_use(statements, &target.by, used, &now);
+    }
     for certificate in &effects.certificates {
         statements.push(
             "INSERT INTO certificates (serial, kind, holder, data, issued_on, valid_until, case_id, item_code, created_at)
@@ -122,7 +133,7 @@ pub(super) async fn apply_effects(
                 (&certificate.data).into(),
                 (&certificate.issued_on).into(),
                 (&certificate.valid_until).into(),
-                target.case_id.into(),
+                target.case_id.clone(),
                 item_code.into(),
                 (&now).into(),
             ],
@@ -134,7 +145,7 @@ pub(super) async fn apply_effects(
              VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8, $8)",
             vec![
                 (&delivery.tracking_number).into(),
-                target.case_id.into(),
+                target.case_id.clone(),
                 delivery.kind.as_str().into(),
                 (&delivery.name).into(),
                 (&delivery.phone).into(),
@@ -156,7 +167,7 @@ pub(super) async fn apply_effects(
              VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
             vec![
                 key.into(),
-                target.case_id.into(),
+                target.case_id.clone(),
                 target.recipient_id.into(),
                 (&notification.subject).into(),
                 (&notification.body).into(),

@@ -285,7 +285,7 @@ impl Storage {
              ORDER BY id DESC LIMIT 2",
         )
         .bind(code)
-        .fetch_all(&self.read)
+        .fetch_all(&mut *self.reader().await?)
         .await?;
         Ok(newest.into_iter().nth(1).map(|(sha,)| sha))
     }
@@ -404,7 +404,7 @@ impl Storage {
         Ok(
             sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM items WHERE code = $1"))
                 .bind(code)
-                .fetch_optional(&self.read)
+                .fetch_optional(&mut *self.reader().await?)
                 .await?,
         )
     }
@@ -412,7 +412,7 @@ impl Storage {
     pub async fn items(&self) -> anyhow::Result<Vec<ItemRow>> {
         Ok(
             sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM items ORDER BY code"))
-                .fetch_all(&self.read)
+                .fetch_all(&mut *self.reader().await?)
                 .await?,
         )
     }
@@ -424,7 +424,7 @@ impl Storage {
              FROM item_versions WHERE item_code = $1 ORDER BY created_at DESC, version DESC",
         )
         .bind(code)
-        .fetch_all(&self.read)
+        .fetch_all(&mut *self.reader().await?)
         .await?)
     }
 
@@ -433,7 +433,7 @@ impl Storage {
         let row: Option<(Vec<u8>,)> =
             sqlx::query_as("SELECT bytes FROM components WHERE sha256 = $1")
                 .bind(sha256)
-                .fetch_optional(&self.read)
+                .fetch_optional(&mut *self.reader().await?)
                 .await?;
         Ok(row.map(|(bytes,)| bytes))
     }
@@ -443,7 +443,7 @@ impl Storage {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT info FROM item_versions WHERE sha256 = $1")
                 .bind(sha256)
-                .fetch_optional(&self.read)
+                .fetch_optional(&mut *self.reader().await?)
                 .await?;
         Ok(row.map(|(info,)| info))
     }
@@ -453,7 +453,7 @@ impl Storage {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT item_code FROM item_versions WHERE sha256 = $1")
                 .bind(sha256)
-                .fetch_optional(&self.read)
+                .fetch_optional(&mut *self.reader().await?)
                 .await?;
         Ok(row.map(|(code,)| code))
     }

@@ -1,5 +1,6 @@
 //! Failed-login bookkeeping for the login throttle (auth/throttle.rs decides; this only counts).
 
+use super::statements::Statements;
 use super::{Storage, now_text};
 
 impl Storage {
@@ -11,7 +12,7 @@ impl Storage {
         Ok(
             sqlx::query_as("SELECT failures, locked_until FROM login_attempts WHERE login = $1")
                 .bind(login)
-                .fetch_optional(&self.read)
+                .fetch_optional(&mut *self.reader().await?)
                 .await?,
         )
     }
@@ -43,17 +44,11 @@ impl Storage {
 
     /// Forgets the failures of `login` (after a successful login).
     pub async fn clear_login_failures(&self, login: &str) -> anyhow::Result<()> {
-        let login = login.to_string();
-        self.commits
-            .run(move |conn| {
-                Box::pin(async move {
-                    sqlx::query("DELETE FROM login_attempts WHERE login = $1")
-                        .bind(&login)
-                        .execute(&mut *conn)
-                        .await?;
-                    Ok(())
-                })
-            })
-            .await
+        let mut statements = Statements::default();
+        statements.push(
+            "DELETE FROM login_attempts WHERE login = $1",
+            vec![login.into()],
+        );
+        self.commits.write(statements).await
     }
 }

@@ -27,6 +27,7 @@ mod inspect;
 mod items;
 mod logins;
 mod outbox;
+mod readers;
 mod rectifications;
 mod registries;
 mod statements;
@@ -53,9 +54,9 @@ pub use users::{NewUserRow, UserRow};
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
+use readers::Readers;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Database, Executor, Postgres};
 
@@ -84,8 +85,8 @@ pub enum Backend {
 
 #[derive(Clone)]
 pub struct Storage {
-    /// Reads.
-    read: AnyPool,
+    /// Reads (`readers.rs`).
+    read: Readers,
     /// Writes: one connection for SQLite (writes queue here), the same pool as `read` for PostgreSQL.
     write: AnyPool,
     backend: Backend,
@@ -98,6 +99,8 @@ pub struct Storage {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
+/// Read connections to SQLite.
+const SQLITE_READERS: usize = 8;
 /// Connections to PostgreSQL, reads and writes together.
 const POSTGRES_POOL_SIZE: u32 = 16;
 
@@ -119,28 +122,13 @@ impl Storage {
         let options = AnyConnectOptions::from_str(url).context("parsing the database URL")?;
         let (read, write) = match backend {
             Backend::Sqlite => {
-                let pool = |max| {
-                    AnyPoolOptions::new()
-                        .max_connections(max)
-                        .acquire_timeout(Duration::from_secs(30))
-                        // A connection to a local file does not go stale: pinging it before each
-                        // use was a round trip to its worker thread on every query.
-                        .test_before_acquire(false)
-                        .after_connect(|conn, _| {
-                            Box::pin(async move {
-                                for pragma in [
-                                    "PRAGMA journal_mode = WAL",
-                                    "PRAGMA synchronous = FULL",
-                                    "PRAGMA foreign_keys = ON",
-                                    "PRAGMA busy_timeout = 10000",
-                                ] {
-                                    conn.execute(pragma).await?;
-                                }
-                                Ok(())
-                            })
-                        })
-                };
-                let write = pool(1)
+                let write = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(readers::ACQUIRE_TIMEOUT)
+                    // A connection to a local file does not go stale: pinging it before each
+                    // use was a round trip to its worker thread on every batch.
+                    .test_before_acquire(false)
+                    .after_connect(|conn, _| Box::pin(prepare_sqlite(conn)))
                     .connect_with(options.clone())
                     .await
                     .context("opening the database")?;
@@ -148,8 +136,7 @@ impl Storage {
                     .run(&write)
                     .await
                     .context("running migrations")?;
-                let read = pool(8)
-                    .connect_with(options)
+                let read = Readers::open_sqlite(&options, SQLITE_READERS)
                     .await
                     .context("opening the database")?;
                 (read, write)
@@ -157,7 +144,7 @@ impl Storage {
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
                     .max_connections(POSTGRES_POOL_SIZE)
-                    .acquire_timeout(Duration::from_secs(30))
+                    .acquire_timeout(readers::ACQUIRE_TIMEOUT)
                     .connect_with(options)
                     .await
                     .context("connecting to PostgreSQL")?;
@@ -165,14 +152,14 @@ impl Storage {
                     .run(&pool)
                     .await
                     .context("running migrations")?;
-                (pool.clone(), pool)
+                (Readers::Pool(pool.clone()), pool)
             }
         };
         let writers = match backend {
             Backend::Sqlite => 1,
             Backend::Postgres => commit::POSTGRES_WRITERS,
         };
-        let commits = commit::Committer::start(write.clone(), writers);
+        let commits = commit::Committer::start(write.clone(), writers)?;
         Ok(Storage {
             read,
             write,
@@ -206,8 +193,15 @@ impl Storage {
 
     /// Is the database answering?
     pub async fn ping(&self) -> anyhow::Result<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await?;
+        sqlx::query("SELECT 1")
+            .execute(&mut *self.reader().await?)
+            .await?;
         Ok(())
+    }
+
+    /// A connection for reads, handed back when dropped.
+    async fn reader(&self) -> sqlx::Result<readers::Reader> {
+        self.read.get().await
     }
 }
 
@@ -216,6 +210,22 @@ impl Storage {
 async fn looking_pool(url: &str) -> sqlx::Result<AnyPool> {
     sqlx::any::install_default_drivers();
     AnyPoolOptions::new().max_connections(1).connect(url).await
+}
+
+/// The pragmas of every SQLite connection.
+async fn prepare_sqlite(conn: &mut AnyConnection) -> sqlx::Result<()> {
+    for pragma in [
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA synchronous = FULL",
+        "PRAGMA foreign_keys = ON",
+        "PRAGMA busy_timeout = 10000",
+        // Pages read through a memory map rather than a read(2) each: a reader's page cache is
+        // dropped whenever another connection commits, that is, all the time under load.
+        "PRAGMA mmap_size = 1073741824",
+    ] {
+        conn.execute(pragma).await?;
+    }
+    Ok(())
 }
 
 /// Now, as stored: RFC 3339 UTC with milliseconds (sorts as text).
@@ -318,7 +328,7 @@ pub(crate) mod tests {
         let (a, b): (String, String) = sqlx::query_as("SELECT $2, $1")
             .bind("one")
             .bind("two")
-            .fetch_one(&storage.read)
+            .fetch_one(&mut *storage.reader().await.unwrap())
             .await
             .unwrap();
         assert_eq!((a.as_str(), b.as_str()), ("two", "one"));

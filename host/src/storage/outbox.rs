@@ -2,6 +2,7 @@
 //! what was sent and schedule the next attempt of what was not. Rows are written with their case
 //! (storage/case_writes.rs); claims and outcomes go through the group commit too.
 
+use super::statements::{Arg, Statements};
 use super::{Backend, Storage};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -87,7 +88,7 @@ impl Storage {
         Ok(
             sqlx::query_as("SELECT id, name, login FROM users WHERE id = $1")
                 .bind(user_id)
-                .fetch_optional(&self.read)
+                .fetch_optional(&mut *self.reader().await?)
                 .await?,
         )
     }
@@ -98,37 +99,22 @@ impl Storage {
         if outcomes.is_empty() {
             return Ok(());
         }
-        self.commits
-            .run(move |conn| {
-                Box::pin(async move {
-                    for outcome in &outcomes {
-                        match outcome {
-                            DeliveryOutcome::Sent { id, at } => {
-                                sqlx::query(
-                                    "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL WHERE id = $1",
-                                )
-                                .bind(id)
-                                .bind(at)
-                                .execute(&mut *conn)
-                                .await?;
-                            }
-                            DeliveryOutcome::Failed { id, error, retry_at } => {
-                                let status = if retry_at.is_some() { "pending" } else { "failed" };
-                                sqlx::query(
-                                    "UPDATE outbox SET status = $2, next_attempt_at = $3, locked_until = NULL, last_error = $4 WHERE id = $1",
-                                )
-                                .bind(id)
-                                .bind(status)
-                                .bind(retry_at)
-                                .bind(error)
-                                .execute(&mut *conn)
-                                .await?;
-                            }
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .await
+        let mut statements = Statements::default();
+        for outcome in outcomes {
+            match outcome {
+                DeliveryOutcome::Sent { id, at } => statements.push(
+                    "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL WHERE id = $1",
+                    vec![id.into(), at.into()],
+                ),
+                DeliveryOutcome::Failed { id, error, retry_at } => {
+                    let status = if retry_at.is_some() { "pending" } else { "failed" };
+                    statements.push(
+                        "UPDATE outbox SET status = $2, next_attempt_at = $3, locked_until = NULL, last_error = $4 WHERE id = $1",
+                        vec![id.into(), status.into(), Arg::Text(retry_at), error.into()],
+                    );
+                }
+            }
+        }
+        self.commits.write(statements).await
     }
 }

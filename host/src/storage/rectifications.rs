@@ -89,7 +89,7 @@ impl Storage {
         );
         Ok(sqlx::query_as(&sql)
             .bind(department)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.reader().await?)
             .await?)
     }
 
@@ -97,7 +97,7 @@ impl Storage {
         let sql = format!("{ROW} WHERE x.id = $1");
         Ok(sqlx::query_as(&sql)
             .bind(id)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.reader().await?)
             .await?)
     }
 
@@ -128,7 +128,7 @@ impl Storage {
     pub async fn rectification_counts(&self) -> anyhow::Result<(i64, i64)> {
         Ok(
             sqlx::query_as("SELECT COUNT(*), COUNT(closed_at) FROM rectifications")
-                .fetch_one(&self.read)
+                .fetch_one(&mut *self.reader().await?)
                 .await?,
         )
     }

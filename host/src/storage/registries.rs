@@ -49,7 +49,7 @@ impl Storage {
         )
         .bind(dataset)
         .bind(key)
-        .fetch_optional(&self.read)
+        .fetch_optional(&mut *self.reader().await?)
         .await?;
         Ok(row.map(|(subject_id, data)| RegistryRecord { subject_id, data }))
     }
@@ -67,28 +67,18 @@ impl Storage {
             return Ok(());
         }
         let now = now_text();
-        let item = (item.0.to_string(), item.1.to_string());
-        let case_number = case_number.map(str::to_string);
-        let actor = (actor.0.to_string(), actor.1.to_string());
-        let uses = uses.to_vec();
-        self.commits
-            .run(move |conn| {
-                Box::pin(async move {
-                    let who = DataUser {
-                        item_code: &item.0,
-                        item_version: &item.1,
-                        case_number: case_number.as_deref(),
-                        actor_id: &actor.0,
-                        actor_role: &actor.1,
-                    };
-                    let mut statements = Statements::default();
-                    for used in &uses {
-                        push_data_use(&mut statements, &who, used, &now);
-                    }
-                    statements.execute(conn).await
-                })
-            })
-            .await
+        let who = DataUser {
+            item_code: item.0,
+            item_version: item.1,
+            case_number,
+            actor_id: actor.0,
+            actor_role: actor.1,
+        };
+        let mut statements = Statements::default();
+        for used in uses {
+            push_data_use(&mut statements, &who, used, &now);
+        }
+        self.commits.write(statements).await
     }
 }
 

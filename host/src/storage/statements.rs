@@ -4,7 +4,9 @@
 //! multi-statement execution, one hand-off; on PostgreSQL one after another, as its extended
 //! protocol takes one statement per query (and there the round trip is the network's anyway).
 //!
-//! Each statement is written with its own `$1 … $N`; they are numbered on when joined.
+//! Each statement is written with its own `$1 … $N`; they are numbered on when joined. A new
+//! case's rows name it by its number ([`Arg::CaseOf`]), so that the case and everything of it go
+//! together in one execution, without a round trip for its id first.
 
 use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, Arguments};
@@ -16,6 +18,8 @@ use super::is_postgres;
 pub(super) enum Arg {
     Text(Option<String>),
     Int(i64),
+    /// The id of the case with this number (inserted by a statement before).
+    CaseOf(String),
 }
 
 impl From<&str> for Arg {
@@ -54,8 +58,11 @@ impl From<i64> for Arg {
     }
 }
 
+/// The most arguments one execution binds (SQLite allows 32,766).
+const MAX_ARGUMENTS: usize = 30_000;
+
 /// Statements to run in order, inside the caller's transaction.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct Statements {
     parts: Vec<(&'static str, Vec<Arg>)>,
 }
@@ -70,24 +77,34 @@ impl Statements {
     /// Runs them all; the first that fails stops the rest and is the error (the caller's
     /// transaction or savepoint then rolls back what ran before it).
     pub(super) async fn execute(self, conn: &mut AnyConnection) -> anyhow::Result<()> {
-        if self.parts.len() <= 1 || is_postgres(conn) {
-            for (sql, args) in self.parts {
-                sqlx::query_with(sql, arguments(args)?)
+        if is_postgres(conn) {
+            for (part, args) in self.parts {
+                let mut sql = String::new();
+                renumber_into(&mut sql, part, &args, 0);
+                sqlx::query_with(&sql, arguments(args)?)
                     .execute(&mut *conn)
                     .await?;
             }
             return Ok(());
         }
-        let mut sql = String::new();
-        let mut all = Vec::new();
-        for (part, args) in self.parts {
-            renumber_into(&mut sql, part, all.len());
-            sql.push_str(";\n");
-            all.extend(args);
+        // As few executions as the argument limit allows. The joined text is kept in the
+        // connection's statement cache: a kind of write (a submission to one item, say) sends
+        // the same text each time.
+        let mut parts = self.parts.into_iter().peekable();
+        while parts.peek().is_some() {
+            let mut sql = String::new();
+            let mut all = Vec::new();
+            while let Some((part, args)) =
+                parts.next_if(|(_, args)| all.is_empty() || all.len() + args.len() <= MAX_ARGUMENTS)
+            {
+                renumber_into(&mut sql, part, &args, all.len());
+                sql.push_str(";\n");
+                all.extend(args);
+            }
+            sqlx::query_with(&sql, arguments(all)?)
+                .execute(&mut *conn)
+                .await?;
         }
-        sqlx::query_with(&sql, arguments(all)?)
-            .execute(&mut *conn)
-            .await?;
         Ok(())
     }
 }
@@ -98,22 +115,33 @@ fn arguments(args: Vec<Arg>) -> anyhow::Result<AnyArguments<'static>> {
         match arg {
             Arg::Text(text) => arguments.add(text),
             Arg::Int(n) => arguments.add(n),
+            Arg::CaseOf(number) => arguments.add(number),
         }
         .map_err(|e| anyhow::anyhow!("binding a statement argument: {e}"))?;
     }
     Ok(arguments)
 }
 
-/// Appends `sql` to `out` with each `$N` written as `$N+offset`.
-fn renumber_into(out: &mut String, sql: &str, offset: usize) {
+/// Appends `sql` to `out` with each `$N` written as `$N+offset`, or as the lookup of a case's id
+/// where its argument is [`Arg::CaseOf`].
+fn renumber_into(out: &mut String, sql: &str, args: &[Arg], offset: usize) {
     let mut rest = sql;
     while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..=at]);
+        out.push_str(&rest[..at]);
         rest = &rest[at + 1..];
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         match rest[..digits].parse::<usize>() {
-            Ok(n) => out.push_str(&(n + offset).to_string()),
-            Err(_) => out.push_str(&rest[..digits]),
+            Ok(n) if matches!(args.get(n - 1), Some(Arg::CaseOf(_))) => {
+                out.push_str(&format!(
+                    "(SELECT id FROM cases WHERE number = ${})",
+                    n + offset
+                ));
+            }
+            Ok(n) => out.push_str(&format!("${}", n + offset)),
+            Err(_) => {
+                out.push('$');
+                out.push_str(&rest[..digits]);
+            }
         }
         rest = &rest[digits..];
     }
@@ -141,11 +169,30 @@ mod tests {
     #[test]
     fn placeholders_are_numbered_on_past_the_statements_before() {
         let mut out = String::new();
-        renumber_into(&mut out, "INSERT INTO t (a, b) VALUES ($1, $2)", 3);
+        let two: Vec<Arg> = vec![1.into(), 2.into()];
+        renumber_into(&mut out, "INSERT INTO t (a, b) VALUES ($1, $2)", &two, 3);
         assert_eq!(out, "INSERT INTO t (a, b) VALUES ($4, $5)");
         let mut out = String::new();
-        renumber_into(&mut out, "UPDATE t SET a = $2, b = $1 WHERE c = $10", 10);
+        let ten: Vec<Arg> = (0..10).map(Arg::Int).collect();
+        renumber_into(
+            &mut out,
+            "UPDATE t SET a = $2, b = $1 WHERE c = $10",
+            &ten,
+            10,
+        );
         assert_eq!(out, "UPDATE t SET a = $12, b = $11 WHERE c = $20");
+        let mut out = String::new();
+        let case = vec![Arg::CaseOf("YW-1".into()), "x".into()];
+        renumber_into(
+            &mut out,
+            "INSERT INTO e (case_id, a) VALUES ($1, $2)",
+            &case,
+            2,
+        );
+        assert_eq!(
+            out,
+            "INSERT INTO e (case_id, a) VALUES ((SELECT id FROM cases WHERE number = $3), $4)"
+        );
         assert_eq!(placeholders_in("VALUES ($1, $2, $11, $3)"), 11);
         assert_eq!(placeholders_in("DELETE FROM t"), 0);
     }
@@ -195,6 +242,34 @@ mod tests {
                 (1, "一".into(), Some("changed".into())),
                 (2, "二".into(), Some("note".into()))
             ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_case_inserted_before_is_named_by_its_number() {
+        // Arrange
+        let (_dir, mut conn) = table().await;
+        sqlx::query("CREATE TABLE cases (id INTEGER PRIMARY KEY, number TEXT UNIQUE NOT NULL)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let mut statements = Statements::default();
+        statements.push(
+            "INSERT INTO cases (id, number) VALUES ($1, $2)",
+            vec![41.into(), "YW-1".into()],
+        );
+        statements.push(
+            "INSERT INTO t (id, name) VALUES ($1, $2)",
+            vec![Arg::CaseOf("YW-1".into()), "of the case".into()],
+        );
+
+        // Act
+        statements.execute(&mut conn).await.unwrap();
+
+        // Assert
+        assert_eq!(
+            rows(&mut conn).await,
+            vec![(41, "of the case".into(), None)]
         );
     }
 

@@ -98,7 +98,7 @@ impl Storage {
             .bind(from)
             .bind(until)
             .bind(department)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.reader().await?)
             .await?;
         Ok(ids.into_iter().map(|(id,)| id).collect())
     }
@@ -119,7 +119,7 @@ impl Storage {
         for id in ids {
             query = query.bind(*id);
         }
-        Ok(query.fetch_all(&self.read).await?)
+        Ok(query.fetch_all(&mut *self.reader().await?).await?)
     }
 
     /// The events of the cases `ids`, in order per case (by case id, then sequence). Callers pass
@@ -137,7 +137,7 @@ impl Storage {
         for id in ids {
             query = query.bind(*id);
         }
-        Ok(query.fetch_all(&self.read).await?)
+        Ok(query.fetch_all(&mut *self.reader().await?).await?)
     }
 
     /// Stores the SLA figures of completed cases, in one transaction; a case that has them
@@ -195,7 +195,7 @@ impl Storage {
             .bind(from)
             .bind(until)
             .bind(department)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.reader().await?)
             .await?;
         Ok(rows)
     }
@@ -227,7 +227,7 @@ impl Storage {
             .bind(from)
             .bind(until)
             .bind(department)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.reader().await?)
             .await?;
         Ok(rows)
     }
@@ -248,7 +248,7 @@ impl Storage {
              ORDER BY department",
         )
         .bind(today)
-        .fetch_all(&self.read)
+        .fetch_all(&mut *self.reader().await?)
         .await?;
         Ok(rows)
     }

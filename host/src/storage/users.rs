@@ -1,5 +1,6 @@
 //! Departments, users and bearer tokens.
 
+use super::statements::Statements;
 use super::{Storage, now_text, placeholders};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -44,7 +45,7 @@ impl Storage {
         let found: Option<(String,)> =
             sqlx::query_as("SELECT code FROM departments WHERE code = $1")
                 .bind(code)
-                .fetch_optional(&self.read)
+                .fetch_optional(&mut *self.reader().await?)
                 .await?;
         Ok(found.is_some())
     }
@@ -97,7 +98,7 @@ impl Storage {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.login = $1");
         Ok(sqlx::query_as(&sql)
             .bind(login)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.reader().await?)
             .await?)
     }
 
@@ -105,7 +106,7 @@ impl Storage {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
         Ok(sqlx::query_as(&sql)
             .bind(id)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.reader().await?)
             .await?)
     }
 
@@ -121,7 +122,7 @@ impl Storage {
             for id in chunk {
                 query = query.bind(*id);
             }
-            users.extend(query.fetch_all(&self.read).await?);
+            users.extend(query.fetch_all(&mut *self.reader().await?).await?);
         }
         Ok(users)
     }
@@ -132,25 +133,14 @@ impl Storage {
         user_id: i64,
         expires_at: Option<&str>,
     ) -> anyhow::Result<()> {
-        let (token_hash, expires_at) = (token_hash.to_string(), expires_at.map(str::to_string));
         // A login's token joins the group commit of the requests around it.
-        self.commits
-            .run(move |conn| {
-                Box::pin(async move {
-                    sqlx::query(
-                        "INSERT INTO tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)
-                         ON CONFLICT (token_hash) DO NOTHING",
-                    )
-                    .bind(&token_hash)
-                    .bind(user_id)
-                    .bind(now_text())
-                    .bind(&expires_at)
-                    .execute(&mut *conn)
-                    .await?;
-                    Ok(())
-                })
-            })
-            .await
+        let mut statements = Statements::default();
+        statements.push(
+            "INSERT INTO tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (token_hash) DO NOTHING",
+            vec![token_hash.into(), user_id.into(), now_text().into(), expires_at.into()],
+        );
+        self.commits.write(statements).await
     }
 
     /// The user a token belongs to, if it is neither expired nor revoked.
@@ -162,7 +152,7 @@ impl Storage {
         Ok(sqlx::query_as(&sql)
             .bind(token_hash)
             .bind(now_text())
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.reader().await?)
             .await?)
     }
 

@@ -6,7 +6,7 @@ use crate::storage::tests::temp_storage;
 /// `(actor, action, target)` of every audit entry, oldest first.
 async fn audit(storage: &Storage) -> Vec<(String, String, String)> {
     sqlx::query_as("SELECT actor, action, target FROM audit_log ORDER BY id")
-        .fetch_all(&storage.read)
+        .fetch_all(&mut *storage.reader().await.unwrap())
         .await
         .unwrap()
 }
