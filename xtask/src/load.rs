@@ -1,6 +1,8 @@
 //! `cargo xtask load`: the load run of the submit endpoint recorded in BENCHMARKS.md. It logs in as
 //! the demo citizen and has C worker threads, one keep-alive connection each, post the vehicle
-//! inspection exemption application for S seconds, then prints one table.
+//! inspection exemption application for S seconds, then prints one table. With `--wrk` the same
+//! submissions are sent by `wrk` (as `cargo xtask peer` does), whose one event-loop thread takes
+//! far less of the shared cores than C worker threads, and the table adds the server's CPU time.
 //!
 //! Bounded by design: it sends only to loopback addresses (a `--url` elsewhere is refused), stops
 //! starting requests after S seconds and gives each request at most `REQUEST_TIMEOUT`. Without
@@ -15,6 +17,7 @@ use serde_json::{Value, json};
 
 use crate::args::Args;
 use crate::compile;
+use crate::peer;
 use crate::process::step;
 use crate::server::LocalServer;
 use crate::workspace::{Profile, Workspace};
@@ -31,6 +34,7 @@ pub struct Options {
     seconds: u64,
     concurrency: usize,
     url: Option<String>,
+    wrk: bool,
 }
 
 impl Options {
@@ -39,6 +43,7 @@ impl Options {
             seconds: args.count("--seconds", 20, MAX_SECONDS)?,
             concurrency: args.count("--concurrency", 32, MAX_CONCURRENCY)? as usize,
             url: args.value("--url")?,
+            wrk: args.flag("--wrk"),
         })
     }
 }
@@ -64,6 +69,11 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
         }
     };
 
+    if options.wrk {
+        let server =
+            server.context("--wrk measures the server it starts (its CPU time): no --url")?;
+        return drive_wrk(&server, options);
+    }
     let token = match login(&base_url, LOGIN, PASSWORD) {
         Ok(token) => token,
         Err(err) => {
@@ -202,6 +212,53 @@ impl Tally {
 struct Report {
     tally: Tally,
     elapsed: Duration,
+}
+
+/// The same submissions sent by `wrk` (one thread, an event loop), which costs the shared cores
+/// far less CPU than the worker threads do; with the server's CPU time per request.
+fn drive_wrk(server: &LocalServer, options: &Options) -> Result<()> {
+    let wrk = peer::ensure_wrk()?;
+    let token = login(&server.base_url, LOGIN, PASSWORD)?;
+    let script = std::env::temp_dir().join(format!("yiwang-load-{}.lua", std::process::id()));
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.body = '{}'\n\
+             wrk.headers[\"Content-Type\"] = \"application/json\"\n\
+             wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n",
+            application()
+        ),
+    )?;
+    let peer_options = peer::Options {
+        seconds: options.seconds,
+        connections: options.concurrency,
+    };
+    let url = format!("{}{SUBMIT_PATH}", server.base_url);
+    let measured = peer::measure(
+        &wrk,
+        "vehicle submit (wrk)",
+        &url,
+        Some(&script),
+        server.pid(),
+        &peer_options,
+    );
+    let _ = std::fs::remove_file(&script);
+    let m = measured?;
+    println!();
+    println!(
+        "load run: POST {SUBMIT_PATH} as {LOGIN}, sent by wrk -t1 -c{}",
+        options.concurrency
+    );
+    println!("(after a 2 s warm-up; client and server share this machine's cores)");
+    println!();
+    println!("| requests | non-2xx | requests/s | p50 ms | p99 ms | server CPU µs/request |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| {} | {} | {:.1} | {} | {} | {:.0} |",
+        m.requests, m.non_2xx, m.per_second, m.p50_ms, m.p99_ms, m.cpu_us_per_request
+    );
+    ensure!(m.non_2xx == 0, "{} submissions were refused", m.non_2xx);
+    Ok(())
 }
 
 fn drive(base_url: &str, token: &str, options: &Options) -> Report {

@@ -66,6 +66,8 @@ commands:
                 --concurrency C    worker threads, one connection each (default 32)
                 --url URL          use a running server (seeded with `yiwang demo seed`) instead of
                                    building and starting a release server in a temporary directory
+                --wrk              send with wrk (C connections, one thread) and print the server's
+                                   CPU time per request; not with --url
   forms       heavy forms against a quiet query: a release server in a temporary directory,
               the crafted item's patterned-form variant uploaded signed and published; C
               clients post its heaviest form while one client queries another item, prints a

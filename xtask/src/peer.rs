@@ -36,8 +36,8 @@ const MAX_SECONDS: u64 = 600;
 
 #[derive(Debug)]
 pub struct Options {
-    seconds: u64,
-    connections: usize,
+    pub seconds: u64,
+    pub connections: usize,
 }
 
 impl Options {
@@ -50,14 +50,14 @@ impl Options {
 }
 
 /// What `wrk` and `/proc` said of one server.
-struct Measured {
-    name: String,
-    requests: u64,
-    non_2xx: u64,
-    per_second: f64,
-    p50_ms: String,
-    p99_ms: String,
-    cpu_us_per_request: f64,
+pub struct Measured {
+    pub name: String,
+    pub requests: u64,
+    pub non_2xx: u64,
+    pub per_second: f64,
+    pub p50_ms: String,
+    pub p99_ms: String,
+    pub cpu_us_per_request: f64,
 }
 
 pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
@@ -244,7 +244,7 @@ fn wait_for(url: &str) -> Result<()> {
 }
 
 /// A warm-up, then the measured `wrk` run with the server's CPU time read around it.
-fn measure(
+pub fn measure(
     wrk: &Path,
     name: &str,
     url: &str,
@@ -359,7 +359,7 @@ fn clock_ticks_per_second() -> Result<u64> {
 }
 
 /// `wrk`, from Debian's package when it is missing.
-fn ensure_wrk() -> Result<PathBuf> {
+pub fn ensure_wrk() -> Result<PathBuf> {
     let path = PathBuf::from("/usr/bin/wrk");
     if !path.exists() {
         let mut install = Command::new("apt-get");
