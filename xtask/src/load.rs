@@ -220,15 +220,7 @@ fn drive_wrk(server: &LocalServer, options: &Options) -> Result<()> {
     let wrk = peer::ensure_wrk()?;
     let token = login(&server.base_url, LOGIN, PASSWORD)?;
     let script = std::env::temp_dir().join(format!("yiwang-load-{}.lua", std::process::id()));
-    std::fs::write(
-        &script,
-        format!(
-            "wrk.method = \"POST\"\nwrk.body = '{}'\n\
-             wrk.headers[\"Content-Type\"] = \"application/json\"\n\
-             wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n",
-            application()
-        ),
-    )?;
+    peer::write_post_script(&script, &application(), &token)?;
     let peer_options = peer::Options {
         seconds: options.seconds,
         connections: options.concurrency,

@@ -105,14 +105,7 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
         ] {
             let url = format!("{}/api/v1/items/{code}/query", server.base_url);
             let script = scratch.join(format!("{code}.lua"));
-            fs::write(
-                &script,
-                format!(
-                    "wrk.method = \"POST\"\nwrk.body = '{{\"input\":{input}}}'\n\
-                     wrk.headers[\"Content-Type\"] = \"application/json\"\n\
-                     wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n"
-                ),
-            )?;
+            write_post_script(&script, &format!(r#"{{"input":{input}}}"#), &token)?;
             check_answer(&url, Some((&token, &format!(r#"{{"input":{input}}}"#))))?;
             results.push(measure(&wrk, name, &url, Some(&script), pid, options)?);
         }
@@ -241,6 +234,19 @@ fn wait_for(url: &str) -> Result<()> {
         std::thread::sleep(Duration::from_millis(100));
     }
     bail!("{url} did not answer within 60 s")
+}
+
+/// A wrk script that POSTs the JSON `body` with the bearer `token`.
+pub fn write_post_script(script: &Path, body: &str, token: &str) -> Result<()> {
+    fs::write(
+        script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.body = '{body}'\n\
+             wrk.headers[\"Content-Type\"] = \"application/json\"\n\
+             wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n"
+        ),
+    )?;
+    Ok(())
 }
 
 /// A warm-up, then the measured `wrk` run with the server's CPU time read around it.

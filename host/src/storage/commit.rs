@@ -2,7 +2,8 @@
 //!
 //! A request's writes (a new case with its events and effects, a case's transition, the ledger
 //! rows of a query's reads, an audit entry) are a [`Work`]: a function over a connection that is
-//! already inside a transaction. [`Committer::run`] queues it and waits. A writer task takes every
+//! already inside a transaction; writes that need no answer are a [`Statements`] instead
+//! ([`Committer::write`]). [`Committer::run`] queues a work and waits. A writer takes every
 //! work that is waiting (up to [`MAX_BATCH`]), opens one transaction, runs the works one after
 //! another, and commits once; then it answers each caller. So:
 //! - a caller is answered only after the commit that holds its writes is durable (SQLite's
@@ -18,9 +19,9 @@
 //! savepoint), so a quiet server answers as fast as before; under load the batches grow by
 //! themselves with the number of callers waiting while the previous commit was being synced.
 //!
-//! SQLite has one writer task on its one write connection. PostgreSQL has [`POSTGRES_WRITERS`],
-//! each committing its own batches on a connection of the shared pool, because its round trips,
-//! not its fsync, bound one writer.
+//! SQLite has one writer, on a thread of its own, on its one write connection. PostgreSQL has
+//! [`POSTGRES_WRITERS`] tasks, each committing its own batches on a connection of the shared
+//! pool, because its round trips, not its fsync, bound one writer.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
