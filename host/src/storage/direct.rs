@@ -49,7 +49,9 @@ impl PointReads {
         Ok(reads)
     }
 
-    /// The one row `sql` finds, if any. `sql` must select by a unique key.
+    /// The one row `sql` finds, if any. `sql` must select by a unique key. `params` bind by
+    /// position, and SQLite numbers the parameters in the order they first appear, so `sql`
+    /// names `$1`, `$2` … in that order (the writes of `Statements` bind by number instead).
     pub(super) fn row<T>(
         &self,
         sql: &str,
