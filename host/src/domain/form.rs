@@ -6,8 +6,9 @@
 //! linear-time engine: `model::form_schema`.)
 //!
 //! One case is checked on the request's own thread instead: a small form (at most
-//! [`INLINE_VALUES`] values and [`INLINE_TEXT`] bytes of text) against a schema whose every keyword looks at each value of the form
-//! at most once ([`FormCheck::linear`]: no `anyOf`, `oneOf`, `allOf`, `not`, `if`, `$ref` …).
+//! [`INLINE_VALUES`] values and [`INLINE_TEXT`] bytes of text) against a schema whose every
+//! keyword looks at each value of the form at most once ([`FormCheck::linear`]: no `anyOf`,
+//! `oneOf`, `allOf`, `not`, `if`, `$ref` …).
 //! Such a check costs microseconds, less than the hand-off to the blocking pool and back. The
 //! shipped items' schemas are all of this kind; a schema with a combinator keeps the budget,
 //! because nested combinators can cost exponential time on a form of one value.
@@ -131,10 +132,6 @@ impl FormCheck {
             }
         }
         true
-    }
-
-    pub fn validator(&self) -> &jsonschema::Validator {
-        &self.validator
     }
 }
 

@@ -116,9 +116,16 @@ impl Statements {
     pub(super) fn execute_direct(&self, conn: &rusqlite::Connection) -> rusqlite::Result<()> {
         let mut sql = String::new();
         for (part, args) in &self.parts {
-            sql.clear();
-            renumber_into(&mut sql, part, args, 0);
-            let mut statement = conn.prepare_cached(&sql)?;
+            // Parameters are bound by their `$N`, so only a case named by its number needs
+            // the text rewritten.
+            let text = if args.iter().any(|arg| matches!(arg, Arg::CaseOf(_))) {
+                sql.clear();
+                renumber_into(&mut sql, part, args, 0);
+                sql.as_str()
+            } else {
+                part
+            };
+            let mut statement = conn.prepare_cached(text)?;
             // SQLite numbers the parameters in their order of appearance; `$N` names its
             // argument.
             for index in 1..=statement.parameter_count() {
