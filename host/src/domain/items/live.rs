@@ -9,7 +9,6 @@ use anyhow::Context;
 use sha2::{Digest, Sha256};
 
 use super::{Items, LiveItem, settings_of};
-use crate::domain::form::FormCheck;
 use crate::model::catalog::ItemInfo;
 use crate::model::grants::{Grants, Limits};
 use crate::runtime::LoadedVersion;
@@ -71,14 +70,17 @@ impl Items {
             return Ok(());
         }
         let version = self.version(sha256, grants, limits).await?;
-        let form = match &current {
-            Some(live) if live.version.sha256 == version.sha256 => live.form.clone(),
-            _ => Arc::new(FormCheck::compile(&version.info.form_schema)?),
+        let validator = match &current {
+            Some(live) if live.version.sha256 == version.sha256 => live.validator.clone(),
+            _ => Arc::new(
+                crate::model::form_schema::compile(&version.info.form_schema)
+                    .map_err(|e| anyhow::anyhow!("form schema: {e}"))?,
+            ),
         };
         tracing::info!(item = %row.code, version = %version.info.version, enabled, "item served");
         let item = Arc::new(LiveItem {
             version,
-            form,
+            validator,
             enabled,
         });
         let mut live = BTreeMap::clone(&self.live.load());

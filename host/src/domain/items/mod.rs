@@ -33,7 +33,6 @@ use arc_swap::ArcSwap;
 use serde::Serialize;
 
 use super::error::{DomainError, Result};
-use super::form::FormCheck;
 use crate::model::grants::{Grants, Limits};
 use crate::runtime::{LoadError, LoadedVersion, Runtime};
 use crate::storage::{ItemRow, Storage, VersionRow};
@@ -42,7 +41,7 @@ use crate::storage::{ItemRow, Storage, VersionRow};
 pub struct LiveItem {
     pub version: Arc<LoadedVersion>,
     /// The form schema, compiled once.
-    pub form: Arc<FormCheck>,
+    pub validator: Arc<jsonschema::Validator>,
     pub enabled: bool,
 }
 
