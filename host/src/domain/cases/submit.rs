@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::{Cases, RECORD_ATTEMPTS, item_error, json_object, misbehaved};
 use crate::domain::calendar;
 use crate::domain::error::{DomainError, Result};
-use crate::domain::form;
+use crate::domain::form::{self, FormCheck};
 use crate::model::actor::{Actor, Role};
 use crate::model::catalog::Workflow;
 use crate::model::contract::SubmitError;
@@ -54,15 +54,8 @@ impl Cases {
         if !live.enabled {
             return Err(DomainError::item_disabled());
         }
-        self.submit_to(
-            applicant,
-            &live.version,
-            &live.validator,
-            form,
-            channel,
-            false,
-        )
-        .await
+        self.submit_to(applicant, &live.version, &live.form, form, channel, false)
+            .await
     }
 
     /// The item's own department tries an uploaded version before it is published: the case
@@ -75,8 +68,8 @@ impl Cases {
         version: &str,
         form: &Value,
     ) -> Result<Submitted> {
-        let (version, validator) = self.items.for_preview(staff, code, version).await?;
-        self.submit_to(staff, &version, &validator, form, "department", true)
+        let (version, schema) = self.items.for_preview(staff, code, version).await?;
+        self.submit_to(staff, &version, &schema, form, "department", true)
             .await
     }
 
@@ -84,7 +77,7 @@ impl Cases {
         &self,
         applicant: &Actor,
         version: &Arc<LoadedVersion>,
-        validator: &Arc<jsonschema::Validator>,
+        schema: &Arc<FormCheck>,
         form: &Value,
         channel: &str,
         preview: bool,
@@ -95,7 +88,7 @@ impl Cases {
                 format!("unknown channel `{channel}`"),
             ));
         }
-        form::check_bounded(validator, form).await?;
+        form::check_bounded(schema, form).await?;
         let info = &version.info;
 
         let today = calendar::today();

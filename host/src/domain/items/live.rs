@@ -9,6 +9,7 @@ use anyhow::Context;
 use sha2::{Digest, Sha256};
 
 use super::{Items, LiveItem, settings_of};
+use crate::domain::form::FormCheck;
 use crate::model::catalog::ItemInfo;
 use crate::model::grants::{Grants, Limits};
 use crate::runtime::LoadedVersion;
@@ -70,17 +71,14 @@ impl Items {
             return Ok(());
         }
         let version = self.version(sha256, grants, limits).await?;
-        let validator = match &current {
-            Some(live) if live.version.sha256 == version.sha256 => live.validator.clone(),
-            _ => Arc::new(
-                crate::model::form_schema::compile(&version.info.form_schema)
-                    .map_err(|e| anyhow::anyhow!("form schema: {e}"))?,
-            ),
+        let form = match &current {
+            Some(live) if live.version.sha256 == version.sha256 => live.form.clone(),
+            _ => Arc::new(FormCheck::compile(&version.info.form_schema)?),
         };
         tracing::info!(item = %row.code, version = %version.info.version, enabled, "item served");
         let item = Arc::new(LiveItem {
             version,
-            validator,
+            form,
             enabled,
         });
         let mut live = BTreeMap::clone(&self.live.load());

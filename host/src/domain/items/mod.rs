@@ -33,6 +33,7 @@ use arc_swap::ArcSwap;
 use serde::Serialize;
 
 use super::error::{DomainError, Result};
+use super::form::FormCheck;
 use crate::model::grants::{Grants, Limits};
 use crate::runtime::{LoadError, LoadedVersion, Runtime};
 use crate::storage::{ItemRow, Storage, VersionRow};
@@ -41,7 +42,7 @@ use crate::storage::{ItemRow, Storage, VersionRow};
 pub struct LiveItem {
     pub version: Arc<LoadedVersion>,
     /// The form schema, compiled once.
-    pub validator: Arc<jsonschema::Validator>,
+    pub form: Arc<FormCheck>,
     pub enabled: bool,
 }
 

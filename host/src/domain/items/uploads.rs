@@ -9,6 +9,7 @@ use anyhow::Context;
 
 use super::{Items, VersionView, load_refusal, settings_of};
 use crate::domain::error::{DomainError, Result};
+use crate::domain::form::FormCheck;
 use crate::model::actor::{Actor, Role};
 use crate::runtime::LoadedVersion;
 use crate::signing;
@@ -234,7 +235,7 @@ impl Items {
         staff: &Actor,
         code: &str,
         version: &str,
-    ) -> Result<(Arc<LoadedVersion>, Arc<jsonschema::Validator>)> {
+    ) -> Result<(Arc<LoadedVersion>, Arc<FormCheck>)> {
         if staff.role == Role::Admin {
             return Err(DomainError::forbidden(
                 "forbidden",
@@ -245,9 +246,8 @@ impl Items {
         let stored = self.stored_version(code, version).await?;
         let (grants, limits) = settings_of(&row)?;
         let loaded = self.version(&stored.sha256, grants, limits).await?;
-        let validator = crate::model::form_schema::compile(&loaded.info.form_schema)
-            .map_err(|e| anyhow::anyhow!("form schema: {e}"))?;
-        Ok((loaded, Arc::new(validator)))
+        let form = FormCheck::compile(&loaded.info.form_schema)?;
+        Ok((loaded, Arc::new(form)))
     }
 
     /// The item, if `staff` may manage it: admins any, developers and reviewers their own
