@@ -319,12 +319,12 @@ impl Storage {
     }
 
     pub async fn record_value(&self, item_code: &str, key: &str) -> anyhow::Result<Option<String>> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT value FROM item_records WHERE item_code = $1 AND key = $2")
-                .bind(item_code)
-                .bind(key)
-                .fetch_optional(&mut *self.reader().await?)
-                .await?;
+        const SQL: &str = "SELECT value FROM item_records WHERE item_code = $1 AND key = $2";
+        let row: Option<(String,)> = sqlx::query_as(SQL)
+            .bind(item_code)
+            .bind(key)
+            .fetch_optional(&mut *self.reader().await?)
+            .await?;
         Ok(row.map(|(v,)| v))
     }
 }

@@ -19,9 +19,10 @@
 //! savepoint), so a quiet server answers as fast as before; under load the batches grow by
 //! themselves with the number of callers waiting while the previous commit was being synced.
 //!
-//! SQLite has one writer, on a thread of its own, on its one write connection. PostgreSQL has
-//! [`POSTGRES_WRITERS`] tasks, each committing its own batches on a connection of the shared
-//! pool, because its round trips, not its fsync, bound one writer.
+//! SQLite has one writer, on a thread of its own, on its one write connection; a batch of
+//! writes alone it commits on its direct connection (`direct.rs`), holding the sqlx one the
+//! while. PostgreSQL has [`POSTGRES_WRITERS`] tasks, each committing its own batches on a
+//! connection of the shared pool, because its round trips, not its fsync, bound one writer.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -74,13 +75,18 @@ pub struct Committer {
 
 impl Committer {
     /// Starts `writers` writer tasks on `pool`. They stop when the last `Committer` is dropped
-    /// (after committing what was queued).
+    /// (after committing what was queued). `direct`, SQLite's direct connection for batches of
+    /// writes alone, is for a lone writer.
     ///
     /// A lone writer (SQLite's) runs on a thread of its own. It waits for its connection's
     /// worker thread several times a batch; as a task among the requests' tasks, each of those
     /// wake-ups would wait its turn behind them, and the one writer is what every write waits
     /// for. PostgreSQL's writers stay on the caller's runtime, which drives their sockets.
-    pub fn start(pool: AnyPool, writers: usize) -> anyhow::Result<Committer> {
+    pub fn start(
+        pool: AnyPool,
+        writers: usize,
+        direct: Option<rusqlite::Connection>,
+    ) -> anyhow::Result<Committer> {
         let (queue, receiver) = mpsc::channel(QUEUE);
         let receiver = Arc::new(Mutex::new(receiver));
         if writers <= 1 {
@@ -89,10 +95,11 @@ impl Committer {
                 .build()?;
             std::thread::Builder::new()
                 .name("yiwang-writer".into())
-                .spawn(move || runtime.block_on(write_loop(pool, receiver)))?;
+                .spawn(move || runtime.block_on(write_loop(pool, receiver, direct)))?;
         } else {
+            anyhow::ensure!(direct.is_none(), "a direct connection is for a lone writer");
             for _ in 0..writers {
-                tokio::spawn(write_loop(pool.clone(), receiver.clone()));
+                tokio::spawn(write_loop(pool.clone(), receiver.clone(), None));
             }
         }
         Ok(Committer { queue })
@@ -151,7 +158,11 @@ impl Committer {
     }
 }
 
-async fn write_loop(pool: AnyPool, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
+async fn write_loop(
+    pool: AnyPool,
+    receiver: Arc<Mutex<mpsc::Receiver<Job>>>,
+    mut direct: Option<rusqlite::Connection>,
+) {
     loop {
         let batch = {
             let mut receiver = receiver.lock().await;
@@ -167,7 +178,7 @@ async fn write_loop(pool: AnyPool, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
             }
             batch
         };
-        commit_batch(&pool, batch).await;
+        commit_batch(&pool, direct.as_mut(), batch).await;
     }
 }
 
@@ -175,12 +186,29 @@ async fn write_loop(pool: AnyPool, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
 /// (each savepoint is two more statements): nearly always every work succeeds and the batch is
 /// committed as it ran. When one fails, the whole transaction is rolled back and the batch runs
 /// again with each work in a savepoint of its own, so that the failing work fails alone.
-async fn commit_batch(pool: &AnyPool, batch: Vec<Job>) {
+async fn commit_batch(pool: &AnyPool, direct: Option<&mut rusqlite::Connection>, batch: Vec<Job>) {
     metrics::histogram!("yiwang_commit_batch_size").record(batch.len() as f64);
+    // Held while the batch is written, directly or not: no other write runs meanwhile.
     let mut conn = match pool.acquire().await {
         Ok(conn) => conn,
         Err(err) => return fail_all(batch, &err.into()),
     };
+    if let Some(direct) = direct {
+        let writes: Option<Vec<&Statements>> = batch
+            .iter()
+            .map(|job| match &job.task {
+                Task::Writes(statements) => Some(statements),
+                Task::Work(_) => None,
+            })
+            .collect();
+        if let Some(writes) = writes {
+            let outcomes = super::direct::commit(direct, &writes);
+            for (job, outcome) in batch.into_iter().zip(outcomes) {
+                let _ = job.done.send(outcome);
+            }
+            return;
+        }
+    }
     if batch.len() > 1 {
         match run_plain(&mut conn, &batch).await {
             Ok(()) => return succeed_all(batch),
@@ -393,11 +421,14 @@ mod tests {
     }
 
     /// 64 callers at once, so that they share batches, two of them writing the same key; every
-    /// caller but each `works_every`-th sends its insert as writes rather than as a work. One
-    /// fails alone and every other is acknowledged and stored.
-    async fn one_duplicate_among_many(works_every: usize) {
-        let (_dir, pool) = pool().await;
-        let committer = Committer::start(pool.clone(), 1).unwrap();
+    /// caller but each `works_every`-th sends its insert as writes rather than as a work (with
+    /// `works_every` past 64, all do). One fails alone and every other is acknowledged and
+    /// stored. `direct`: the writer has SQLite's direct connection for batches of writes alone.
+    async fn one_duplicate_among_many(works_every: usize, direct: bool) {
+        let (dir, pool) = pool().await;
+        let direct =
+            direct.then(|| super::super::direct::writer(&dir.path().join("c.db")).unwrap());
+        let committer = Committer::start(pool.clone(), 1, direct).unwrap();
         let mut calls = Vec::new();
         for i in 0..64 {
             let key = if i == 63 {
@@ -407,7 +438,7 @@ mod tests {
             };
             let committer = committer.clone();
             calls.push(tokio::spawn(async move {
-                if i % works_every == 0 {
+                if i % works_every == works_every - 1 {
                     return committer.run(insert(key)).await;
                 }
                 let mut statements = Statements::default();
@@ -434,18 +465,28 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failing_work_fails_alone_and_the_rest_of_its_batch_is_committed() {
-        one_duplicate_among_many(1).await;
+        one_duplicate_among_many(1, false).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn writes_and_works_share_batches_and_a_failing_write_fails_alone() {
-        one_duplicate_among_many(3).await;
+        one_duplicate_among_many(3, false).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn batches_of_writes_alone_go_to_the_direct_connection_and_a_failing_one_fails_alone() {
+        one_duplicate_among_many(1000, true).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn with_a_direct_connection_batches_with_works_still_run_on_sqlx() {
+        one_duplicate_among_many(3, true).await;
     }
 
     #[tokio::test]
     async fn a_panicking_work_fails_alone_and_the_writer_goes_on() {
         let (_dir, pool) = pool().await;
-        let committer = Committer::start(pool.clone(), 1).unwrap();
+        let committer = Committer::start(pool.clone(), 1, None).unwrap();
         let panicked = committer
             .run(
                 |_conn| -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + '_>> {
@@ -462,7 +503,7 @@ mod tests {
     #[tokio::test]
     async fn a_work_that_fails_alone_leaves_nothing() {
         let (_dir, pool) = pool().await;
-        let committer = Committer::start(pool.clone(), 1).unwrap();
+        let committer = Committer::start(pool.clone(), 1, None).unwrap();
         let failed = committer
             .run(
                 |conn| -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + '_>> {
@@ -486,7 +527,7 @@ mod tests {
         // Arrange: a first work holds the writer until A and B are both queued behind it, so
         // that they share the next batch; B writes A's key and fails.
         let (_dir, pool) = pool().await;
-        let committer = Committer::start(pool.clone(), 1).unwrap();
+        let committer = Committer::start(pool.clone(), 1, None).unwrap();
         let (started, release) = (
             Arc::new(tokio::sync::Notify::new()),
             Arc::new(tokio::sync::Notify::new()),

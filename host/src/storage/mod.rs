@@ -3,11 +3,14 @@
 //!
 //! Queries are written once in the dialect SQLite and PostgreSQL share (`$N` placeholders,
 //! `RETURNING`, `ON CONFLICT`), and run through sqlx's `Any` driver. Timestamps are RFC 3339 UTC
-//! text, dates `YYYY-MM-DD`, JSON is text: the same shapes in both schemas.
+//! text, dates `YYYY-MM-DD`, JSON is text: the same shapes in both schemas. On SQLite, the group
+//! commit's batches of plain writes run the same SQL on rusqlite instead, without sqlx's worker
+//! threads (`direct.rs`).
 //!
 //! SQLite allows one writer at a time; writes go through a one-connection pool so that they queue
-//! in the process instead of failing with `SQLITE_BUSY`, and `synchronous=FULL` makes every commit
-//! durable before it returns — a 201 is only sent after that. PostgreSQL reads and writes through
+//! in the process instead of failing with `SQLITE_BUSY` (the direct writer holds that connection
+//! while it writes), and `synchronous=FULL` makes every commit durable before it returns — a 201
+//! is only sent after that. PostgreSQL reads and writes through
 //! one pool; what needs serializing there (the audit chain) takes a lock in its transaction. The
 //! few statements that differ by backend branch on [`Backend`] (or the connection's backend)
 //! inside this module.
@@ -21,6 +24,7 @@ mod cases;
 mod certificates;
 mod commit;
 mod departments;
+mod direct;
 mod effects;
 mod host_data;
 mod inspect;
@@ -58,6 +62,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use readers::Readers;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyConnection, AnyPool, Database, Executor, Postgres};
 
 /// Item changes announced by any host of the deployment.
@@ -120,7 +125,7 @@ impl Storage {
             anyhow::bail!("unsupported database URL scheme (expected sqlite: or postgres:)")
         };
         let options = AnyConnectOptions::from_str(url).context("parsing the database URL")?;
-        let (read, write) = match backend {
+        let (read, write, direct) = match backend {
             Backend::Sqlite => {
                 let write = AnyPoolOptions::new()
                     .max_connections(1)
@@ -139,7 +144,10 @@ impl Storage {
                 let read = Readers::open_sqlite(&options, SQLITE_READERS)
                     .await
                     .context("opening the database")?;
-                (read, write)
+                let file =
+                    SqliteConnectOptions::from_str(url).context("parsing the database URL")?;
+                let direct = direct::writer(file.get_filename()).context("opening the database")?;
+                (read, write, Some(direct))
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -152,14 +160,14 @@ impl Storage {
                     .run(&pool)
                     .await
                     .context("running migrations")?;
-                (Readers::Pool(pool.clone()), pool)
+                (Readers::Pool(pool.clone()), pool, None)
             }
         };
         let writers = match backend {
             Backend::Sqlite => 1,
             Backend::Postgres => commit::POSTGRES_WRITERS,
         };
-        let commits = commit::Committer::start(write.clone(), writers)?;
+        let commits = commit::Committer::start(write.clone(), writers, direct)?;
         Ok(Storage {
             read,
             write,

@@ -44,13 +44,13 @@ impl Storage {
         dataset: &str,
         key: &str,
     ) -> anyhow::Result<Option<RegistryRecord>> {
-        let row: Option<(Option<String>, String)> = sqlx::query_as(
-            "SELECT subject_id, data FROM registry_records WHERE dataset = $1 AND key = $2",
-        )
-        .bind(dataset)
-        .bind(key)
-        .fetch_optional(&mut *self.reader().await?)
-        .await?;
+        const SQL: &str =
+            "SELECT subject_id, data FROM registry_records WHERE dataset = $1 AND key = $2";
+        let row: Option<(Option<String>, String)> = sqlx::query_as(SQL)
+            .bind(dataset)
+            .bind(key)
+            .fetch_optional(&mut *self.reader().await?)
+            .await?;
         Ok(row.map(|(subject_id, data)| RegistryRecord { subject_id, data }))
     }
 

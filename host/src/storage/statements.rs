@@ -3,6 +3,8 @@
 //! events, ledger rows, deliveries and notifications are a dozen. On SQLite they go as one
 //! multi-statement execution, one hand-off; on PostgreSQL one after another, as its extended
 //! protocol takes one statement per query (and there the round trip is the network's anyway).
+//! A batch of the group commit that holds only such writes runs them on SQLite's direct
+//! writer instead (`direct.rs`), one statement at a time, with no hand-off at all.
 //!
 //! Each statement is written with its own `$1 … $N`; they are numbered on when joined. A new
 //! case's rows name it by its number ([`Arg::CaseOf`]), so that the case and everything of it go
@@ -106,6 +108,47 @@ impl Statements {
                 .await?;
         }
         Ok(())
+    }
+
+    /// Runs them all on one of SQLite's direct connections (`direct.rs`), one statement after
+    /// another: there is no thread to hand them to, and each statement's text is prepared once
+    /// and kept in the connection's cache. The first that fails stops the rest and is the error.
+    pub(super) fn execute_direct(&self, conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+        let mut sql = String::new();
+        for (part, args) in &self.parts {
+            // Parameters are bound by their `$N`, so only a case named by its number needs
+            // the text rewritten.
+            let text = if args.iter().any(|arg| matches!(arg, Arg::CaseOf(_))) {
+                sql.clear();
+                renumber_into(&mut sql, part, args, 0);
+                sql.as_str()
+            } else {
+                part
+            };
+            let mut statement = conn.prepare_cached(text)?;
+            // SQLite numbers the parameters in their order of appearance; `$N` names its
+            // argument.
+            for index in 1..=statement.parameter_count() {
+                let arg = statement
+                    .parameter_name(index)
+                    .and_then(|name| name.strip_prefix('$')?.parse::<usize>().ok())
+                    .and_then(|n| args.get(n - 1))
+                    .ok_or(rusqlite::Error::InvalidParameterCount(index, args.len()))?;
+                statement.raw_bind_parameter(index, arg)?;
+            }
+            statement.raw_execute()?;
+        }
+        Ok(())
+    }
+}
+
+impl rusqlite::ToSql for Arg {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            Arg::Text(text) => text.to_sql(),
+            Arg::Int(n) => n.to_sql(),
+            Arg::CaseOf(number) => number.to_sql(),
+        }
     }
 }
 

@@ -23,8 +23,20 @@ pub struct NewUserRow<'a> {
     pub id_number: Option<&'a str>,
 }
 
-const USER_COLUMNS: &str =
-    "u.id, u.login, u.password_hash, u.role, u.department, u.name, u.id_number";
+macro_rules! user_columns {
+    () => {
+        "u.id, u.login, u.password_hash, u.role, u.department, u.name, u.id_number"
+    };
+}
+const USER_COLUMNS: &str = user_columns!();
+
+/// The user a token belongs to: `$1` the token's hash, `$2` now.
+const USER_BY_TOKEN: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM tokens t JOIN users u ON u.id = t.user_id
+     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
+);
 
 impl Storage {
     /// Creates the department or renames it.
@@ -145,11 +157,7 @@ impl Storage {
 
     /// The user a token belongs to, if it is neither expired nor revoked.
     pub async fn user_by_token(&self, token_hash: &str) -> anyhow::Result<Option<UserRow>> {
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
-        );
-        Ok(sqlx::query_as(&sql)
+        Ok(sqlx::query_as(USER_BY_TOKEN)
             .bind(token_hash)
             .bind(now_text())
             .fetch_optional(&mut *self.reader().await?)
