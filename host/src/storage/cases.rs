@@ -320,6 +320,9 @@ impl Storage {
 
     pub async fn record_value(&self, item_code: &str, key: &str) -> anyhow::Result<Option<String>> {
         const SQL: &str = "SELECT value FROM item_records WHERE item_code = $1 AND key = $2";
+        if let Some(points) = &self.points {
+            return points.row(SQL, (item_code, key), |row| row.get(0));
+        }
         let row: Option<(String,)> = sqlx::query_as(SQL)
             .bind(item_code)
             .bind(key)

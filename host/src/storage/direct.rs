@@ -1,25 +1,100 @@
-//! The group commit's batches of plain writes on SQLite, without sqlx's worker threads.
+//! SQLite without sqlx's worker threads, for what every request does: its point reads and the
+//! group commit's writes.
 //!
 //! sqlx runs each SQLite connection on a worker thread of its own, so every statement is a
 //! switch to that thread and one back; under load those switches cost more than the statements.
-//! A batch of the group commit that holds only [`Statements`] (a new case without records, ledger
-//! rows, a token) is committed here instead ([`commit`]), on a rusqlite connection (over the same
-//! SQLite library sqlx links) on the writer's own thread. The writer holds sqlx's one write
-//! connection meanwhile, so nothing else writes at the same time. A batch with a work in it
-//! (which needs sqlx's connection) goes to sqlx as before.
-//!
-//! Point reads on the request's own thread (the token's user, registry and item records) were
-//! tried here too and taken out: the host's resident memory under the hostile items' calls
-//! (`tests/api/hostile.rs`) then grew past its margin in about half the runs, for a reason not
-//! yet found.
+//! Two things go around them on connections of this module (rusqlite, over the same SQLite
+//! library sqlx links):
+//! - **Point reads** ([`PointReads`]): the user of the bearer token, and the registry records and
+//!   item records an item looks up while it runs. Each reads one row by its key on the caller's
+//!   own thread. From the memory-mapped database that takes a few microseconds, and in WAL mode
+//!   a read never waits for the writer. Every other read goes through `readers.rs`.
+//! - **The writer's batches of writes** ([`commit`]): a batch of the group commit that holds only
+//!   [`Statements`] (a new case without records, ledger rows, a token) is committed here, on the
+//!   writer's own thread. The writer holds sqlx's one write connection meanwhile, so nothing else
+//!   writes at the same time. A batch with a work in it (which needs sqlx's connection) goes to
+//!   sqlx as before.
 //!
 //! PostgreSQL has no such path: a statement there is a round trip over a socket either way.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, Row, TransactionBehavior};
 
 use super::statements::Statements;
+
+/// Connections kept idle. A read takes one or opens one, so more than this many run at once
+/// only if more threads read at once; the extra ones are closed after their read.
+const KEPT: usize = 8;
+
+pub(super) struct PointReads {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    closed: AtomicBool,
+}
+
+impl PointReads {
+    /// Opens one connection to the database file at `path` (which exists: the writer opened it
+    /// and ran the migrations).
+    pub(super) fn open(path: &Path) -> rusqlite::Result<PointReads> {
+        let reads = PointReads {
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::with_capacity(KEPT)),
+            closed: AtomicBool::new(false),
+        };
+        let first = reads.connect()?;
+        reads.hand_back(first);
+        Ok(reads)
+    }
+
+    /// The one row `sql` finds, if any. `sql` must select by a unique key. `params` bind by
+    /// position, and SQLite numbers the parameters in the order they first appear, so `sql`
+    /// names `$1`, `$2` … in that order (the writes of `Statements` bind by number instead).
+    pub(super) fn row<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> anyhow::Result<Option<T>> {
+        if self.closed.load(Ordering::Acquire) {
+            anyhow::bail!("the database is closed");
+        }
+        let taken = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match taken {
+            Some(conn) => conn,
+            None => self.connect()?,
+        };
+        let found = conn
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.query_row(params, map).optional());
+        self.hand_back(conn);
+        Ok(found?)
+    }
+
+    /// Closes the idle connections and lets no read start after.
+    pub(super) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    fn hand_back(&self, conn: Connection) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < KEPT && !self.closed.load(Ordering::Acquire) {
+            idle.push(conn);
+        }
+    }
+
+    fn connect(&self) -> rusqlite::Result<Connection> {
+        let conn = open(&self.path)?;
+        // query_only: these connections never write. The busy timeout is short because the
+        // read holds its thread, a runtime thread, while it waits: in WAL mode a reader waits
+        // only while the database is being recovered.
+        conn.execute_batch("PRAGMA query_only = ON; PRAGMA busy_timeout = 1000;")?;
+        Ok(conn)
+    }
+}
 
 /// A connection for the writer's batches: the pragmas of sqlx's write connection
 /// (`prepare_sqlite`), `synchronous = FULL` above all, so that a commit returns only once it is
@@ -103,6 +178,8 @@ fn every(writes: &[&Statements], err: &anyhow::Error) -> Vec<anyhow::Result<()>>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::tests::temp_storage;
+    use crate::storage::{NewUserRow, RegistryImport};
 
     fn table() -> (tempfile::TempDir, Connection) {
         let dir = tempfile::tempdir().unwrap();
@@ -159,5 +236,87 @@ mod tests {
             "a lone write that fails leaves nothing"
         );
         assert_eq!(stored(&conn), rows);
+    }
+
+    #[tokio::test]
+    async fn a_token_is_read_once_committed_and_not_after_it_is_revoked_or_expired() {
+        let (_dir, storage) = temp_storage().await;
+        assert!(
+            storage.points.is_some(),
+            "SQLite reads tokens by point reads"
+        );
+        let user = NewUserRow {
+            login: "resident",
+            password_hash: "-",
+            role: "citizen",
+            department: None,
+            name: "张三",
+            id_number: Some("440000"),
+        };
+        let id = storage.insert_user(&user).await.unwrap();
+        assert!(storage.user_by_token("live").await.unwrap().is_none());
+
+        storage.insert_token("live", id, None).await.unwrap();
+        storage
+            .insert_token("old", id, Some("2020-01-01T00:00:00.000Z"))
+            .await
+            .unwrap();
+        let found = storage.user_by_token("live").await.unwrap().unwrap();
+        assert_eq!(
+            (found.id, found.login.as_str(), found.name.as_str()),
+            (id, "resident", "张三")
+        );
+        assert_eq!(found.id_number.as_deref(), Some("440000"));
+        assert_eq!(found.department, None);
+        assert!(storage.user_by_token("old").await.unwrap().is_none());
+
+        storage.revoke_token("live").await.unwrap();
+        assert!(storage.user_by_token("live").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn registry_and_item_records_are_read_by_key_and_none_after_close() {
+        let (_dir, storage) = temp_storage().await;
+        let record = RegistryImport {
+            key: "粤S12345".into(),
+            subject_id: Some("440000".into()),
+            data: r#"{"seats":5}"#.into(),
+        };
+        storage
+            .put_registry_records("vehicles", &[record])
+            .await
+            .unwrap();
+        let found = storage
+            .registry_record("vehicles", "粤S12345")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.subject_id.as_deref(), Some("440000"));
+        assert_eq!(found.data, r#"{"seats":5}"#);
+        assert!(
+            storage
+                .registry_record("vehicles", "粤S0")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            storage
+                .registry_record("households", "粤S12345")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            storage
+                .record_value("school", "seats")
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        storage.close().await;
+        let refused = storage.registry_record("vehicles", "粤S12345").await;
+        assert!(refused.is_err(), "a closed storage reads nothing");
     }
 }

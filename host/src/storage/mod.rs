@@ -3,9 +3,9 @@
 //!
 //! Queries are written once in the dialect SQLite and PostgreSQL share (`$N` placeholders,
 //! `RETURNING`, `ON CONFLICT`), and run through sqlx's `Any` driver. Timestamps are RFC 3339 UTC
-//! text, dates `YYYY-MM-DD`, JSON is text: the same shapes in both schemas. On SQLite, the group
-//! commit's batches of plain writes run the same SQL on rusqlite instead, without sqlx's worker
-//! threads (`direct.rs`).
+//! text, dates `YYYY-MM-DD`, JSON is text: the same shapes in both schemas. On SQLite, the point
+//! reads of every request and the group commit's batches of plain writes run the same SQL on
+//! rusqlite instead, without sqlx's worker threads (`direct.rs`).
 //!
 //! SQLite allows one writer at a time; writes go through a one-connection pool so that they queue
 //! in the process instead of failing with `SQLITE_BUSY` (the direct writer holds that connection
@@ -60,6 +60,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use direct::PointReads;
 use readers::Readers;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
@@ -92,6 +93,9 @@ pub enum Backend {
 pub struct Storage {
     /// Reads (`readers.rs`).
     read: Readers,
+    /// The reads of one row by its key that nearly every request makes, on SQLite
+    /// (`direct.rs`); None on PostgreSQL.
+    points: Option<Arc<PointReads>>,
     /// Writes: one connection for SQLite (writes queue here), the same pool as `read` for PostgreSQL.
     write: AnyPool,
     backend: Backend,
@@ -125,7 +129,7 @@ impl Storage {
             anyhow::bail!("unsupported database URL scheme (expected sqlite: or postgres:)")
         };
         let options = AnyConnectOptions::from_str(url).context("parsing the database URL")?;
-        let (read, write, direct) = match backend {
+        let (read, write, points, direct) = match backend {
             Backend::Sqlite => {
                 let write = AnyPoolOptions::new()
                     .max_connections(1)
@@ -146,8 +150,10 @@ impl Storage {
                     .context("opening the database")?;
                 let file =
                     SqliteConnectOptions::from_str(url).context("parsing the database URL")?;
-                let direct = direct::writer(file.get_filename()).context("opening the database")?;
-                (read, write, Some(direct))
+                let path = file.get_filename();
+                let points = PointReads::open(path).context("opening the database")?;
+                let direct = direct::writer(path).context("opening the database")?;
+                (read, write, Some(Arc::new(points)), Some(direct))
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -160,7 +166,7 @@ impl Storage {
                     .run(&pool)
                     .await
                     .context("running migrations")?;
-                (Readers::Pool(pool.clone()), pool, None)
+                (Readers::Pool(pool.clone()), pool, None, None)
             }
         };
         let writers = match backend {
@@ -170,6 +176,7 @@ impl Storage {
         let commits = commit::Committer::start(write.clone(), writers, direct)?;
         Ok(Storage {
             read,
+            points,
             write,
             backend,
             commits,
@@ -197,6 +204,9 @@ impl Storage {
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
+        if let Some(points) = &self.points {
+            points.close();
+        }
     }
 
     /// Is the database answering?

@@ -46,6 +46,14 @@ impl Storage {
     ) -> anyhow::Result<Option<RegistryRecord>> {
         const SQL: &str =
             "SELECT subject_id, data FROM registry_records WHERE dataset = $1 AND key = $2";
+        if let Some(points) = &self.points {
+            return points.row(SQL, (dataset, key), |row| {
+                Ok(RegistryRecord {
+                    subject_id: row.get(0)?,
+                    data: row.get(1)?,
+                })
+            });
+        }
         let row: Option<(Option<String>, String)> = sqlx::query_as(SQL)
             .bind(dataset)
             .bind(key)

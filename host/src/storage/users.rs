@@ -38,6 +38,21 @@ const USER_BY_TOKEN: &str = concat!(
      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
 );
 
+impl UserRow {
+    /// A row of [`USER_COLUMNS`] read by a point read.
+    fn from_point(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
+        Ok(UserRow {
+            id: row.get(0)?,
+            login: row.get(1)?,
+            password_hash: row.get(2)?,
+            role: row.get(3)?,
+            department: row.get(4)?,
+            name: row.get(5)?,
+            id_number: row.get(6)?,
+        })
+    }
+}
+
 impl Storage {
     /// Creates the department or renames it.
     pub async fn put_department(&self, code: &str, name: &str) -> anyhow::Result<()> {
@@ -157,9 +172,13 @@ impl Storage {
 
     /// The user a token belongs to, if it is neither expired nor revoked.
     pub async fn user_by_token(&self, token_hash: &str) -> anyhow::Result<Option<UserRow>> {
+        let now = now_text();
+        if let Some(points) = &self.points {
+            return points.row(USER_BY_TOKEN, (token_hash, &now), UserRow::from_point);
+        }
         Ok(sqlx::query_as(USER_BY_TOKEN)
             .bind(token_hash)
-            .bind(now_text())
+            .bind(now)
             .fetch_optional(&mut *self.reader().await?)
             .await?)
     }
