@@ -23,13 +23,6 @@ const POOL_SLOTS: u32 = 128;
 /// the bottom of its memory, its data and heap above it.
 const KEEP_RESIDENT: usize = 2 << 20;
 const TABLE_KEEP_RESIDENT: usize = 64 << 10;
-/// Released memories gathered before their pages beyond [`KEEP_RESIDENT`] are given back: one,
-/// so at once. A larger batch saves an `madvise` per call only for items that grow past
-/// `KEEP_RESIDENT` (JavaScript and Python items), but it keeps up to a batch less one of
-/// released memories resident until more calls fill it: with items granted 512 MiB each, GiBs
-/// that no instance uses, for as long as the host is quiet. The hostile memory test caught one
-/// memory hog's 30 MiB held so.
-const DECOMMIT_BATCH: usize = 1;
 
 pub(crate) fn new_engine() -> anyhow::Result<Engine> {
     new_engine_with(Metering::Off)
@@ -98,12 +91,18 @@ fn config(pooling: bool, metering: Metering) -> Config {
             // KEEP_RESIDENT bytes of each memory stay mapped and are restored from the image
             // (only the pages the call touched, found with Linux's PAGEMAP_SCAN where the kernel
             // has it), so the next call neither faults them in again nor makes every core flush
-            // its TLB for an `madvise`; the pages above that are decommitted when the slot is
-            // released.
+            // its TLB for an `madvise`.
             .linear_memory_keep_resident(KEEP_RESIDENT)
             .table_keep_resident(TABLE_KEEP_RESIDENT)
             .pagemap_scan(Enabled::Auto)
-            .decommit_batch_size(DECOMMIT_BATCH);
+            // The pages above KEEP_RESIDENT are given back as the slot is released, not
+            // gathered into a batch: a batch saves an `madvise` a call only for items that
+            // grow past KEEP_RESIDENT (JavaScript, Python), but keeps up to a batch less one
+            // of released memories resident until more calls fill it (with items granted
+            // 512 MiB, GiBs no instance uses, while the host is quiet; the hostile memory
+            // test caught a memory hog's 30 MiB held so). One is wasmtime's default; it is
+            // set here so that a new default cannot change it unseen.
+            .decommit_batch_size(1);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
     config
